@@ -1,0 +1,1 @@
+"""The pure domain: states, rules, money, working-hours arithmetic. No Telegram, no SQL."""

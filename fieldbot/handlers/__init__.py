@@ -1,0 +1,1 @@
+"""Telegram handlers: parse the update, check who, call a service, render."""
