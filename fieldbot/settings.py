@@ -110,7 +110,9 @@ class Settings(BaseSettings):
     def key_bytes(self) -> bytes:
         """The 32-byte master key; raises :class:`SettingsError` when it is not set."""
         if self.encryption_key is None:
-            raise SettingsError(f"{ENV_PREFIX}ENCRYPTION_KEY: required (make one with `fieldbot keygen`)")
+            raise SettingsError(
+                f"{ENV_PREFIX}ENCRYPTION_KEY: required (make one with `fieldbot keygen`)"
+            )
         return base64.urlsafe_b64decode(self.encryption_key.get_secret_value().encode("ascii"))
 
     def token(self) -> str:
@@ -119,7 +121,9 @@ class Settings(BaseSettings):
         return self.bot_token.get_secret_value()
 
 
-def load_settings(overrides: dict[str, Any] | None = None, *, read_env_file: bool = True) -> Settings:
+def load_settings(
+    overrides: dict[str, Any] | None = None, *, read_env_file: bool = True
+) -> Settings:
     """Read the settings; ``overrides`` (names without the prefix, lower case) win.
 
     Raises :class:`SettingsError` with one line naming the first bad variable.
@@ -127,7 +131,7 @@ def load_settings(overrides: dict[str, Any] | None = None, *, read_env_file: boo
     try:
         if read_env_file:
             return Settings(**(overrides or {}))
-        return Settings(_env_file=None, **(overrides or {}))  # type: ignore[call-arg]
+        return Settings(_env_file=None, **(overrides or {}))
     except ValidationError as exc:
         error = exc.errors()[0]
         name = ENV_PREFIX + str(error["loc"][0]).upper() if error["loc"] else ENV_PREFIX

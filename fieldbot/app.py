@@ -1,0 +1,122 @@
+"""Wiring only: the python-telegram-bot Application built from its dependencies."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from fieldbot.domain.model import Language, Role
+from fieldbot.handlers.common import commands_for
+from fieldbot.handlers.router import Router
+from fieldbot.handlers.turn import Deps
+from fieldbot.i18n import LANGUAGES, N_, language_from_telegram
+from fieldbot.store import OutboxRepository
+
+log = logging.getLogger("fieldbot")
+
+SOMETHING_WENT_WRONG = N_(
+    "Sorry, something went wrong on our side. Nothing was changed; please try again."
+)
+
+BotApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+def build_application(deps: Deps, token: str) -> BotApplication:
+    api = deps.settings.bot_api_url
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .updater(None)
+        .job_queue(None)
+        .build()
+    )
+    application.add_handler(TypeHandler(Update, Router(deps)))
+    application.add_error_handler(_error_handler(deps))
+    return application
+
+
+def _error_handler(deps: Deps) -> Callable[[object, Any], Coroutine[Any, Any, None]]:
+    async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("error handling update %s", _describe(update), exc_info=context.error)
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        user = update.effective_user
+        language = language_from_telegram(user.language_code if user else None)
+        try:
+            async with deps.store.unit_of_work() as uow:
+                if user is not None:
+                    staff = await uow.staff.by_telegram_user(user.id)
+                    customer = None if staff else await uow.customers.by_telegram_user(user.id)
+                    own = (
+                        staff.staff.language
+                        if staff
+                        else customer.customer.language
+                        if customer
+                        else None
+                    )
+                    language = own or language
+                await uow.outbox.enqueue(
+                    chat_id=update.effective_chat.id,
+                    recipient_kind="chat",
+                    recipient_id=None,
+                    template=SOMETHING_WENT_WRONG,
+                    params={"lang": (language or Language(deps.settings.language)).value},
+                    now=deps.clock.now(),
+                    priority=OutboxRepository.PRIORITY_REPLY,
+                )
+                await uow.commit()
+            deps.wake_sender()
+        except Exception:
+            log.exception("could not tell the person that their update failed")
+        if update.callback_query is not None:
+            with contextlib.suppress(TelegramError):
+                await update.callback_query.answer()
+
+    return on_error
+
+
+def _describe(update: object) -> str:
+    if isinstance(update, Update):
+        user = update.effective_user
+        return f"#{update.update_id} from user {user.id if user else '?'}"
+    return repr(update)
+
+
+async def publish_commands(application: BotApplication, deps: Deps) -> None:
+    """Command menus per role and language: the default scope for strangers, then each
+    registered person's own chat scope."""
+    bot = application.bot
+    for language in LANGUAGES:
+        t = deps.translator(language)
+        commands = [BotCommand("start", t.gettext(N_("register with your invite or phone")))]
+        code = None if language == Language(deps.settings.language) else language.value[:2]
+        await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
+    async with deps.store.unit_of_work(readonly=True) as uow:
+        people = [
+            ("staff", row.chat_id, row.staff.roles, row.staff.language)
+            for row in await uow.staff.rows()
+            if row.chat_id is not None
+        ]
+    for kind, chat_id, roles, language in people:
+        await set_person_commands(application, deps, kind, chat_id, roles, language)
+
+
+async def set_person_commands(
+    application: BotApplication,
+    deps: Deps,
+    kind: str,
+    chat_id: int,
+    roles: frozenset[Role],
+    language: Language,
+) -> None:
+    t = deps.translator(language)
+    commands = [BotCommand(name, t.gettext(desc)) for name, desc in commands_for(kind, roles)]
+    await application.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))

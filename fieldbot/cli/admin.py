@@ -1,0 +1,118 @@
+"""Admin commands: keys, the database, imports, the audit log."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from fieldbot.cli.common import open_store, refuse, run, settings
+
+KINDS_HELP = "branches, staff, customers, equipment, contracts, parts or stock"
+
+
+def register(app: typer.Typer) -> None:
+    db = typer.Typer(help="The database.", no_args_is_help=True)
+    audit = typer.Typer(help="The event log.", no_args_is_help=True)
+    app.add_typer(db, name="db")
+    app.add_typer(audit, name="audit")
+
+    @app.command()
+    def keygen() -> None:
+        """Print a new encryption key for FIELDBOT_ENCRYPTION_KEY."""
+        from fieldbot.crypto import new_master_key
+
+        print(new_master_key())
+
+    @db.command("upgrade")
+    def db_upgrade() -> None:
+        """Create or migrate the database (Alembic); safe to run again."""
+        from fieldbot.dbadmin import current_revision, upgrade
+
+        config = settings()
+        run(lambda: upgrade(config.database_url))
+        revision = run(lambda: current_revision(config.database_url))
+        print(f"database at revision {revision}")
+
+    @app.command("import")
+    def import_(
+        kind: Annotated[str, typer.Argument(help=KINDS_HELP)],
+        file: Annotated[Path, typer.Argument(help="the CSV file (UTF-8 or GB18030)")],
+        as_json: Annotated[bool, typer.Option("--json", help="print the counts as JSON")] = False,
+    ) -> None:
+        """Import a CSV file: all or nothing; re-importing updates rows by their key."""
+        from fieldbot.clock import SystemClock
+        from fieldbot.services.imports import KINDS, ImportFailed, ImportReport, import_file
+
+        if kind not in KINDS:
+            print(f"unknown kind {kind!r}: expected {KINDS_HELP}", file=sys.stderr)
+            raise typer.Exit(2)
+        if not file.is_file():
+            refuse(f"{file}: no such file")
+        config = settings()
+
+        async def go() -> ImportReport:
+            async with open_store(config) as store:
+                return await import_file(store, kind, file, settings=config, clock=SystemClock())
+
+        try:
+            report = run(go)
+        except ImportFailed as exc:
+            refuse("\n".join(exc.errors))
+        counts = {
+            "kind": kind,
+            "added": report.added,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+        }
+        if as_json:
+            print(json.dumps(counts))
+        else:
+            print(
+                f"{kind}: {counts['added']} added, {counts['updated']} updated, "
+                f"{counts['unchanged']} unchanged"
+            )
+
+    @audit.command("verify")
+    def audit_verify(
+        as_json: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """Check the hash chain of the event log; exit 1 when it is broken."""
+        from fieldbot.events import VerifyResult, verify
+
+        config = settings()
+
+        async def go() -> VerifyResult:
+            async with open_store(config) as store, store.unit_of_work(readonly=True) as uow:
+                return await verify(uow.connection)
+
+        result = run(go)
+        if as_json:
+            print(
+                json.dumps(
+                    {
+                        "ok": result.ok,
+                        "count": result.count,
+                        "problem": result.problem,
+                        "at_seq": result.at_seq,
+                    }
+                )
+            )
+        if not result.ok:
+            refuse(f"event log broken at #{result.at_seq}: {result.problem}")
+        if not as_json:
+            print(f"event log intact: {result.count} events")
+
+
+def print_table(title: str, columns: list[str], rows: list[list[str]]) -> None:
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    Console().print(table)

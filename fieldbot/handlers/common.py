@@ -1,0 +1,91 @@
+"""What every registered person can do: /help, /me, /lang."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fieldbot.domain.model import Language, Role
+from fieldbot.handlers.turn import Turn
+from fieldbot.i18n import N_
+from fieldbot.services.registration import set_language
+
+LANGUAGE_NAMES = {Language.ZH_CN: "中文", Language.EN: "English"}
+
+# command -> (description msgid, who sees it: roles, "customer", or None for everyone)
+COMMANDS: tuple[tuple[str, str, frozenset[Role] | str | None], ...] = (
+    ("help", N_("what you can do"), None),
+    ("me", N_("who the bot thinks you are"), None),
+    ("lang", N_("change the language / 切换语言"), None),
+)
+
+
+def commands_for(kind: str, roles: frozenset[Role]) -> list[tuple[str, str]]:
+    """The commands this person may use, for /help and the command menu."""
+    found: list[tuple[str, str]] = []
+    for command, description, audience in COMMANDS:
+        by_role = isinstance(audience, frozenset) and bool(audience & roles)
+        if audience is None or audience == kind or by_role:
+            found.append((command, description))
+    return found
+
+
+async def help_(turn: Turn) -> None:
+    person = turn.person
+    lines: list[dict[str, object]] = [
+        {"t": N_("Hello, {name}. You can:"), "args": {"name": _name_arg(turn)}}
+    ]
+    for command, description in commands_for(person.kind, person.roles):
+        lines.append(
+            {
+                "t": N_("/{command} — {description}"),
+                "args": {
+                    "command": command,
+                    "description": {"t": description},
+                },
+            }
+        )
+    await turn.reply("@lines", extra={"lines": lines})
+
+
+async def me(turn: Turn) -> None:
+    person = turn.person
+    if person.kind == "staff":
+        await turn.reply(
+            N_("You are {name} ({code}), {roles}. Language: {language}."),
+            args={
+                "name": person.name,
+                "code": person.code,
+                "roles": {"roles": sorted(r.value for r in person.roles)},
+                "language": LANGUAGE_NAMES[person.language],
+            },
+        )
+    else:
+        await turn.reply(
+            N_("You are our customer {name} ({code}). Language: {language}."),
+            args={
+                "name": {"customer": person.id, "field": "name"},
+                "code": person.code,
+                "language": LANGUAGE_NAMES[person.language],
+            },
+        )
+
+
+async def lang(turn: Turn) -> None:
+    rows: Sequence[Sequence[tuple[str, str, dict[str, str]]]] = [
+        [
+            (name, "lang.set", {"language": language.value})
+            for language, name in LANGUAGE_NAMES.items()
+        ]
+    ]
+    await turn.reply(N_("Choose your language:"), buttons=rows)
+
+
+async def lang_chosen(turn: Turn, language: str) -> None:
+    turn.person = await set_language(turn.uow, turn.person, Language(language), now=turn.now)
+    await turn.reply(N_("From now on I will speak English with you."))
+
+
+def _name_arg(turn: Turn) -> object:
+    if turn.person.kind == "customer":
+        return {"customer": turn.person.id, "field": "name"}
+    return turn.person.name

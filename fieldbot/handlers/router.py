@@ -1,0 +1,121 @@
+"""Routes each update to the handlers of the sender's audience (staff, customer, unknown).
+
+python-telegram-bot's filters are synchronous, and who someone is lives in the database, so
+one handler resolves the person inside the update's unit of work and routes from there: the
+audience check is applied once, here, not repeated in every handler.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from fieldbot.handlers import common, registration
+from fieldbot.handlers.turn import Deps, Turn
+from fieldbot.i18n import N_
+
+log = logging.getLogger("fieldbot.handlers")
+
+Command = Callable[[Turn, str], Awaitable[None]]
+Action = Callable[[Turn, dict[str, object]], Awaitable[None]]
+
+STALE_BUTTON = N_("This button is no longer valid.")
+
+
+async def _help(turn: Turn, _args: str) -> None:
+    await common.help_(turn)
+
+
+async def _me(turn: Turn, _args: str) -> None:
+    await common.me(turn)
+
+
+async def _lang(turn: Turn, _args: str) -> None:
+    await common.lang(turn)
+
+
+async def _lang_chosen(turn: Turn, payload: dict[str, object]) -> None:
+    await common.lang_chosen(turn, str(payload["language"]))
+
+
+# Commands of every registered person; audience routers add their own.
+REGISTERED_COMMANDS: dict[str, Command] = {"help": _help, "me": _me, "lang": _lang}
+STAFF_COMMANDS: dict[str, Command] = {}
+CUSTOMER_COMMANDS: dict[str, Command] = {}
+ACTIONS: dict[str, Action] = {"lang.set": _lang_chosen}
+
+
+class Router:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    async def __call__(self, update: object, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not isinstance(update, Update) or update.effective_user is None:
+            return
+        if update.effective_chat is None:
+            return
+        if update.callback_query is not None:
+            await self._callback(update)
+            return
+        message = update.effective_message
+        if message is None:
+            return
+        async with Turn(self.deps, update) as turn:
+            await self._message(turn, update)
+            await turn.commit()
+
+    async def _message(self, turn: Turn, update: Update) -> None:
+        message = update.effective_message
+        assert message is not None
+        if message.contact is not None:
+            await registration.contact(turn, update)
+            return
+        command, args = _command(message.text or "")
+        if command == "start":
+            await registration.start(turn, args)
+            return
+        if turn.person.kind == "unknown":
+            await registration.explain(turn)
+            return
+        if command is not None:
+            table = {
+                **REGISTERED_COMMANDS,
+                **(STAFF_COMMANDS if turn.person.kind == "staff" else CUSTOMER_COMMANDS),
+            }
+            handler = table.get(command)
+            if handler is None:
+                turn.refused("unknown command", command=command)
+                await turn.reply(
+                    N_("I don't know that command. Send /help to see what you can do.")
+                )
+                return
+            await handler(turn, args)
+            return
+        await turn.reply(N_("I did not understand that. Send /help to see what you can do."))
+
+    async def _callback(self, update: Update) -> None:
+        query = update.callback_query
+        assert query is not None
+        async with Turn(self.deps, update) as turn:
+            token = query.data or ""
+            button = await turn.uow.buttons.use(token, turn.user_id, turn.now) if token else None
+            action = ACTIONS.get(button.action) if button is not None else None
+            if button is None or action is None or turn.person.kind == "unknown":
+                turn.refused("stale or foreign button", token=token[:8])
+                await query.answer(turn.t.gettext(STALE_BUTTON), show_alert=True)
+                return
+            await action(turn, dict(button.payload))
+            await turn.commit()
+        await query.answer()
+
+
+def _command(text: str) -> tuple[str | None, str]:
+    """``/start@bot payload`` -> ("start", "payload"); plain text -> (None, text)."""
+    if not text.startswith("/"):
+        return None, text
+    head, _, rest = text.partition(" ")
+    name = head[1:].split("@", 1)[0].lower()
+    return name, rest.strip()

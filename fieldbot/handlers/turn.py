@@ -1,0 +1,143 @@
+"""One update, one unit of work: who sent it, what to reply, committed together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+
+from telegram import Update
+
+from fieldbot.clock import Clock
+from fieldbot.domain.model import Language
+from fieldbot.i18n import Catalogs, Translator, language_from_telegram
+from fieldbot.services.registration import Person, identify
+from fieldbot.settings import Settings
+from fieldbot.store import OutboxRepository, Store, UnitOfWork
+
+log = logging.getLogger("fieldbot.handlers")
+
+ButtonSpec = tuple[str, str, Mapping[str, Any]]  # label msgid, action, payload
+
+
+@dataclass
+class Deps:
+    """What every handler may use; built once by the runtime and passed in."""
+
+    settings: Settings
+    clock: Clock
+    store: Store
+    catalogs: Catalogs
+    bot_username: str
+    wake_sender: Callable[[], None] = field(default=lambda: None)
+
+    def translator(self, language: Language | str) -> Translator:
+        return self.catalogs.translator(language)
+
+
+class Turn:
+    """``async with Turn(deps, update) as turn:`` opens the unit of work and knows the person.
+
+    Replies are queued in the outbox with the reply priority in the same transaction as the
+    change; ``commit`` makes both durable and wakes the sender.
+    """
+
+    def __init__(self, deps: Deps, update: Update) -> None:
+        self.deps = deps
+        self.update = update
+        user = update.effective_user
+        chat = update.effective_chat
+        if user is None or chat is None:
+            raise ValueError("an update without a sender")
+        self.user_id = user.id
+        self.chat_id = chat.id
+        self.telegram_language = language_from_telegram(user.language_code)
+        self._uow: UnitOfWork | None = None
+        self.person: Person
+
+    @property
+    def uow(self) -> UnitOfWork:
+        assert self._uow is not None
+        return self._uow
+
+    @property
+    def now(self) -> Any:
+        return self.deps.clock.now()
+
+    @property
+    def t(self) -> Translator:
+        return self.deps.translator(self.person.language)
+
+    async def __aenter__(self) -> Self:
+        self._uow = self.deps.store.unit_of_work()
+        await self._uow.__aenter__()
+        self.person = await identify(
+            self._uow,
+            self.user_id,
+            self.chat_id,
+            self.telegram_language,
+            Language(self.deps.settings.language),
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._uow is not None
+        await self._uow.__aexit__(exc_type, exc, tb)
+
+    async def commit(self) -> None:
+        await self.uow.commit()
+        self.deps.wake_sender()
+
+    async def button(self, action: str, payload: Mapping[str, Any] | None = None) -> str:
+        """A token for an inline button only this person may press."""
+        return await self.uow.buttons.create(self.user_id, action, dict(payload or {}), self.now)
+
+    async def reply(
+        self,
+        template: str,
+        *,
+        args: Mapping[str, Any] | None = None,
+        buttons: Sequence[Sequence[ButtonSpec]] = (),
+        extra: Mapping[str, Any] | None = None,
+    ) -> int | None:
+        """Queue a reply to the sender, rendered at send time in their language."""
+        params: dict[str, Any] = {"args": dict(args or {})}
+        if buttons:
+            params["buttons"] = [
+                [
+                    {"label": label, "token": await self.button(action, payload)}
+                    for label, action, payload in row
+                ]
+                for row in buttons
+            ]
+        if self.person.kind == "unknown":
+            params["lang"] = self.person.language.value
+        params.update(extra or {})
+        kind, recipient_id = self.person.recipient
+        return await self.uow.outbox.enqueue(
+            chat_id=self.chat_id,
+            recipient_kind=kind,
+            recipient_id=recipient_id,
+            template=template,
+            params=params,
+            now=self.now,
+            priority=OutboxRepository.PRIORITY_REPLY,
+        )
+
+    def refused(self, reason: str, **context: object) -> None:
+        """Every refusal is logged with who and why."""
+        log.warning(
+            "refused %s: user=%s kind=%s code=%s %s",
+            reason,
+            self.user_id,
+            self.person.kind,
+            self.person.code,
+            " ".join(f"{k}={v}" for k, v in context.items()),
+        )

@@ -1,0 +1,254 @@
+"""The running bot: Application, long polling, the outbox sender and the due-work sweep.
+
+:class:`BotRuntime` is what ``fieldbot run`` starts and what the sandbox driver drives (it
+satisfies the driver's ``BotHandle``). Nothing here holds workflow state: every piece can die
+at any moment and a new runtime on the same database continues.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import tempfile
+from collections.abc import Coroutine, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from telegram.error import TelegramError
+
+from fieldbot.app import BotApplication, build_application, publish_commands
+from fieldbot.clock import Clock
+from fieldbot.crypto import Cipher
+from fieldbot.domain.model import Language
+from fieldbot.handlers.turn import Deps
+from fieldbot.i18n import Catalogs
+from fieldbot.poller import Poller
+from fieldbot.rendering import Renderer
+from fieldbot.sender import Sender
+from fieldbot.services.registration import create_staff_invite
+from fieldbot.settings import Settings, load_settings
+from fieldbot.store import OutboxMessage, Store
+
+if TYPE_CHECKING:
+    from fieldbot.sandbox.driver import SandboxEnv
+
+log = logging.getLogger("fieldbot.runtime")
+
+# A fixed key for sandbox databases only (tests, the demo, benchmarks): never for real data.
+SANDBOX_KEY = "ZmllbGRib3Qtc2FuZGJveC1rZXktMzItYnl0ZXMhISE="
+
+
+class BotRuntime:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        *,
+        catalogs: Catalogs | None = None,
+        poll: bool = True,
+        send: bool = True,
+        poll_timeout: int = 10,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.catalogs = catalogs or Catalogs.load()
+        self._poll = poll
+        self._send = send
+        self._poll_timeout = poll_timeout
+        self._tasks: list[asyncio.Task[None]] = []
+        self.store: Store | None = None
+        self.application: BotApplication | None = None
+        self.poller: Poller | None = None
+        self.sender: Sender | None = None
+        self.deps: Deps | None = None
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        settings = self.settings
+        self.store = Store.open(settings.database_url, Cipher.from_master_key(settings.key_bytes()))
+        deps = Deps(
+            settings=settings,
+            clock=self.clock,
+            store=self.store,
+            catalogs=self.catalogs,
+            bot_username=settings.bot_username or "",
+            wake_sender=self._wake,
+        )
+        self.deps = deps
+        self.application = build_application(deps, settings.token())
+        await self.application.initialize()
+        if not deps.bot_username:
+            deps.bot_username = self.application.bot.username
+        store = self.store
+        self.sender = Sender(
+            store=store,
+            bot=self.application.bot,
+            clock=self.clock,
+            renderer=Renderer(self._customer_field),
+            translator_for=self._translator_for,
+            send_rate=settings.send_rate,
+        )
+        try:
+            await publish_commands(self.application, deps)
+        except TelegramError as exc:  # menus are a convenience: never a reason not to start
+            log.warning("could not publish the command menus: %s", exc)
+        if self._poll:
+            self.poller = Poller(self.application, timeout=self._poll_timeout)
+            self._spawn(self.poller.run(), "poller")
+        if self._send:
+            self._spawn(self.sender.run(), "sender")
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine, name=f"fieldbot:{name}")
+        task.add_done_callback(_log_crash)
+        self._tasks.append(task)
+
+    async def stop(self, *, abrupt: bool = False) -> None:
+        """Stop; ``abrupt`` dies like ``kill -9``: in-flight work is cut, nothing is flushed."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        if self.application is not None:
+            if not abrupt and self.poller is not None:
+                await self._confirm_offset()
+            with contextlib.suppress(Exception):
+                await self.application.shutdown()
+        if self.store is not None:
+            await self.store.close()
+
+    async def _confirm_offset(self) -> None:
+        assert self.application is not None and self.poller is not None
+        offset = self.poller.offset
+        if offset is None:
+            return
+        with contextlib.suppress(TelegramError):
+            await self.application.bot.get_updates(offset=offset, timeout=0)
+
+    # -- what the driver and the scheduler ask ----------------------------------------------
+
+    def idle(self) -> bool:
+        busy_poller = self.poller is not None and self.poller.busy
+        busy_sender = self.sender is not None and not self.sender.idle
+        return not busy_poller and not busy_sender
+
+    async def run_due(self) -> None:
+        """One pass of the work due at the clock's now."""
+        if self.sender is not None:
+            await self.sender.deliver_due()
+
+    async def next_due(self) -> datetime | None:
+        assert self.store is not None
+        now = self.clock.now()
+        async with self.store.unit_of_work(readonly=True) as uow:
+            due = await uow.outbox.next_due_at()
+        if due is not None and due <= now:
+            return None if self.sender is None else due
+        return due
+
+    async def invite(self, staff_code: str) -> str:
+        assert self.store is not None
+        async with self.store.unit_of_work() as uow:
+            invite = await create_staff_invite(
+                uow,
+                staff_code,
+                now=self.clock.now(),
+                hours=self.settings.invite_hours,
+                actor="admin",
+            )
+            await uow.commit()
+        return invite.payload
+
+    # -- rendering support --------------------------------------------------------------------
+
+    def _wake(self) -> None:
+        if self.sender is not None:
+            self.sender.wake()
+
+    async def _translator_for(self, message: OutboxMessage) -> Any:
+        assert self.store is not None
+        language: Language | None = None
+        async with self.store.unit_of_work(readonly=True) as uow:
+            if message.recipient_kind == "staff" and message.recipient_id is not None:
+                row = await uow.staff.row_by_id(message.recipient_id)
+                language = row.staff.language if row else None
+            elif message.recipient_kind == "customer" and message.recipient_id is not None:
+                customer = await uow.customers.row_by_id(message.recipient_id)
+                language = customer.customer.language if customer else None
+        if language is None:
+            language = Language(str(message.params.get("lang") or self.settings.language))
+        return self.catalogs.translator(language)
+
+    async def _customer_field(self, customer_id: int, field: str) -> str:
+        assert self.store is not None
+        async with self.store.unit_of_work(readonly=True) as uow:
+            row = await uow.customers.row_by_id(customer_id)
+        if row is None:
+            return "?"
+        value: str = getattr(row.customer, field)
+        return value
+
+
+def _log_crash(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("%s crashed", task.get_name(), exc_info=task.exception())
+
+
+# -- the sandbox driver's factory --------------------------------------------------------------
+
+
+def sandbox_settings(overrides: Mapping[str, Any], **fixed: Any) -> Settings:
+    values: dict[str, Any] = {"encryption_key": SANDBOX_KEY, **dict(overrides), **fixed}
+    return load_settings(values, read_env_file=False)
+
+
+async def prepare_database(
+    db_url: str, company: str | Path | None, settings: Mapping[str, Any]
+) -> None:
+    """Create the schema and import the company (``"examples"``: the packaged sample)."""
+    from fieldbot.clock import SystemClock
+    from fieldbot.dbadmin import upgrade
+    from fieldbot.services.imports import import_company
+
+    config = sandbox_settings(settings, database_url=db_url)
+    await upgrade(db_url)
+    if company is None:
+        return
+    directory = examples_dir() if str(company) == "examples" else Path(company)
+    store = Store.open(db_url, Cipher.from_master_key(config.key_bytes()))
+    try:
+        await import_company(store, directory, settings=config, clock=SystemClock())
+    finally:
+        await store.close()
+
+
+def examples_dir() -> Path:
+    return Path(__file__).resolve().parent / "examples"
+
+
+async def create_bot_handle(env: SandboxEnv) -> BotRuntime:
+    settings = sandbox_settings(
+        env.settings,
+        database_url=env.db_url,
+        bot_token=env.token,
+        bot_api_url=env.base_url,
+        bot_username=env.bot_username,
+    )
+    return BotRuntime(settings, env.clock, catalogs=_shared_catalogs(), poll_timeout=1)
+
+
+@functools.cache
+def _shared_catalogs() -> Catalogs:
+    """Catalogs are read-only once loaded: instances in one process share them."""
+    return Catalogs.load()
+
+
+def temporary_sqlite_url() -> str:
+    directory = tempfile.mkdtemp(prefix="fieldbot-")
+    return f"sqlite+aiosqlite:///{directory}/fieldbot.db"

@@ -1,0 +1,264 @@
+"""The one sender that delivers the outbox to Telegram.
+
+It claims due rows, renders each in its recipient's language at send time, calls the Bot API,
+and records the outcome in the same row. Network pacing (``retry_after`` on 429, the short
+in-process backoff for 5xx, timeouts and dropped connections) runs on real monotonic time; a
+message that still fails is handed back to the database with a business-time ``next attempt``
+so nothing is lost when the process dies. Delivery is at least once: a row whose lease expired
+mid-send is sent again and counted in ``reclaims``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from fieldbot.clock import Clock
+from fieldbot.i18n import Translator
+from fieldbot.rendering import Rendered, Renderer
+from fieldbot.store import OutboxMessage, Store
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+BATCH = 20
+QUICK_RETRIES = (0.05, 0.2, 0.5)
+
+
+def _backoff(attempts: int) -> timedelta:
+    """Business-time wait before the next attempt of a message that keeps failing."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+class PermanentFailure(Exception):
+    """Telegram will never take this message (blocked, chat not found, bad request)."""
+
+
+@dataclass
+class SenderStats:
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    reclaimed: int = 0
+
+
+TranslatorFor = Callable[[OutboxMessage], Awaitable[Translator]]
+
+
+class Sender:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        bot: Bot,
+        clock: Clock,
+        renderer: Renderer,
+        translator_for: TranslatorFor,
+        send_rate: float = 30.0,
+        on_permanent_failure: Callable[[OutboxMessage, str], Awaitable[None]] | None = None,
+    ) -> None:
+        self._store = store
+        self._bot = bot
+        self._clock = clock
+        self._renderer = renderer
+        self._translator_for = translator_for
+        self._interval = 1.0 / send_rate
+        self._next_send = 0.0
+        self._paused_until = 0.0
+        self._wake = asyncio.Event()
+        self._busy = False
+        self._maybe_due = True
+        self._on_permanent_failure = on_permanent_failure
+        self.stats = SenderStats()
+
+    @property
+    def idle(self) -> bool:
+        return not self._busy and not self._maybe_due and not self._wake.is_set()
+
+    def wake(self) -> None:
+        self._maybe_due = True
+        self._wake.set()
+
+    async def run(self, *, poll_seconds: float = 1.0) -> None:
+        """Deliver until cancelled; woken at once by :meth:`wake`."""
+        while True:
+            self._wake.clear()
+            await self.deliver_due()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
+            except TimeoutError:
+                self._maybe_due = True
+
+    async def deliver_due(self) -> int:
+        """Deliver everything due now; returns how many were delivered."""
+        delivered = 0
+        self._busy = True
+        try:
+            while True:
+                now = self._clock.now()
+                async with self._store.unit_of_work() as uow:
+                    batch = await uow.outbox.claim_due(now, BATCH, now + LEASE)
+                    await uow.commit()
+                if not batch:
+                    self._maybe_due = False
+                    return delivered
+                for message in batch:
+                    if message.reclaims and message.attempts > 1 and message.last_error is None:
+                        self.stats.reclaimed += 1
+                    delivered += await self._deliver_one(message)
+        finally:
+            self._busy = False
+
+    async def _deliver_one(self, message: OutboxMessage) -> int:
+        error = ""
+        for delay in (*QUICK_RETRIES, None):
+            try:
+                telegram_id = await self._send(message)
+            except RetryAfter as exc:
+                retry_after = exc.retry_after
+                seconds = (
+                    retry_after.total_seconds()
+                    if isinstance(retry_after, timedelta)
+                    else float(retry_after)
+                )
+                self._paused_until = time.monotonic() + seconds
+                self.stats.retried += 1
+                error = f"429 retry after {seconds:g}s"
+                continue
+            except PermanentFailure as exc:
+                await self._finish(message, failed=str(exc))
+                return 0
+            except (TimedOut, NetworkError) as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                self.stats.retried += 1
+                if delay is not None:
+                    await asyncio.sleep(delay)
+                continue
+            await self._finish(message, telegram_id=telegram_id)
+            return 1
+        async with self._store.unit_of_work() as uow:
+            await uow.outbox.retry_later(
+                message.id, self._clock.now() + _backoff(message.attempts), error
+            )
+            await uow.commit()
+        log.warning("outbox %s: %s; retrying later", message.id, error)
+        return 0
+
+    async def _finish(
+        self, message: OutboxMessage, *, telegram_id: int | None = None, failed: str | None = None
+    ) -> None:
+        async with self._store.unit_of_work() as uow:
+            if failed is None:
+                await uow.outbox.mark_sent(message.id, telegram_id, self._clock.now())
+            else:
+                await uow.outbox.mark_failed(message.id, failed)
+            await uow.commit()
+        if failed is None:
+            self.stats.sent += 1
+        else:
+            self.stats.failed += 1
+            log.warning("outbox %s failed for good: %s", message.id, failed)
+            if self._on_permanent_failure is not None:
+                await self._on_permanent_failure(message, failed)
+
+    async def _pace(self) -> None:
+        now = time.monotonic()
+        wait = max(self._paused_until, self._next_send) - now
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self._next_send = max(time.monotonic(), self._next_send) + self._interval
+
+    async def _send(self, message: OutboxMessage) -> int | None:
+        if message.method == "delete":
+            target = await self._target_message_id(message)
+            if target is None:
+                return None
+            await self._pace()
+            try:
+                await self._bot.delete_message(message.chat_id, target)
+            except BadRequest as exc:
+                log.info("outbox %s: delete refused (%s); treated as done", message.id, exc)
+            return None
+        translator = await self._translator_for(message)
+        rendered = await self._renderer.render(translator, message.template, message.params)
+        markup = _markup(rendered)
+        await self._pace()
+        try:
+            if message.method == "edit":
+                target = await self._target_message_id(message)
+                if target is None:
+                    raise PermanentFailure("the message to edit was never sent")
+                try:
+                    await self._bot.edit_message_text(
+                        rendered.text,
+                        chat_id=message.chat_id,
+                        message_id=target,
+                        reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
+                    )
+                except BadRequest as exc:
+                    if "not modified" in str(exc).lower():
+                        return target
+                    raise
+                return target
+            if rendered.qr_png is not None:
+                sent = await self._bot.send_photo(
+                    message.chat_id, rendered.qr_png, caption=rendered.text, reply_markup=markup
+                )
+            else:
+                sent = await self._bot.send_message(
+                    message.chat_id, rendered.text, reply_markup=markup
+                )
+            return sent.message_id
+        except Forbidden as exc:
+            raise PermanentFailure(f"403 {exc}") from exc
+        except BadRequest as exc:
+            raise PermanentFailure(f"400 {exc}") from exc
+
+    async def _target_message_id(self, message: OutboxMessage) -> int | None:
+        if message.ref_message_id is not None:
+            return message.ref_message_id
+        if message.ref_outbox_id is None:
+            return None
+        async with self._store.unit_of_work(readonly=True) as uow:
+            original = await uow.outbox.get(message.ref_outbox_id)
+        return None if original is None else original.message_id
+
+
+def _markup(rendered: Rendered) -> Any:
+    if rendered.buttons:
+        return InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(b.label, url=b.url)
+                    if b.url
+                    else InlineKeyboardButton(b.label, callback_data=b.token)
+                    for b in row
+                ]
+                for row in rendered.buttons
+            ]
+        )
+    if rendered.reply_request:
+        button = KeyboardButton(
+            rendered.reply_label or "",
+            request_contact=rendered.reply_request == "contact" or None,
+            request_location=rendered.reply_request == "location" or None,
+        )
+        return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
+    if rendered.remove_reply_keyboard:
+        return ReplyKeyboardRemove()
+    return None
