@@ -1,0 +1,656 @@
+"""The test driver of DESIGN.md §9: phones talking to the real bot through the Bot API sandbox.
+
+Tests, the demo, the benchmarks and acceptance tests outside this repository use it, so its
+names and behaviour are a contract::
+
+    async with Sandbox.start(db_url=None, company="examples", settings={}, now=None) as sb:
+        tech = sb.phone(user_id=1001, name="Li Wei", language="en")
+        await tech.start(await sb.invite("T02"))
+        msg = await tech.wait_for("Welcome")
+        await tech.tap("Accept")
+        await sb.clock.advance(hours=3)
+
+The bot is built by a :data:`BotFactory` (default: ``fieldbot.runtime.create_bot_handle``) and
+driven through the :class:`BotHandle` protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import dataclasses
+import importlib
+import itertools
+import os
+import re
+import secrets
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+from fieldbot.clock import Clock
+from fieldbot.sandbox.faults import Faults
+from fieldbot.sandbox.limits import Limits
+from fieldbot.sandbox.models import StoredMessage
+from fieldbot.sandbox.server import SandboxServer
+from fieldbot.sandbox.world import World
+
+__all__ = [
+    "DEFAULT_NOW",
+    "BotFactory",
+    "BotHandle",
+    "Faults",
+    "Message",
+    "Phone",
+    "PrepareDatabase",
+    "Sandbox",
+    "SandboxEnv",
+    "SettleTimeout",
+    "SimulatedClock",
+]
+
+DEFAULT_NOW = datetime(2026, 9, 14, 8, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+SETTLE_TIMEOUT_S = 10.0
+_SETTLE_POLL_S = 0.005
+_MAX_STEPS = 100_000
+_DEEP_LINK = re.compile(
+    r"^(?:https?://)?(?:t|telegram)\.me/(?P<user>[A-Za-z0-9_]+)/?\?(?P<query>.*)$", re.I
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxEnv:
+    """What a bot instance needs to run against the sandbox."""
+
+    base_url: str  # the sandbox's root; python-telegram-bot's base_url is base_url + "/bot"
+    token: str
+    bot_username: str
+    db_url: str
+    settings: dict[str, Any]  # overrides: names without FIELDBOT_, lower case
+    clock: Clock  # the sandbox's simulated clock, in-process
+    instance: int  # 1 for the first bot; spawn_bot() counts up
+
+    def environ(self) -> dict[str, str]:
+        """The environment for a bot in another process (it reads the clock over HTTP)."""
+        env = {
+            f"FIELDBOT_{name.upper()}": _env_value(value) for name, value in self.settings.items()
+        }
+        env["FIELDBOT_CLOCK"] = "sandbox"
+        return env
+
+
+class BotHandle(Protocol):
+    async def start(self) -> None:
+        """Connect, start taking updates (polling or webhook), the sender and the scheduler."""
+        ...
+
+    async def stop(self, *, abrupt: bool = False) -> None:
+        """Stop; ``abrupt``: die like kill -9 (no clean-up, updates fetched stay unconfirmed)."""
+        ...
+
+    def idle(self) -> bool:
+        """No update queued or being handled (an update fetched from the sandbox counts until
+        its handler has finished), nothing due in the outbox now, no send in flight."""
+        ...
+
+    async def run_due(self) -> None:
+        """One sweep of the work due at the current simulated time."""
+        ...
+
+    async def next_due(self) -> datetime | None:
+        """The earliest instant after now with work due (deadline step, retry, report), or
+        None. An instant at or before now counts as due now."""
+        ...
+
+    async def invite(self, staff_code: str) -> str:
+        """Creates an invite for the staff member; returns its /start payload."""
+        ...
+
+
+BotFactory = Callable[[SandboxEnv], Awaitable[BotHandle]]
+PrepareDatabase = Callable[[str, str, dict[str, Any]], Awaitable[None]]
+
+
+class SettleTimeout(AssertionError):
+    """The bot did not become quiet in time."""
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message the bot sent to a phone, as it looked when read (edits applied)."""
+
+    id: int
+    text: str  # the caption for media; "" when there is none
+    buttons: list[list[str]]  # inline keyboard rows: labels of callback and URL buttons
+    reply_buttons: list[list[str]]  # the reply keyboard sent with it
+    photo: bytes | None
+    document: bytes | None
+    document_name: str | None
+    location: tuple[float, float] | None
+    edited: bool
+    html: str | None  # the text or caption as the bot sent it, before its parse mode
+    chat_id: int
+
+    @classmethod
+    def of(cls, stored: StoredMessage) -> Message:
+        location = None
+        if stored.location is not None:
+            location = (stored.location["latitude"], stored.location["longitude"])
+        reply_rows = (stored.reply_keyboard or {}).get("keyboard", [])
+        return cls(
+            id=stored.message_id,
+            text=stored.text if stored.text is not None else (stored.caption or ""),
+            buttons=[[str(b.get("text", "")) for b in row] for row in stored.inline_keyboard or []],
+            reply_buttons=[
+                [str(b["text"]) if isinstance(b, dict) else str(b) for b in row]
+                for row in reply_rows
+            ],
+            photo=stored.photo.data if stored.photo is not None else None,
+            document=stored.document.data if stored.document is not None else None,
+            document_name=stored.document.file_name if stored.document is not None else None,
+            location=location,
+            edited=stored.edited,
+            html=stored.raw_text,
+            chat_id=stored.chat.id,
+        )
+
+    def __str__(self) -> str:
+        parts = [f"#{self.id}{' (edited)' if self.edited else ''}: {self.text!r}"]
+        if self.buttons:
+            parts.append(f"buttons={self.buttons}")
+        if self.reply_buttons:
+            parts.append(f"reply_buttons={self.reply_buttons}")
+        if self.photo is not None:
+            parts.append(f"photo={len(self.photo)} bytes")
+        if self.document is not None:
+            parts.append(f"document={self.document_name!r} ({len(self.document)} bytes)")
+        if self.location is not None:
+            parts.append(f"location={self.location}")
+        return " ".join(parts)
+
+
+class Phone:
+    """One person's Telegram app, in a private chat with the bot (chat id == user id).
+
+    Every action waits for the bot to settle before it returns.
+    """
+
+    def __init__(self, sandbox: Sandbox, user_id: int, name: str, language: str | None) -> None:
+        self._sb = sandbox
+        self.user_id = user_id
+        self.name = name
+        self.language = language
+        self.chat_id = user_id
+        self.opened_urls: list[str] = []  # URL buttons that were not deep links to the bot
+        self._cursor = 0  # changed_seq of the message wait_for last returned
+        self._live_location: int | None = None
+
+    @property
+    def _world(self) -> World:
+        return self._sb.server.world
+
+    # ----------------------------------------------------------------- acting
+
+    async def start(self, payload: str | None = None) -> None:
+        """Opens the bot (``/start``), through a deep link when there is a ``payload``."""
+        self._world.send_start(self.user_id, payload)
+        await self._sb.settle()
+
+    async def send(self, text: str) -> None:
+        self._world.send_text(self.user_id, text)
+        await self._sb.settle()
+
+    async def tap(self, label: str | re.Pattern[str]) -> None:
+        """Presses a button of the newest message that has an inline keyboard (an edit makes a
+        message newest): the exact label, or the first label a pattern matches."""
+        message = self._newest_with_buttons()
+        if message is None:
+            raise AssertionError(
+                f"{self.name}: no message with inline buttons to tap {label!r}; "
+                f"last messages:\n{self._recent()}"
+            )
+        button = _find_button(message, label)
+        if button is None:
+            labels = [[b.get("text") for b in row] for row in message.inline_keyboard or []]
+            raise AssertionError(
+                f"{self.name}: no button {_show(label)} on the newest message with buttons "
+                f"(#{message.message_id} {message.text or message.caption!r}); "
+                f"its buttons: {labels}"
+            )
+        if "callback_data" in button:
+            self._world.press_button(
+                self.user_id, self.chat_id, message.message_id, button["callback_data"]
+            )
+        elif "url" in button:
+            payload = self._deep_link_payload(str(button["url"]))
+            if payload is None:
+                self.opened_urls.append(str(button["url"]))
+                return
+            self._world.send_start(self.user_id, payload or None)
+        else:
+            raise AssertionError(f"{self.name}: the sandbox phone cannot press {button}")
+        await self._sb.settle()
+
+    async def share_location(
+        self, lat: float, lon: float, *, live_period: int | None = None
+    ) -> int:
+        """Shares a location (a live one with ``live_period``); returns its message id."""
+        sent = self._world.send_location(self.user_id, lat, lon, live_period=live_period)
+        if live_period is not None:
+            self._live_location = sent.message_id
+        await self._sb.settle()
+        return int(sent.message_id)
+
+    async def move_location(self, lat: float, lon: float) -> None:
+        """The live location shared last moves (the bot gets ``edited_message``)."""
+        if self._live_location is None:
+            raise AssertionError(f"{self.name}: share_location(..., live_period=...) first")
+        self._world.move_location(self.user_id, self._live_location, lat, lon)
+        await self._sb.settle()
+
+    async def share_contact(self, phone: str, user_id: int | None = None) -> None:
+        """Shares a contact card; ``user_id`` None: the phone's own (as "share my number")."""
+        self._world.send_contact(self.user_id, phone, self.user_id if user_id is None else user_id)
+        await self._sb.settle()
+
+    async def send_photo(self, photo: str | Path | bytes, caption: str | None = None) -> None:
+        self._world.send_photo(self.user_id, _read(photo), caption)
+        await self._sb.settle()
+
+    async def send_document(
+        self,
+        document: str | Path | bytes,
+        file_name: str | None = None,
+        caption: str | None = None,
+        mime_type: str | None = None,
+    ) -> None:
+        if file_name is None:
+            file_name = Path(document).name if not isinstance(document, bytes) else "file.bin"
+        self._world.send_document(self.user_id, _read(document), file_name, mime_type, caption)
+        await self._sb.settle()
+
+    async def block(self) -> None:
+        """Blocks the bot: its sends to this phone now fail with 403."""
+        self._world.set_blocked(self.user_id, True)
+        await self._sb.settle()
+
+    async def unblock(self) -> None:
+        self._world.set_blocked(self.user_id, False)
+        await self._sb.settle()
+
+    # ----------------------------------------------------------------- reading
+
+    @property
+    def inbox(self) -> list[Message]:
+        """Every message the bot sent here, in order, edits applied (deleted ones gone)."""
+        return [Message.of(m) for m in self._world.bot_messages(self.chat_id)]
+
+    @property
+    def last(self) -> Message | None:
+        inbox = self.inbox
+        return inbox[-1] if inbox else None
+
+    async def wait_for(
+        self,
+        what: str | re.Pattern[str],
+        timeout: float = 5.0,  # noqa: ASYNC109 - the §9 contract names it so
+    ) -> Message:
+        """The first message that arrived or was edited after the one returned last and whose
+        text contains ``what`` (or matches the pattern); moves the cursor to it."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            seen = self._world.seq
+            for stored in self._after_cursor():
+                if _matches(stored, what):
+                    self._cursor = stored.changed_seq
+                    return Message.of(stored)
+            remaining = deadline - loop.time()
+            if remaining <= 0 or not await self._world.wait_output(self.chat_id, seen, remaining):
+                break
+        raise AssertionError(
+            f"{self.name}: no message {_show(what)} within {timeout} s after the one returned "
+            f"last; last messages (> marks those after it):\n{self._recent()}"
+        )
+
+    def _after_cursor(self) -> list[StoredMessage]:
+        messages = [
+            m for m in self._world.bot_messages(self.chat_id) if m.changed_seq > self._cursor
+        ]
+        return sorted(messages, key=lambda m: m.changed_seq)
+
+    def _newest_with_buttons(self) -> StoredMessage | None:
+        with_buttons = [m for m in self._world.bot_messages(self.chat_id) if m.inline_keyboard]
+        return max(with_buttons, key=lambda m: m.changed_seq, default=None)
+
+    def _recent(self, count: int = 8) -> str:
+        messages = sorted(self._world.bot_messages(self.chat_id), key=lambda m: m.changed_seq)
+        if not messages:
+            return "  (none)"
+        lines = [
+            f"{'>' if m.changed_seq > self._cursor else ' '} {Message.of(m)}"
+            for m in messages[-count:]
+        ]
+        return "\n".join(lines)
+
+    def _deep_link_payload(self, url: str) -> str | None:
+        """The start payload of a link to this bot ("" for a plain link); None otherwise."""
+        username = self._sb.bot_username.lower()
+        match = _DEEP_LINK.match(url)
+        if match is not None and match.group("user").lower() == username:
+            return parse_qs(str(match.group("query"))).get("start", [""])[0]
+        parts = urlsplit(url)
+        if parts.scheme == "tg" and parts.netloc == "resolve":
+            query = parse_qs(parts.query)
+            if query.get("domain", [""])[0].lower() == username:
+                return query.get("start", [""])[0]
+        return None
+
+
+class SimulatedClock:
+    """The sandbox's simulated time, as the driver moves it (``sb.clock``)."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self._sb = sandbox
+
+    def now(self) -> datetime:
+        return self._sb.server.now()
+
+    async def advance(
+        self, *, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0
+    ) -> datetime:
+        delta = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+        return await self.advance_to(self.now() + delta)
+
+    async def advance_to(self, instant: datetime) -> datetime:
+        """Steps through every instant at which the bot has work due up to ``instant``, in
+        order: set the clock there, have every bot run its due work, settle; then the next."""
+        if instant.tzinfo is None or instant.utcoffset() is None:
+            raise ValueError("advance_to needs a timezone-aware datetime")
+        target = instant.astimezone(UTC)
+        if target < self.now():
+            raise ValueError(f"the clock does not run backwards ({self.now()} > {target})")
+        sb = self._sb
+        await sb.settle()
+        ran_at: datetime | None = None
+        for _ in range(_MAX_STEPS):
+            due = await self._next_due()
+            now = self.now()
+            if due is None or due > target:
+                break
+            if due <= now:
+                if ran_at == now:
+                    raise AssertionError(
+                        f"next_due() still answers {due.isoformat()} after run_due() at "
+                        f"{now.isoformat()}: it must answer an instant after now"
+                    )
+                due = now
+            sb.server.set_now(due)
+            await self._run_due()
+            ran_at = due
+            await sb.settle()
+        else:
+            raise AssertionError(f"more than {_MAX_STEPS} due instants before {target}")
+        if self.now() < target:
+            sb.server.set_now(target)
+        if ran_at != target:
+            await self._run_due()
+            await sb.settle()
+        return self.now()
+
+    async def _next_due(self) -> datetime | None:
+        dues = [await handle.next_due() for handle in self._sb.bots]
+        known = [due.astimezone(UTC) for due in dues if due is not None]
+        return min(known, default=None)
+
+    async def _run_due(self) -> None:
+        for handle in self._sb.bots:
+            await handle.run_due()
+
+
+class Sandbox:
+    """The sandbox server, the bot instance(s) on it, the phones and the simulated clock."""
+
+    def __init__(
+        self,
+        server: SandboxServer,
+        env: SandboxEnv,
+        factory: BotFactory,
+        settle_timeout: float = SETTLE_TIMEOUT_S,
+    ) -> None:
+        self.server = server
+        self.env = env
+        self.clock = SimulatedClock(self)
+        self.faults: Faults = server.faults
+        self.settle_timeout = settle_timeout
+        self._factory = factory
+        self._bots: list[BotHandle] = []
+        self._phones: dict[int, Phone] = {}
+        self._instances = itertools.count(env.instance + 1)
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def start(
+        cls,
+        db_url: str | None = None,
+        company: str = "examples",
+        settings: Mapping[str, Any] | None = None,
+        now: datetime | None = None,
+        *,
+        factory: BotFactory | None = None,
+        prepare: PrepareDatabase | None = None,
+        limits: Limits | None = None,
+        token: str | None = None,
+        settle_timeout: float = SETTLE_TIMEOUT_S,
+    ) -> AsyncIterator[Sandbox]:
+        """Starts the server, a fresh database, the bot, and yields the sandbox.
+
+        ``factory``/``prepare`` (extensions): build the bot / fill the database another way;
+        by default ``fieldbot.runtime.create_bot_handle`` and ``prepare_database``. With a
+        custom ``factory`` the database is prepared only when ``prepare`` is given.
+        """
+        if factory is None:
+            runtime = importlib.import_module("fieldbot.runtime")  # lead-owned, built in parallel
+            factory = runtime.create_bot_handle
+            prepare = prepare or runtime.prepare_database
+        server = SandboxServer(token, now=now or DEFAULT_NOW, limits=limits)
+        async with contextlib.AsyncExitStack() as stack:
+            base_url = await server.start()
+            stack.push_async_callback(server.stop)
+            database = await stack.enter_async_context(fresh_database(db_url))
+            merged = dict(settings or {})
+            merged.setdefault("encryption_key", _new_key())
+            merged.update(
+                bot_token=server.token,
+                bot_username=server.bot_username,
+                bot_api_url=base_url,
+                database_url=database,
+            )
+            env = SandboxEnv(
+                base_url=base_url,
+                token=server.token,
+                bot_username=server.bot_username,
+                db_url=database,
+                settings=merged,
+                clock=server.clock,
+                instance=1,
+            )
+            if prepare is not None:
+                await prepare(database, company, dict(merged))
+            sandbox = cls(server, env, factory, settle_timeout)
+            stack.push_async_callback(sandbox._stop_all)
+            await sandbox._launch(env)
+            yield sandbox
+
+    # ----------------------------------------------------------------- contract
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    @property
+    def token(self) -> str:
+        return self.server.token
+
+    @property
+    def bot_username(self) -> str:
+        return self.server.bot_username
+
+    @property
+    def bots(self) -> tuple[BotHandle, ...]:
+        """The bot instances running now, the first one first."""
+        return tuple(self._bots)
+
+    def phone(self, user_id: int, name: str, language: str | None = "zh-hans") -> Phone:
+        """The phone of a person (created on first use; the same object after)."""
+        phone = self._phones.get(user_id)
+        if phone is None:
+            self.server.world.add_user(user_id, name, language_code=language)
+            phone = Phone(self, user_id, name, language)
+            self._phones[user_id] = phone
+        return phone
+
+    async def invite(self, staff_code: str) -> str:
+        return await self._primary().invite(staff_code)
+
+    async def settle(self, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        """Returns when no update is waiting or being handled, no Bot API call is being
+        answered and every bot is idle (checked twice in a row)."""
+        loop = asyncio.get_running_loop()
+        limit = self.settle_timeout if timeout is None else timeout
+        deadline = loop.time() + limit
+        quiet_checks = 0
+        while True:
+            if self._quiet():
+                quiet_checks += 1
+                if quiet_checks >= 2:
+                    return
+            else:
+                quiet_checks = 0
+            if loop.time() >= deadline:
+                raise SettleTimeout(f"the bot did not settle within {limit} s: {self._noise()}")
+            await asyncio.sleep(_SETTLE_POLL_S)
+
+    async def restart_bot(self) -> BotHandle:
+        """The first bot dies abruptly (like kill -9) and a new one starts on the same env."""
+        old = self._primary()
+        await old.stop(abrupt=True)
+        self._bots.remove(old)
+        handle = await self._factory(self.env)
+        await handle.start()
+        self._bots.insert(0, handle)
+        await self.settle()
+        return handle
+
+    async def spawn_bot(self) -> BotHandle:
+        """Another bot instance on the same database and token."""
+        env = dataclasses.replace(self.env, instance=next(self._instances))
+        return await self._launch(env)
+
+    async def stop_bot(self, handle: BotHandle, *, abrupt: bool = False) -> None:
+        await handle.stop(abrupt=abrupt)
+        self._bots.remove(handle)
+
+    # ----------------------------------------------------------------- inside
+
+    async def _launch(self, env: SandboxEnv) -> BotHandle:
+        handle = await self._factory(env)
+        await handle.start()
+        self._bots.append(handle)
+        await self.settle()
+        return handle
+
+    async def _stop_all(self) -> None:
+        while self._bots:
+            await self._bots.pop().stop()
+
+    def _primary(self) -> BotHandle:
+        if not self._bots:
+            raise RuntimeError("no bot is running in the sandbox")
+        return self._bots[0]
+
+    def _quiet(self) -> bool:
+        if self.server.busy():
+            return False
+        if not self._bots:
+            return True
+        return self.server.pending_updates() == 0 and all(bot.idle() for bot in self._bots)
+
+    def _noise(self) -> str:
+        busy_bots = [i for i, bot in enumerate(self._bots) if not bot.idle()]
+        return (
+            f"{self.server.pending_updates()} update(s) not confirmed by the bot, "
+            f"{self.server.busy()} Bot API call(s) in progress, "
+            f"bot instance(s) not idle (by position): {busy_bots or 'none'}; "
+            f"last calls: {self.server.call_log[-8:]}"
+        )
+
+
+@contextlib.asynccontextmanager
+async def fresh_database(db_url: str | None) -> AsyncIterator[str]:
+    """None: an SQLite file in a temporary directory. A PostgreSQL URL: a new database
+    ``fieldbot_<hex>`` on that server, dropped afterwards. Any other URL is used as it is."""
+    if db_url is None:
+        with tempfile.TemporaryDirectory(prefix="fieldbot-sandbox-") as directory:
+            yield f"sqlite+aiosqlite:///{Path(directory) / 'fieldbot.db'}"
+        return
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    url = make_url(db_url)
+    if url.get_backend_name() != "postgresql":
+        yield db_url
+        return
+    url = url.set(drivername="postgresql+asyncpg")
+    name = f"fieldbot_{secrets.token_hex(6)}"
+    admin = create_async_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield url.set(database=name).render_as_string(hide_password=False)
+        finally:
+            async with admin.connect() as connection:
+                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
+
+
+def _find_button(message: StoredMessage, label: str | re.Pattern[str]) -> dict[str, Any] | None:
+    for row in message.inline_keyboard or []:
+        for button in row:
+            text = str(button.get("text", ""))
+            if (text == label) if isinstance(label, str) else label.search(text):
+                return button
+    return None
+
+
+def _matches(message: StoredMessage, what: str | re.Pattern[str]) -> bool:
+    text = message.text if message.text is not None else (message.caption or "")
+    return what in text if isinstance(what, str) else what.search(text) is not None
+
+
+def _show(what: str | re.Pattern[str]) -> str:
+    return repr(what) if isinstance(what, str) else f"matching /{what.pattern}/"
+
+
+def _read(source: str | Path | bytes) -> bytes:
+    return source if isinstance(source, bytes) else Path(source).read_bytes()
+
+
+def _new_key() -> str:
+    return base64.urlsafe_b64encode(os.urandom(32)).decode("ascii")
+
+
+def _env_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
