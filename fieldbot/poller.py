@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 
+from aiohttp import web
 from telegram import Update
 from telegram.error import Conflict, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
@@ -75,3 +76,55 @@ def _seconds(value: object) -> float:
     if isinstance(value, timedelta):
         return value.total_seconds()
     return float(value)  # type: ignore[arg-type]
+
+
+class WebhookReceiver:
+    """Webhook mode: an aiohttp endpoint that hands each update to the Application.
+
+    Several instances behind a reverse proxy each run one; Telegram's secret token header is
+    checked when a secret is set.
+    """
+
+    def __init__(
+        self,
+        application: Application,  # type: ignore[type-arg]
+        *,
+        listen: str,
+        port: int,
+        path: str,
+        secret: str | None,
+    ) -> None:
+        self._app = application
+        self._listen = listen
+        self._port = port
+        self._path = path if path.startswith("/") else f"/{path}"
+        self._secret = secret
+        self._handling = 0
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self._handling > 0
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post(self._path, self._receive)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self._listen, self._port).start()
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        if self._secret and request.headers.get("X-Telegram-Bot-Api-Secret-Token") != self._secret:
+            log.warning("webhook call without the right secret token from %s", request.remote)
+            return web.Response(status=403)
+        update = Update.de_json(await request.json(), self._app.bot)
+        self._handling += 1
+        try:
+            await self._app.process_update(update)
+        finally:
+            self._handling -= 1
+        return web.Response()

@@ -16,7 +16,9 @@ from collections.abc import Coroutine, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
+from telegram import Update
 from telegram.error import TelegramError
 
 from fieldbot.app import BotApplication, build_application, publish_commands
@@ -25,7 +27,7 @@ from fieldbot.crypto import Cipher
 from fieldbot.domain.model import Language
 from fieldbot.handlers.turn import Deps
 from fieldbot.i18n import Catalogs
-from fieldbot.poller import Poller
+from fieldbot.poller import Poller, WebhookReceiver
 from fieldbot.rendering import Renderer
 from fieldbot.sender import Sender
 from fieldbot.services.registration import create_staff_invite
@@ -51,6 +53,8 @@ class BotRuntime:
         poll: bool = True,
         send: bool = True,
         poll_timeout: int = 10,
+        webhook_url: str | None = None,
+        sweep_every: float | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -58,6 +62,9 @@ class BotRuntime:
         self._poll = poll
         self._send = send
         self._poll_timeout = poll_timeout
+        self._webhook_url = webhook_url
+        self._sweep_every = sweep_every
+        self.webhook: WebhookReceiver | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.store: Store | None = None
         self.application: BotApplication | None = None
@@ -96,11 +103,41 @@ class BotRuntime:
             await publish_commands(self.application, deps)
         except TelegramError as exc:  # menus are a convenience: never a reason not to start
             log.warning("could not publish the command menus: %s", exc)
-        if self._poll:
+        if self._poll and self._webhook_url:
+            await self._start_webhook(self._webhook_url)
+        elif self._poll:
+            await self.application.bot.delete_webhook()
             self.poller = Poller(self.application, timeout=self._poll_timeout)
             self._spawn(self.poller.run(), "poller")
         if self._send:
             self._spawn(self.sender.run(), "sender")
+        if self._sweep_every:
+            self._spawn(self._sweep_periodically(self._sweep_every), "sweep")
+
+    async def _start_webhook(self, url: str) -> None:
+        assert self.application is not None
+        settings = self.settings
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        self.webhook = WebhookReceiver(
+            self.application,
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            path=urlsplit(url).path or "/",
+            secret=secret,
+        )
+        await self.webhook.start()
+        await self.application.bot.set_webhook(
+            url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+        )
+
+    async def _sweep_periodically(self, seconds: float) -> None:
+        """Wakes the sweep on wall time; what is due is decided by the database and the clock."""
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await self.run_due()
+            except Exception:
+                log.exception("sweep failed; trying again in %ss", seconds)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.get_running_loop().create_task(coroutine, name=f"fieldbot:{name}")
@@ -115,6 +152,8 @@ class BotRuntime:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        if self.webhook is not None:
+            await self.webhook.stop()
         if self.application is not None:
             if not abrupt and self.poller is not None:
                 await self._confirm_offset()
@@ -134,7 +173,9 @@ class BotRuntime:
     # -- what the driver and the scheduler ask ----------------------------------------------
 
     def idle(self) -> bool:
-        busy_poller = self.poller is not None and self.poller.busy
+        busy_poller = (self.poller is not None and self.poller.busy) or (
+            self.webhook is not None and self.webhook.busy
+        )
         busy_sender = self.sender is not None and not self.sender.idle
         return not busy_poller and not busy_sender
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from fieldbot.cli import admin, bot, calendar, jobs
+from fieldbot.cli import admin, botcmd, calendar, jobs
 
 app = typer.Typer(
     name="fieldbot",
@@ -20,7 +20,7 @@ app = typer.Typer(
 admin.register(app)
 calendar.register(app)
 jobs.register(app)
-bot.register(app)
+botcmd.register(app)
 
 
 def main() -> None:

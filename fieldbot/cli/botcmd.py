@@ -1,0 +1,139 @@
+"""Running the bot: run, worker, sweep, invite, the sandbox and the demo."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Annotated
+
+import typer
+
+from fieldbot.cli.common import open_store, refuse, run, settings
+from fieldbot.clock import Clock
+from fieldbot.settings import Settings
+
+SWEEP_SECONDS = 30.0
+
+
+def clock_for(config: Settings) -> Clock:
+    from fieldbot.clock import SystemClock
+    from fieldbot.sandbox.clock import SandboxClock
+
+    if config.clock == "sandbox":
+        return SandboxClock(config.bot_api_url)
+    return SystemClock()
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("run")
+    def run_(
+        webhook: Annotated[
+            str | None,
+            typer.Option("--webhook", help="public URL: webhook mode instead of polling"),
+        ] = None,
+    ) -> None:
+        """The bot: updates (long polling, or webhook), the sweep and the sender."""
+        _serve(poll=True, webhook=webhook)
+
+    @app.command()
+    def worker() -> None:
+        """The sweep and the sender only (no updates)."""
+        _serve(poll=False, webhook=None)
+
+    @app.command()
+    def sweep() -> None:
+        """One pass of the deadline sweep and the outbox, for cron."""
+        from fieldbot.runtime import BotRuntime
+
+        config = settings()
+
+        async def go() -> None:
+            runtime = BotRuntime(config, clock_for(config), poll=False, send=False)
+            await runtime.start()
+            try:
+                await runtime.run_due()
+            finally:
+                await runtime.stop()
+
+        run(go)
+
+    @app.command()
+    def invite(staff_code: Annotated[str, typer.Argument(help="the staff record's code")]) -> None:
+        """Print a single-use invite: payload, deep link and a QR code."""
+        from fieldbot.rendering import qr_terminal
+        from fieldbot.services.registration import RegistrationRefused, create_staff_invite
+
+        config = settings()
+
+        async def go() -> tuple[str, str]:
+            username = config.bot_username or await _ask_username(config)
+            async with open_store(config) as store, store.unit_of_work() as uow:
+                created = await create_staff_invite(
+                    uow,
+                    staff_code,
+                    now=clock_for(config).now(),
+                    hours=config.invite_hours,
+                    actor="admin:cli",
+                )
+                await uow.commit()
+            return created.payload, username
+
+        try:
+            payload, username = run(go)
+        except RegistrationRefused as exc:
+            refuse(str(exc))
+        link = f"https://t.me/{username}?start={payload}"
+        print(payload)
+        print(link)
+        print(qr_terminal(link))
+
+    @app.command()
+    def sandbox(
+        port: Annotated[int, typer.Option(help="0: a free port")] = 0,
+    ) -> None:
+        """The Bot API sandbox on 127.0.0.1, standalone; prints its base URL and token."""
+        from fieldbot.sandbox.server import run_standalone
+
+        run_standalone(port=port)
+
+    @app.command()
+    def demo(
+        out: Annotated[str, typer.Option(help="where the demo leaves its files")] = "demo-output",
+    ) -> None:
+        """The simulated working day on the sandbox, narrated; files in demo-output/."""
+        from fieldbot.demo import run_demo
+
+        asyncio.run(run_demo(out))
+
+
+async def _ask_username(config: Settings) -> str:
+    from telegram import Bot
+
+    api = config.bot_api_url
+    async with Bot(config.token(), base_url=f"{api}/bot") as bot:
+        return bot.username
+
+
+def _serve(*, poll: bool, webhook: str | None) -> None:
+    from fieldbot.runtime import BotRuntime
+
+    config = settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    async def go() -> None:
+        runtime = BotRuntime(
+            config,
+            clock_for(config),
+            poll=poll,
+            webhook_url=webhook,
+            sweep_every=SWEEP_SECONDS,
+        )
+        await runtime.start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runtime.stop()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        run(go)
