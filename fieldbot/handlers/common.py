@@ -16,6 +16,7 @@ COMMANDS: tuple[tuple[str, str, frozenset[Role] | str | None], ...] = (
     ("help", N_("what you can do"), None),
     ("me", N_("who the bot thinks you are"), None),
     ("lang", N_("change the language / 切换语言"), None),
+    ("cancel", N_("abandon the form you are filling in"), None),
 )
 
 

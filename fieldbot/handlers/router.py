@@ -10,17 +10,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from fieldbot.handlers import common, registration
 from fieldbot.handlers.turn import Deps, Turn
 from fieldbot.i18n import N_
+from fieldbot.store import Form
 
 log = logging.getLogger("fieldbot.handlers")
 
 Command = Callable[[Turn, str], Awaitable[None]]
 Action = Callable[[Turn, dict[str, object]], Awaitable[None]]
+# A form that spans several messages: its state is a row (uow.forms), so a restart in the
+# middle continues where the person was. The handler gets the form and the message.
+FormHandler = Callable[[Turn, Form, Message], Awaitable[None]]
 
 STALE_BUTTON = N_("This button is no longer valid.")
 
@@ -46,6 +50,18 @@ REGISTERED_COMMANDS: dict[str, Command] = {"help": _help, "me": _me, "lang": _la
 STAFF_COMMANDS: dict[str, Command] = {}
 CUSTOMER_COMMANDS: dict[str, Command] = {}
 ACTIONS: dict[str, Action] = {"lang.set": _lang_chosen}
+FORMS: dict[str, FormHandler] = {}
+
+
+async def _cancel(turn: Turn, _args: str) -> None:
+    if await turn.uow.forms.get(turn.user_id) is None:
+        await turn.reply(N_("There is nothing to cancel."))
+        return
+    await turn.uow.forms.clear(turn.user_id)
+    await turn.reply(N_("Cancelled. Nothing was saved."))
+
+
+REGISTERED_COMMANDS["cancel"] = _cancel
 
 
 class Router:
@@ -93,6 +109,10 @@ class Router:
                 )
                 return
             await handler(turn, args)
+            return
+        form = await turn.uow.forms.get(turn.user_id)
+        if form is not None and form.name in FORMS:
+            await FORMS[form.name](turn, form, message)
             return
         await turn.reply(N_("I did not understand that. Send /help to see what you can do."))
 

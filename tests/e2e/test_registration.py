@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -189,3 +190,59 @@ async def test_time_moves_only_when_the_clock_is_advanced(sb: Sandbox) -> None:
     before = sb.clock.now()
     await sb.clock.advance(hours=2)
     assert sb.clock.now() - before == timedelta(hours=2)
+
+
+async def test_a_failing_handler_tells_the_person_nothing_was_changed(
+    sb: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fieldbot.handlers import router
+
+    async def broken(turn: object, args: str) -> None:
+        raise RuntimeError("a bug")
+
+    tech = sb.phone(user_id=1001, name="Li Wei", language="en")
+    await tech.start(await sb.invite("T02"))
+    await tech.wait_for("Welcome")
+    monkeypatch.setitem(router.REGISTERED_COMMANDS, "me", broken)
+    await tech.send("/me")
+    sorry = await tech.wait_for("Nothing was changed")
+    assert "went wrong" in sorry.text
+
+
+async def test_a_form_survives_a_restart_and_continues_where_it_was(
+    sb: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fieldbot.handlers import router
+    from fieldbot.handlers.turn import Turn
+    from fieldbot.i18n import N_
+    from fieldbot.store import Form
+
+    async def start_echo(turn: Turn, args: str) -> None:
+        await turn.uow.forms.start(turn.user_id, "echo", "first", {}, turn.now)
+        await turn.reply(N_("I did not understand that. Send /help to see what you can do."))
+
+    async def echo_step(turn: Turn, form: Form, message: object) -> None:
+        text = getattr(message, "text", "")
+        if form.step == "first":
+            await turn.uow.forms.save(
+                dataclasses.replace(form, step="second", data={"first": text}), turn.now
+            )
+            await turn.reply(N_("Hello, {name}. You can:"), args={"name": f"step1:{text}"})
+        else:
+            await turn.uow.forms.clear(turn.user_id)
+            await turn.reply(
+                N_("Hello, {name}. You can:"), args={"name": f"done:{form.data['first']}+{text}"}
+            )
+
+    monkeypatch.setitem(router.STAFF_COMMANDS, "echo", start_echo)
+    monkeypatch.setitem(router.FORMS, "echo", echo_step)
+    tech = sb.phone(user_id=1001, name="Li Wei", language="en")
+    await tech.start(await sb.invite("T02"))
+    await tech.send("/echo")
+    await tech.send("alpha")
+    await tech.wait_for("step1:alpha")
+    await sb.restart_bot()
+    await tech.send("beta")
+    await tech.wait_for("done:alpha+beta")
+    await tech.send("/cancel")
+    await tech.wait_for("nothing to cancel")
