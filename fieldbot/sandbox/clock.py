@@ -7,17 +7,22 @@ time, reads ``GET /sandbox/clock`` again with a short blocking request. The sand
 bot makes, and how stale a reading can be after the driver moves the clock. ``refresh()`` reads
 it without blocking, for code that can await (e.g. before a sweep).
 
-The simulated clock never runs backwards, and neither does this reading of it.
+The simulated clock never runs backwards, and neither does this reading of it. ``now()`` is for
+a bot in another process: called on the event loop that runs the sandbox itself it would block
+the very server it asks (in-process, use the server's clock object instead).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 import urllib.request
 from datetime import UTC, datetime
 
 import aiohttp
+
+log = logging.getLogger(__name__)
 
 
 class SandboxClockError(RuntimeError):
@@ -43,6 +48,7 @@ class SandboxClock:
                     raise SandboxClockError(f"cannot read {self._url}: {exc}") from exc
                 # The simulated clock does not move by itself: the last reading stays right
                 # until the sandbox answers again.
+                log.warning("cannot read %s (%s); keeping %s", self._url, exc, self._now)
         assert self._now is not None
         return self._now
 

@@ -686,7 +686,22 @@ class SandboxServer:
 
     async def _get_chat(self, p: Params, request: web.Request) -> JSONDict:
         chat = self.world.target_chat(p.chat_id())
-        return {**chat.to_api(), "accent_color_id": 0, "max_reaction_count": 11}
+        no_gifts = dict.fromkeys(
+            (
+                "unlimited_gifts",
+                "limited_gifts",
+                "unique_gifts",
+                "premium_subscription",
+                "gifts_from_channels",
+            ),
+            False,
+        )
+        return {
+            **chat.to_api(),
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": no_gifts,
+        }
 
     async def _answer_callback_query(self, p: Params, request: web.Request) -> bool:
         query = self.world.callback_queries.get(p.text("callback_query_id") or "")

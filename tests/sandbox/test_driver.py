@@ -222,7 +222,7 @@ async def test_advance_steps_through_every_due_instant_in_order(
         (start + timedelta(hours=5), 1001, "too late"),
     ]
 
-    await sb.clock.advance(hours=2)
+    await sb.clock.advance(timedelta(hours=1), minutes=60)
 
     assert sb.clock.now() == start + timedelta(hours=2)
     assert [now for _, now in state.runs] == [

@@ -4,8 +4,12 @@ parsed as PTB objects and every error mapped to PTB's exceptions."""
 from __future__ import annotations
 
 import asyncio
+import re
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -290,6 +294,22 @@ async def test_edits_apply_and_an_edit_that_changes_nothing_is_refused(
 
     stored = server.world.chats[USER].messages[sent.message_id]
     assert (stored.text, stored.edited) == ("v3", True)
+
+
+async def test_captions_of_media_are_edited_with_edit_message_caption(
+    bot: PtbBot,
+) -> None:
+    sent = await bot.send_photo(USER, PNG, caption="before")
+    edited = await bot.edit_message_caption(
+        USER, sent.message_id, caption="<i>after</i>", parse_mode=ParseMode.HTML
+    )
+    assert isinstance(edited, Message) and edited.caption == "after"
+    assert [e.type for e in edited.caption_entities] == ["italic"]
+    with pytest.raises(BadRequest, match=r"(?i)no text in the message"):
+        await bot.edit_message_text("x", USER, sent.message_id)
+    text = await bot.send_message(USER, "plain")
+    with pytest.raises(BadRequest, match=r"(?i)no caption"):
+        await bot.edit_message_caption(USER, text.message_id, caption="x")
 
 
 async def test_editing_or_deleting_an_unknown_message_is_refused(bot: PtbBot) -> None:
@@ -669,8 +689,10 @@ async def test_sandbox_clock_is_served_and_followed_from_another_process(
     later = server.now() + timedelta(hours=3)
     server.set_now(later)
     assert (await clock.refresh()) == later
-    assert clock.now() == later  # the synchronous read (a blocking local GET when stale)
-    assert clock.now().tzinfo == UTC
+    # The synchronous read is a blocking GET: from another thread, as from another process.
+    server.set_now(later + timedelta(minutes=1))
+    read = await asyncio.to_thread(clock.now)
+    assert read == later + timedelta(minutes=1) and read.tzinfo == UTC
 
 
 async def test_a_cached_sandbox_clock_reading_is_reused_until_it_is_stale(
@@ -692,3 +714,22 @@ async def test_serve_starts_a_standalone_sandbox() -> None:
             assert (await bot.get_me()).username == "fieldbot_sandbox_bot"
     finally:
         await runner.cleanup()
+
+
+def test_run_standalone_prints_where_it_listens_and_serves_its_clock_to_other_processes() -> None:
+    script = "from fieldbot.sandbox import run_standalone; run_standalone(0)"
+    process = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=Path.cwd()
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()  # blocks until the server is up
+        token_line = process.stdout.readline()
+        base_url = re.search(r"http://127\.0\.0\.1:\d+", first)
+        assert base_url is not None, first
+        assert re.fullmatch(r"bot token: \d+:[\w-]+\n", token_line)
+        clock = SandboxClock(base_url.group())
+        assert clock.now() == datetime(2026, 9, 14, 0, 30, tzinfo=UTC)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
