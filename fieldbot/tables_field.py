@@ -88,6 +88,8 @@ part_usages = Table(
     Column("location", String(64), nullable=False),
     Column("staff_id", Integer, ForeignKey("staff.id"), nullable=False),
     Column("stage", String(16), nullable=False),  # site | workshop
+    # The work record that charged it (set at finish; cleared when the fees are rejected).
+    Column("work_record_id", Integer, ForeignKey("work_records.id")),
     Column("used_at", UtcDateTime, nullable=False),
     CheckConstraint("quantity > 0", name="quantity_positive"),
 )

@@ -1,0 +1,347 @@
+"""Dispatch (DESIGN.md §3): suggestions, dispatch, reassign, cancel, accept and decline.
+
+Suggestions rank the active technicians of the job's branch by a score in kilometres: the
+distance from their last known location (else their branch) to the site, plus a penalty per
+open job and one for lacking the unit's product line. Each carries its reasons, as codes with
+numbers, for the handler to render.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from fieldbot.clock import Clock
+from fieldbot.domain.errors import NotAllowed
+from fieldbot.domain.model import JobState, Role
+from fieldbot.domain.permissions import Permission
+from fieldbot.domain.states import OPEN_STATES, Action
+from fieldbot.domain.zones import distance_m
+from fieldbot.i18n import N_
+from fieldbot.services.jobs import contact_hours
+from fieldbot.services.workflow import (
+    ACCEPT,
+    DECLINE,
+    JobChange,
+    JobRef,
+    Notices,
+    apply,
+    customer_arg,
+    hours_after,
+    job_button,
+    job_id,
+    load_job,
+    load_staff,
+    notify_staff,
+    notify_supervisors,
+    require_assigned,
+    require_reason,
+    require_supervisor,
+    staff_tag,
+    technician_of,
+)
+from fieldbot.settings import Settings
+from fieldbot.store import JobRecord, StaffRow, UnitOfWork
+
+# The weights of the score, in kilometres of detour.
+LOAD_PENALTY_KM = 5.0  # per open job
+NO_SKILL_PENALTY_KM = 25.0  # the technician lacks the unit's product line
+DECLINED_PENALTY_KM = 100.0  # the technician declined this job before
+
+ASSIGNED_STATES = frozenset(OPEN_STATES - {JobState.REGISTERED})
+
+
+class Reason(StrEnum):
+    FROM_LAST_LOCATION = "from_last_location"  # value: distance in metres
+    FROM_BRANCH = "from_branch"  # value: distance in metres (no known location)
+    SKILLED = "skilled"  # detail: the product line
+    NOT_SKILLED = "not_skilled"  # detail: the product line
+    OPEN_JOBS = "open_jobs"  # value: how many
+    DECLINED_BEFORE = "declined_before"  # value: how many times
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionReason:
+    code: Reason
+    value: float | int | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    staff_id: int
+    staff_code: str
+    name: str
+    score_km: float
+    distance_m: float
+    open_jobs: int
+    skilled: bool | None  # None: the job names no unit
+    reasons: tuple[SuggestionReason, ...]
+
+
+async def suggest_technicians(
+    uow: UnitOfWork, settings: Settings, *, job: JobRef, limit: int = 3
+) -> list[Suggestion]:
+    """The best ``limit`` technicians of the job's branch for the job, best first."""
+    found = await load_job(uow, job)
+    branches = await uow.branches.stored_by_ids([found.branch_id])
+    branch = branches[found.branch_id]
+    customer = await uow.customers.row_by_id(found.customer_id)
+    assert customer is not None
+    site = (customer.customer.latitude, customer.customer.longitude)
+    product_line = None
+    if found.equipment_id is not None:
+        units = await uow.equipment.stored_by_ids([found.equipment_id])
+        product_line = units[found.equipment_id].product_line
+    declined: dict[int, int] = {}
+    for event in await uow.events.for_subject("job", job_id(found)):
+        if event.kind == f"job.{Action.DECLINE.value}":
+            who = event.payload.get("technician_id")
+            if isinstance(who, int):
+                declined[who] = declined.get(who, 0) + 1
+
+    suggestions = []
+    for row in await uow.staff.rows(branch=branch.code, role=Role.TECHNICIAN):
+        reasons: list[SuggestionReason] = []
+        if row.last_latitude is not None and row.last_longitude is not None:
+            metres = distance_m(row.last_latitude, row.last_longitude, *site)
+            reasons.append(SuggestionReason(Reason.FROM_LAST_LOCATION, round(metres)))
+        else:
+            metres = distance_m(branch.latitude, branch.longitude, *site)
+            reasons.append(SuggestionReason(Reason.FROM_BRANCH, round(metres)))
+        score = metres / 1000
+        skilled = None
+        if product_line is not None:
+            skilled = product_line in row.staff.skills
+            code = Reason.SKILLED if skilled else Reason.NOT_SKILLED
+            reasons.append(SuggestionReason(code, detail=product_line))
+            if not skilled:
+                score += NO_SKILL_PENALTY_KM
+        load = len(await uow.jobs.list(technician_id=row.id, states=ASSIGNED_STATES))
+        reasons.append(SuggestionReason(Reason.OPEN_JOBS, load))
+        score += LOAD_PENALTY_KM * load
+        if row.id in declined:
+            reasons.append(SuggestionReason(Reason.DECLINED_BEFORE, declined[row.id]))
+            score += DECLINED_PENALTY_KM
+        suggestions.append(
+            Suggestion(
+                staff_id=row.id,
+                staff_code=row.staff.code,
+                name=row.staff.name,
+                score_km=round(score, 3),
+                distance_m=metres,
+                open_jobs=load,
+                skilled=skilled,
+                reasons=tuple(reasons),
+            )
+        )
+    suggestions.sort(key=lambda s: (s.score_km, s.staff_code))
+    return suggestions[:limit]
+
+
+async def _technician(uow: UnitOfWork, code: str) -> StaffRow:
+    row = await load_staff(uow, code)
+    if Role.TECHNICIAN not in row.staff.roles:
+        raise NotAllowed(f"{row.staff.code} is not a technician", staff=row.staff.code)
+    return row
+
+
+async def _offer(
+    uow: UnitOfWork, job: JobRecord, technician: StaffRow, now: datetime
+) -> int | None:
+    """The new job on the technician's phone, with Accept / Decline."""
+    payload = job_button(job)
+    return await notify_staff(
+        uow,
+        technician,
+        N_("New job {number}: {fault}. Customer: {customer}, {address}."),
+        {
+            "number": job.number,
+            "fault": job.fault,
+            "customer": customer_arg(job.customer_id),
+            "address": customer_arg(job.customer_id, "address"),
+        },
+        now,
+        buttons=[(ACCEPT, "job.accept", payload), (DECLINE, "job.decline", payload)],
+    )
+
+
+async def dispatch(
+    uow: UnitOfWork,
+    settings: Settings,
+    clock: Clock,
+    *,
+    job: JobRef,
+    technician: str,
+    actor: str,
+    expected_version: int | None = None,
+) -> JobChange:
+    """A supervisor of the branch gives a registered job to a technician.
+
+    Two supervisors at once: the second gets :class:`ConcurrencyConflict` (pass the version
+    they saw as ``expected_version``)."""
+    now = clock.now()
+    found = await load_job(uow, job, expected_version)
+    supervisor = await require_supervisor(uow, actor, found, Permission.DISPATCH, Action.DISPATCH)
+    tech = await _technician(uow, technician)
+    saved = await apply(
+        uow,
+        found,
+        Action.DISPATCH,
+        staff_tag(supervisor),
+        now,
+        changes={"technician_id": tech.id},
+        payload={"technician_id": tech.id},
+    )
+    notices = Notices()
+    notices.add(await _offer(uow, saved, tech, now))
+    return JobChange(saved, Action.DISPATCH, found.state, notices.tuple())
+
+
+async def reassign(
+    uow: UnitOfWork,
+    settings: Settings,
+    clock: Clock,
+    *,
+    job: JobRef,
+    technician: str,
+    actor: str,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> JobChange:
+    """Give an assigned open job to another technician: it is dispatched to them afresh
+    (the appointment is dropped) and the previous technician is told."""
+    now = clock.now()
+    found = await load_job(uow, job, expected_version)
+    supervisor = await require_supervisor(uow, actor, found, Permission.REASSIGN, Action.REASSIGN)
+    tech = await _technician(uow, technician)
+    if tech.id == found.technician_id:
+        raise NotAllowed(
+            f"job {found.number} is already assigned to {tech.staff.code}",
+            staff=tech.staff.code,
+            job=found.number,
+        )
+    previous = await technician_of(uow, found)
+    saved = await apply(
+        uow,
+        found,
+        Action.REASSIGN,
+        staff_tag(supervisor),
+        now,
+        changes={"technician_id": tech.id, "appointment_at": None},
+        payload={
+            "technician_id": tech.id,
+            "previous_technician_id": found.technician_id,
+            "reason": (reason or "").strip() or None,
+        },
+    )
+    notices = Notices()
+    notices.add(await _offer(uow, saved, tech, now))
+    if previous is not None:
+        notices.add(
+            await notify_staff(
+                uow,
+                previous,
+                N_("Job {number} was reassigned to {technician}."),
+                {"number": saved.number, "technician": tech.staff.name},
+                now,
+            )
+        )
+    return JobChange(saved, Action.REASSIGN, found.state, notices.tuple())
+
+
+async def cancel(
+    uow: UnitOfWork,
+    settings: Settings,
+    clock: Clock,
+    *,
+    job: JobRef,
+    actor: str,
+    reason: str,
+    expected_version: int | None = None,
+) -> JobChange:
+    """A supervisor cancels an open job, with a reason; its open part requests lapse and the
+    technician, if any, is told."""
+    now = clock.now()
+    found = await load_job(uow, job, expected_version)
+    supervisor = await require_supervisor(uow, actor, found, Permission.CANCEL, Action.CANCEL)
+    text = require_reason(reason, Action.CANCEL)
+    saved = await apply(
+        uow, found, Action.CANCEL, staff_tag(supervisor), now, payload={"reason": text}
+    )
+    await uow.fieldwork.cancel_part_requests(job_id(saved))
+    notices = Notices()
+    tech = await technician_of(uow, found)
+    if tech is not None:
+        notices.add(
+            await notify_staff(
+                uow,
+                tech,
+                N_("Job {number} was cancelled: {reason}"),
+                {"number": saved.number, "reason": text},
+                now,
+            )
+        )
+    return JobChange(saved, Action.CANCEL, found.state, notices.tuple())
+
+
+async def accept(
+    uow: UnitOfWork,
+    settings: Settings,
+    clock: Clock,
+    *,
+    job: JobRef,
+    actor: str,
+    expected_version: int | None = None,
+) -> JobChange:
+    """The assigned technician takes the job; the contact clock (appointment) starts."""
+    now = clock.now()
+    found = await load_job(uow, job, expected_version)
+    tech = await require_assigned(uow, actor, found, Action.ACCEPT)
+    due = hours_after(now, contact_hours(settings, found.priority))
+    saved = await apply(
+        uow,
+        found,
+        Action.ACCEPT,
+        staff_tag(tech),
+        now,
+        changes={"contact_due_at": due},
+        payload={"technician_id": tech.id, "contact_due_at": due},
+    )
+    return JobChange(saved, Action.ACCEPT, found.state)
+
+
+async def decline(
+    uow: UnitOfWork,
+    settings: Settings,
+    clock: Clock,
+    *,
+    job: JobRef,
+    actor: str,
+    reason: str,
+    expected_version: int | None = None,
+) -> JobChange:
+    """The assigned technician hands the job back with a reason: it returns to the queue
+    (registered, no technician) and the branch's supervisors are told."""
+    now = clock.now()
+    found = await load_job(uow, job, expected_version)
+    tech = await require_assigned(uow, actor, found, Action.DECLINE)
+    text = require_reason(reason, Action.DECLINE)
+    saved = await apply(
+        uow,
+        found,
+        Action.DECLINE,
+        staff_tag(tech),
+        now,
+        changes={"technician_id": None},
+        payload={"technician_id": tech.id, "reason": text},
+    )
+    ids = await notify_supervisors(
+        uow,
+        saved,
+        N_("Job {number} was declined by {technician}: {reason}"),
+        {"number": saved.number, "technician": tech.staff.name, "reason": text},
+        now,
+    )
+    return JobChange(saved, Action.DECLINE, found.state, tuple(ids))

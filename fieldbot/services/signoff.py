@@ -1,0 +1,559 @@
+"""Sign-off, settlement, closing and the service voucher (DESIGN.md §3, §6).
+
+The customer confirms the summary in their own chat (Confirm / Dispute), or opens the job's
+single-use sign-off link, which binds them and opens that sign-off and nothing else; a
+customer without Telegram signs the paper voucher and the technician sends its photo, kept as
+weaker evidence. A signed-off job closes by itself once its fees are settled: cash within the
+cash limit (the technician then holds it until the accountant confirms) or an invoice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from fieldbot.clock import Clock
+from fieldbot.domain.entitlement import cash_allowed
+from fieldbot.domain.errors import DomainError, NotAllowed
+from fieldbot.domain.model import JobState
+from fieldbot.domain.money import Money
+from fieldbot.domain.permissions import Permission
+from fieldbot.domain.states import Action
+from fieldbot.i18n import N_
+from fieldbot.services.workflow import (
+    CONFIRM,
+    DISPUTE,
+    SYSTEM,
+    InvalidInput,
+    JobChange,
+    JobRef,
+    Notices,
+    apply,
+    customer_arg,
+    customer_of,
+    customer_tag,
+    job_button,
+    job_id,
+    load_job,
+    load_staff,
+    money_arg,
+    notify_customer,
+    notify_staff,
+    notify_supervisors,
+    record,
+    require_assigned,
+    require_customer_of,
+    require_reason,
+    require_state,
+    require_supervisor,
+    staff_tag,
+    technician_of,
+)
+from fieldbot.settings import Settings
+from fieldbot.store import JobRecord, StaffRow, UnitOfWork
+from fieldbot.store_field import Settlement, WorkRecordRow
+
+REWORK = N_("Rework")
+ACCEPT_AS_IS = N_("Accept as is")
+
+SIGNOFF_TEMPLATE = N_("Please confirm job {number}: {work}. Amount due: {due}.")
+
+
+class SignoffLinkInvalid(DomainError):
+    """The link is unknown, used, expired, or its job no longer awaits sign-off."""
+
+    code = "signoff_link_invalid"
+
+
+class CashNotAllowed(DomainError):
+    code = "cash_not_allowed"
+
+
+# --- asking for the sign-off -------------------------------------------------------------------
+
+
+def signoff_args(job: JobRecord, work: WorkRecordRow) -> dict[str, Any]:
+    return {
+        "number": job.number,
+        "work": work.description,
+        "due": money_arg(work.amount_due_fen),
+        "customer": customer_arg(job.customer_id),
+    }
+
+
+async def signoff_buttons(
+    uow: UnitOfWork, job: JobRecord, user_id: int, now: datetime
+) -> list[list[dict[str, str]]]:
+    """Confirm / Dispute for the customer with this Telegram user id."""
+    payload = job_button(job)
+    confirm = await uow.buttons.create(user_id, "signoff.confirm", payload, now)
+    dispute = await uow.buttons.create(user_id, "signoff.dispute", payload, now)
+    return [[{"label": CONFIRM, "token": confirm}, {"label": DISPUTE, "token": dispute}]]
+
+
+async def request_signoff(
+    uow: UnitOfWork, settings: Settings, job: JobRecord, work: WorkRecordRow, now: datetime
+) -> tuple[str, list[int]]:
+    """Create the job's sign-off link (it expires when the job leaves awaiting_signoff) and,
+    when the customer is bound, send them the summary with Confirm / Dispute. Returns the
+    link's payload and the outbox ids."""
+    customer = await customer_of(uow, job)
+    invite = await uow.invites.create(
+        kind="signoff",
+        now=now,
+        expires_at=now + timedelta(hours=settings.invite_hours),
+        customer_id=customer.id,
+        job_id=job_id(job),
+    )
+    ids: list[int] = []
+    if customer.chat_id is not None and customer.telegram_user_id is not None:
+        found = await notify_customer(
+            uow,
+            customer,
+            SIGNOFF_TEMPLATE,
+            signoff_args(job, work),
+            now,
+            buttons=[
+                (CONFIRM, "signoff.confirm", job_button(job)),
+                (DISPUTE, "signoff.dispute", job_button(job)),
+            ],
+        )
+        if found is not None:
+            ids.append(found)
+    return invite.payload, ids
+
+
+async def new_signoff_link(
+    uow: UnitOfWork, settings: Settings, clock: Clock, *, job: JobRef, actor: str
+) -> str:
+    """A fresh sign-off link for the technician to show (QR code) while the job awaits
+    sign-off; earlier unused links stay valid until the job leaves that state."""
+    now = clock.now()
+    found = await load_job(uow, job)
+    tech = await require_assigned(uow, actor, found, "show the sign-off link of")
+    require_state(found, {JobState.AWAITING_SIGNOFF}, "show the sign-off link of")
+    invite = await uow.invites.create(
+        kind="signoff",
+        now=now,
+        expires_at=now + timedelta(hours=settings.invite_hours),
+        customer_id=found.customer_id,
+        job_id=job_id(found),
+    )
+    await record(uow, found, "job.signoff_link", staff_tag(tech), now, {"invite_id": invite.id})
+    return invite.payload
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedSignoff:
+    """The link bound the customer; the handler replies with ``template`` and ``params``
+    (the summary with Confirm / Dispute)."""
+
+    job: JobRecord
+    customer_id: int
+    template: str
+    params: dict[str, Any]
+
+
+async def open_signoff_link(
+    uow: UnitOfWork,
+    settings: Settings,
+    clock: Clock,
+    *,
+    payload: str,
+    user_id: int,
+    chat_id: int,
+) -> OpenedSignoff:
+    """``/start <payload>`` of a sign-off link: single use; binds that customer and opens that
+    job's sign-off, nothing else."""
+    now = clock.now()
+    invite = await uow.invites.get(payload)
+    if invite is None or invite.kind != "signoff" or invite.job_id is None:
+        raise SignoffLinkInvalid("not a sign-off link")
+    redeemed = await uow.invites.redeem(payload, user_id, now)
+    if redeemed is None or redeemed.job_id is None or redeemed.customer_id is None:
+        raise SignoffLinkInvalid("the sign-off link was used or has expired")
+    found = await load_job(uow, redeemed.job_id)
+    if found.state is not JobState.AWAITING_SIGNOFF or found.customer_id != redeemed.customer_id:
+        raise SignoffLinkInvalid(f"job {found.number} does not await sign-off")
+    customer = await uow.customers.row_by_id(redeemed.customer_id)
+    assert customer is not None
+    bound = await uow.customers.bind_telegram(customer.customer.code, user_id, chat_id)
+    work = await uow.fieldwork.latest_work_record(job_id(found))
+    assert work is not None
+    await record(
+        uow, found, "job.signoff_link_opened", customer_tag(bound), now, {"invite_id": invite.id}
+    )
+    return OpenedSignoff(
+        job=found,
+        customer_id=bound.id,
+        template=SIGNOFF_TEMPLATE,
+        params={
+            "args": signoff_args(found, work),
+            "buttons": await signoff_buttons(uow, found, user_id, now),
+        },
+    )
+
+
+# --- confirm, dispute, resolve -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SignedOff:
+    change: JobChange
+    closed: JobChange | None  # closed at once when nothing is due or it was settled
+
+
+async def confirm(
+    uow: UnitOfWork,
+    settings: Settings,
+    clock: Clock,
+    *,
+    job: JobRef,
+    customer: str,
+    expected_version: int | None = None,
+) -> SignedOff:
+    """The customer confirms the work in their own chat."""
+    now = clock.now()
+    found = await load_job(uow, job, expected_version)
+    row = await require_customer_of(uow, customer, found, Action.CONFIRM)
+    saved = await apply(
+        uow, found, Action.CONFIRM, customer_tag(row), now, payload={"method": "customer_chat"}
+    )
+    await uow.fieldwork.add_signoff(
+        job_id=job_id(saved),
+        outcome="confirmed",
+        method="customer_chat",
+        customer_id=row.id,
+        now=now,
+    )
+    notices = Notices()
+    tech = await technician_of(uow, saved)
+    if tech is not None:
+        notices.add(
+            await notify_staff(
+                uow,
+                tech,
+                N_("Job {number} was confirmed by the customer."),
+                {"number": saved.number},
+                now,
+            )
+        )
+    change = JobChange(saved, Action.CONFIRM, found.state, notices.tuple())
+    return SignedOff(change, await close_if_settled(uow, saved, now))
+
+
+async def confirm_with_photo(
+    uow: UnitOfWork,
+    settings: Settings,
+    clock: Clock,
+    *,
+    job: JobRef,
+    actor: str,
+    photo: str,
+    expected_version: int | None = None,
+) -> SignedOff:
+    """A customer without Telegram signed the paper voucher; the technician sends its photo
+    (``photo``: the Telegram file id). Recorded as weaker evidence."""
+    now = clock.now()
+    evidence = photo.strip()
+    if not evidence:
+        raise InvalidInput("send the photo of the signed voucher", field="photo")
+    found = await load_job(uow, job, expected_version)
+    tech = await require_assigned(uow, actor, found, Action.CONFIRM)
+    saved = await apply(
+        uow, found, Action.CONFIRM, staff_tag(tech), now, payload={"method": "paper_photo"}
+    )
+    await uow.fieldwork.add_signoff(
+        job_id=job_id(saved),
+        outcome="confirmed",
+        method="paper_photo",
+        staff_id=tech.id,
+        customer_id=saved.customer_id,
+        evidence=evidence,
+        now=now,
+    )
+    change = JobChange(saved, Action.CONFIRM, found.state)
+    return SignedOff(change, await close_if_settled(uow, saved, now))
+
+
+async def dispute(
+    uow: UnitOfWork,
+    settings: Settings,
+    clock: Clock,
+    *,
+    job: JobRef,
+    customer: str,
+    reason: str,
+    expected_version: int | None = None,
+) -> JobChange:
+    """The customer disputes the work with a reason; the supervisors decide."""
+    now = clock.now()
+    found = await load_job(uow, job, expected_version)
+    row = await require_customer_of(uow, customer, found, Action.DISPUTE)
+    text = require_reason(reason, Action.DISPUTE)
+    saved = await apply(
+        uow, found, Action.DISPUTE, customer_tag(row), now, payload={"reason": text}
+    )
+    await uow.fieldwork.add_signoff(
+        job_id=job_id(saved),
+        outcome="disputed",
+        method="customer_chat",
+        customer_id=row.id,
+        reason=text,
+        now=now,
+    )
+    payload = job_button(saved)
+    ids = await notify_supervisors(
+        uow,
+        saved,
+        N_("Job {number} is disputed by the customer: {reason}"),
+        {"number": saved.number, "reason": text},
+        now,
+        buttons=[(REWORK, "dispute.rework", payload), (ACCEPT_AS_IS, "dispute.accept", payload)],
+    )
+    tech = await technician_of(uow, saved)
+    if tech is not None:
+        found_id = await notify_staff(
+            uow,
+            tech,
+            N_("Job {number} is disputed by the customer: {reason}"),
+            {"number": saved.number, "reason": text},
+            now,
+        )
+        if found_id is not None:
+            ids.append(found_id)
+    return JobChange(saved, Action.DISPUTE, found.state, tuple(ids))
+
+
+async def rework(
+    uow: UnitOfWork,
+    settings: Settings,
+    clock: Clock,
+    *,
+    job: JobRef,
+    actor: str,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> JobChange:
+    """The supervisor sends the disputed job back on site; the technician is told."""
+    now = clock.now()
+    found = await load_job(uow, job, expected_version)
+    supervisor = await require_supervisor(
+        uow, actor, found, Permission.RESOLVE_DISPUTE, Action.REWORK
+    )
+    text = (reason or "").strip() or None
+    saved = await apply(
+        uow, found, Action.REWORK, staff_tag(supervisor), now, payload={"reason": text}
+    )
+    await uow.fieldwork.add_signoff(
+        job_id=job_id(saved),
+        outcome="rework",
+        method="supervisor",
+        staff_id=supervisor.id,
+        reason=text,
+        now=now,
+    )
+    notices = Notices()
+    tech = await technician_of(uow, saved)
+    if tech is not None:
+        notices.add(
+            await notify_staff(
+                uow,
+                tech,
+                N_("Job {number} needs rework: {reason}"),
+                {"number": saved.number, "reason": text or ""},
+                now,
+            )
+        )
+    return JobChange(saved, Action.REWORK, found.state, notices.tuple())
+
+
+async def accept_as_is(
+    uow: UnitOfWork,
+    settings: Settings,
+    clock: Clock,
+    *,
+    job: JobRef,
+    actor: str,
+    reason: str | None = None,
+    expected_version: int | None = None,
+) -> SignedOff:
+    """The supervisor accepts the disputed work as it is: signed off (by the supervisor)."""
+    now = clock.now()
+    found = await load_job(uow, job, expected_version)
+    supervisor = await require_supervisor(
+        uow, actor, found, Permission.RESOLVE_DISPUTE, Action.ACCEPT_AS_IS
+    )
+    text = (reason or "").strip() or None
+    saved = await apply(
+        uow, found, Action.ACCEPT_AS_IS, staff_tag(supervisor), now, payload={"reason": text}
+    )
+    await uow.fieldwork.add_signoff(
+        job_id=job_id(saved),
+        outcome="accepted_as_is",
+        method="supervisor",
+        staff_id=supervisor.id,
+        reason=text,
+        now=now,
+    )
+    change = JobChange(saved, Action.ACCEPT_AS_IS, found.state)
+    return SignedOff(change, await close_if_settled(uow, saved, now))
+
+
+# --- settlement and closing --------------------------------------------------------------------
+
+
+async def amount_due(uow: UnitOfWork, job: JobRecord) -> int:
+    """Fen the customer owes: the latest work record that is not waiting or rejected."""
+    latest = await uow.fieldwork.latest_work_record(job_id(job))
+    if latest is None or latest.approval in ("pending", "rejected"):
+        return 0
+    return latest.amount_due_fen
+
+
+async def close_if_settled(uow: UnitOfWork, job: JobRecord, now: datetime) -> JobChange | None:
+    """Close a signed-off job once its fees are settled; nothing due settles by itself."""
+    if job.state is not JobState.SIGNED_OFF:
+        return None
+    settlement = await uow.fieldwork.settlement(job_id(job))
+    if settlement is None:
+        if await amount_due(uow, job) > 0:
+            return None
+        settlement = await uow.fieldwork.settle(
+            job_id=job_id(job), method="none", amount_fen=0, now=now
+        )
+    saved = await apply(
+        uow,
+        job,
+        Action.CLOSE,
+        SYSTEM,
+        now,
+        payload={"settlement": settlement.method, "amount_fen": settlement.amount_fen},
+    )
+    return JobChange(saved, Action.CLOSE, job.state)
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    settlement: Settlement
+    cash_held_fen: int  # the collector's cash not yet confirmed by the accountant
+    closed: JobChange | None
+
+
+async def record_payment(
+    uow: UnitOfWork,
+    settings: Settings,
+    clock: Clock,
+    *,
+    job: JobRef,
+    actor: str,
+    method: Literal["cash", "invoice"],
+    invoice_number: str | None = None,
+) -> Payment:
+    """Settle the fees: cash on site when the amount due is within the cash limit (the
+    technician then holds it), otherwise an invoice. A signed-off job then closes."""
+    now = clock.now()
+    found = await load_job(uow, job)
+    require_state(found, {JobState.AWAITING_SIGNOFF, JobState.SIGNED_OFF}, "settle")
+    staff = await load_staff(uow, actor)
+    collector: StaffRow
+    if found.technician_id == staff.id:
+        collector = await require_assigned(uow, actor, found, "settle")
+    elif method == "invoice":
+        collector = await require_supervisor(uow, actor, found, Permission.APPROVE_FEES, "settle")
+    else:
+        raise NotAllowed(
+            f"only the assigned technician collects cash for job {found.number}",
+            staff=staff.staff.code,
+        )
+    due = await amount_due(uow, found)
+    if method == "cash" and not cash_allowed(Money(due), settings.cash_limit_fen):
+        raise CashNotAllowed(
+            f"{Money(due).fen} fen is above the cash limit: issue an invoice",
+            due_fen=due,
+            cash_limit_fen=settings.cash_limit_fen,
+        )
+    number = (invoice_number or "").strip() or None
+    if method not in ("cash", "invoice"):
+        raise InvalidInput(f"unknown payment method {method!r}", field="method")
+    settlement = await uow.fieldwork.settle(
+        job_id=job_id(found),
+        method=method,
+        amount_fen=due,
+        invoice_number=number,
+        collected_by=collector.id if method == "cash" else None,
+        now=now,
+    )
+    await record(
+        uow,
+        found,
+        "job.settled",
+        staff_tag(collector),
+        now,
+        {"method": method, "amount_fen": due, "invoice_number": number},
+    )
+    held = await uow.fieldwork.cash_held(collector.id)
+    return Payment(settlement, held, await close_if_settled(uow, found, now))
+
+
+# --- the service voucher -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VoucherEntry:
+    """One job in a unit's service history."""
+
+    number: str
+    called_at: datetime
+    kind: str
+    state: str
+    service_type: str
+    technician: str | None  # staff code
+    work: str | None
+    minutes: int | None
+    amount_due_fen: int | None
+
+
+async def equipment_history(uow: UnitOfWork, serial: str) -> list[VoucherEntry]:
+    """Every job on the unit, in the order of the call."""
+    unit_id = await uow.equipment.id_of(serial)
+    if unit_id is None:
+        raise InvalidInput(f"unknown equipment {serial!r}", serial=serial)
+    return await _entries(uow, await uow.jobs.list(equipment_id=unit_id))
+
+
+async def service_history(uow: UnitOfWork, *, job: JobRef) -> list[VoucherEntry]:
+    """The unit's service voucher as seen from ``job``: every earlier job on that unit."""
+    found = await load_job(uow, job)
+    if found.equipment_id is None:
+        return []
+    earlier = [
+        other
+        for other in await uow.jobs.list(equipment_id=found.equipment_id)
+        if other.id != found.id
+        and (other.called_at, job_id(other)) < (found.called_at, job_id(found))
+    ]
+    return await _entries(uow, earlier)
+
+
+async def _entries(uow: UnitOfWork, jobs: list[JobRecord]) -> list[VoucherEntry]:
+    staff = await uow.staff.stored_by_ids(j.technician_id for j in jobs if j.technician_id)
+    entries = []
+    for job in jobs:
+        work = await uow.fieldwork.latest_work_record(job_id(job))
+        tech = staff.get(job.technician_id) if job.technician_id else None
+        entries.append(
+            VoucherEntry(
+                number=job.number,
+                called_at=job.called_at,
+                kind=job.kind.value,
+                state=job.state.value,
+                service_type=job.service_type.value,
+                technician=None if tech is None else tech.code,
+                work=None if work is None else work.description,
+                minutes=None if work is None else work.minutes,
+                amount_due_fen=None if work is None else work.amount_due_fen,
+            )
+        )
+    return entries

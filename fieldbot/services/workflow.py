@@ -1,0 +1,413 @@
+"""What every step of a job's life shares (DESIGN.md §3): finding the job and the person,
+checking WHO may act, moving the state through :func:`fieldbot.domain.states.transition`,
+saving with the version check, the audit event, and notifications through the outbox.
+
+Use cases work inside the caller's unit of work and do not commit. They never reply to the
+person acting (the handler does, from the returned value); they notify other people through
+the outbox, in the same unit of work, and only people bound to a chat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from fieldbot.domain.entitlement import MissingReason
+from fieldbot.domain.errors import DomainError, IllegalTransition, NotAllowed
+from fieldbot.domain.model import JobState, Role
+from fieldbot.domain.permissions import Permission, may
+from fieldbot.domain.states import Action, transition
+from fieldbot.i18n import N_
+from fieldbot.services.jobs import UnknownCustomer, UnknownJob
+from fieldbot.settings import Settings
+from fieldbot.store import (
+    ConcurrencyConflict,
+    CustomerRow,
+    JobRecord,
+    OutboxRepository,
+    StaffRow,
+    UnitOfWork,
+)
+
+JobRef = int | str  # a job's id, or its number (J20260914-001)
+
+# Button labels that stay the same (DESIGN §9); acceptance tests tap them.
+ACCEPT = N_("Accept")
+DECLINE = N_("Decline")
+ON_MY_WAY = N_("On my way")
+ARRIVED = N_("Arrived")
+CONFIRM = N_("Confirm")
+DISPUTE = N_("Dispute")
+ACKNOWLEDGE = N_("Acknowledge")
+APPROVE = N_("Approve")
+REJECT = N_("Reject")
+
+
+class UnknownStaff(DomainError):
+    code = "unknown_staff"
+
+
+class InvalidInput(DomainError):
+    code = "invalid_input"
+
+
+@dataclass(frozen=True, slots=True)
+class JobChange:
+    """What a step did: the job as saved, the step, where it came from, and the outbox ids of
+    the notifications it queued for other people."""
+
+    job: JobRecord
+    action: Action
+    previous: JobState
+    notified: tuple[int, ...] = ()
+
+    @property
+    def state(self) -> JobState:
+        return self.job.state
+
+
+@dataclass(slots=True)
+class Notices:
+    """Outbox ids queued by one use case."""
+
+    ids: list[int] = field(default_factory=list)
+
+    def add(self, message_id: int | None) -> None:
+        if message_id is not None:
+            self.ids.append(message_id)
+
+    def extend(self, ids: Iterable[int]) -> None:
+        self.ids.extend(ids)
+
+    def tuple(self) -> tuple[int, ...]:
+        return tuple(self.ids)
+
+
+# --- who ---------------------------------------------------------------------------------------
+
+
+def staff_tag(row: StaffRow) -> str:
+    return f"staff:{row.id}"
+
+
+def customer_tag(row: CustomerRow) -> str:
+    return f"customer:{row.id}"
+
+
+SYSTEM = "system"
+
+
+async def load_job(uow: UnitOfWork, job: JobRef, expected_version: int | None = None) -> JobRecord:
+    """The job by id or number. ``expected_version`` (what the person saw, e.g. carried in a
+    button) makes a job changed meanwhile raise :class:`ConcurrencyConflict`."""
+    found = await (uow.jobs.get(job) if isinstance(job, int) else uow.jobs.by_number(job.strip()))
+    if found is None or found.id is None:
+        raise UnknownJob(f"unknown job {job!r}", job=str(job))
+    if expected_version is not None and found.version != expected_version:
+        raise ConcurrencyConflict(
+            f"job {found.number} changed meanwhile (version {found.version}, "
+            f"expected {expected_version})"
+        )
+    return found
+
+
+def job_id(job: JobRecord) -> int:
+    assert job.id is not None
+    return job.id
+
+
+async def load_staff(uow: UnitOfWork, code: str) -> StaffRow:
+    row = await uow.staff.row(code.strip())
+    if row is None:
+        raise UnknownStaff(f"unknown staff {code!r}", staff=code)
+    if not row.staff.active:
+        raise NotAllowed(f"staff {row.staff.code} is inactive", staff=row.staff.code)
+    return row
+
+
+async def load_customer(uow: UnitOfWork, code: str) -> CustomerRow:
+    row = await uow.customers.row(code.strip())
+    if row is None:
+        raise UnknownCustomer(f"unknown customer {code!r}", customer=code)
+    return row
+
+
+def require_permission(row: StaffRow, permission: Permission, action: Action | str) -> None:
+    if not may(row.staff.roles, permission):
+        raise NotAllowed(
+            f"{row.staff.code} may not {action}",
+            staff=row.staff.code,
+            action=str(action),
+            permission=permission.value,
+        )
+
+
+async def require_supervisor(
+    uow: UnitOfWork, code: str, job: JobRecord, permission: Permission, action: Action | str
+) -> StaffRow:
+    """A staff member with ``permission`` who supervises the job's branch (a supervisor with
+    no branch supervises every branch)."""
+    row = await load_staff(uow, code)
+    require_permission(row, permission, action)
+    if row.branch_id is not None and row.branch_id != job.branch_id:
+        raise NotAllowed(
+            f"{row.staff.code} does not supervise the branch of job {job.number}",
+            staff=row.staff.code,
+            action=str(action),
+            job=job.number,
+        )
+    return row
+
+
+async def require_assigned(
+    uow: UnitOfWork, code: str, job: JobRecord, action: Action | str
+) -> StaffRow:
+    """The technician the job is assigned to, and nobody else."""
+    row = await load_staff(uow, code)
+    require_permission(row, Permission.WORK_JOBS, action)
+    if job.technician_id != row.id:
+        raise NotAllowed(
+            f"job {job.number} is not assigned to {row.staff.code}",
+            staff=row.staff.code,
+            action=str(action),
+            job=job.number,
+        )
+    return row
+
+
+async def require_customer_of(
+    uow: UnitOfWork, code: str, job: JobRecord, action: Action | str
+) -> CustomerRow:
+    row = await load_customer(uow, code)
+    if row.id != job.customer_id:
+        raise NotAllowed(
+            f"job {job.number} is not customer {row.customer.code}'s",
+            customer=row.customer.code,
+            action=str(action),
+            job=job.number,
+        )
+    return row
+
+
+def require_reason(reason: str | None, action: Action | str) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise MissingReason(f"{action} needs a reason", action=str(action))
+    return text
+
+
+def require_state(job: JobRecord, states: Iterable[JobState], what: str) -> None:
+    """For steps that change no state (parts, payment): refuse them in other states."""
+    allowed = frozenset(states)
+    if job.state not in allowed:
+        raise IllegalTransition(
+            f"cannot {what} a job that is {job.state.value}", state=job.state.value, action=what
+        )
+
+
+# --- the step ----------------------------------------------------------------------------------
+
+
+async def apply(
+    uow: UnitOfWork,
+    job: JobRecord,
+    action: Action,
+    actor: str,
+    now: datetime,
+    *,
+    over_approval_limit: bool = False,
+    changes: Mapping[str, Any] | None = None,
+    payload: Mapping[str, Any] | None = None,
+) -> JobRecord:
+    """Move ``job`` by ``action`` (the transition table decides the target or refuses), save
+    it against its version and append ``job.<action>``. A job leaving awaiting_signoff
+    expires its sign-off links."""
+    target = transition(job.state, action, over_approval_limit=over_approval_limit)
+    updated = replace(job, state=target, **dict(changes or {}))
+    saved = await uow.jobs.update(updated, now)
+    event: dict[str, Any] = {"number": job.number, "from": job.state, "to": target}
+    event.update(payload or {})
+    await uow.events.append(
+        actor=actor,
+        kind=f"job.{action.value}",
+        subject_type="job",
+        subject_id=job_id(job),
+        payload=event,
+        at=now,
+    )
+    if job.state is JobState.AWAITING_SIGNOFF and target is not JobState.AWAITING_SIGNOFF:
+        await uow.invites.expire_for_job(job_id(job), now)
+    return saved
+
+
+async def record(
+    uow: UnitOfWork,
+    job: JobRecord,
+    kind: str,
+    actor: str,
+    now: datetime,
+    payload: Mapping[str, Any],
+) -> None:
+    """An audit event for a step that changes no state (``job.parts_used`` ...)."""
+    await uow.events.append(
+        actor=actor,
+        kind=kind,
+        subject_type="job",
+        subject_id=job_id(job),
+        payload={"number": job.number, **payload},
+        at=now,
+    )
+
+
+# --- notifications -----------------------------------------------------------------------------
+
+ButtonSpec = tuple[str, str, Mapping[str, Any]]  # label msgid, action, payload
+
+
+async def _buttons(
+    uow: UnitOfWork, user_id: int | None, specs: Sequence[ButtonSpec], now: datetime
+) -> list[list[dict[str, str]]]:
+    if not specs or user_id is None:
+        return []
+    row = []
+    for label, action, payload in specs:
+        token = await uow.buttons.create(user_id, action, payload, now)
+        row.append({"label": label, "token": token})
+    return [row]
+
+
+async def notify(
+    uow: UnitOfWork,
+    *,
+    kind: Literal["staff", "customer"],
+    recipient_id: int,
+    chat_id: int | None,
+    user_id: int | None,
+    template: str,
+    args: Mapping[str, Any],
+    now: datetime,
+    buttons: Sequence[ButtonSpec] = (),
+) -> int | None:
+    """Queue a message for someone bound to a chat (nobody else is told)."""
+    if chat_id is None:
+        return None
+    params: dict[str, Any] = {"args": dict(args)}
+    rows = await _buttons(uow, user_id, buttons, now)
+    if rows:
+        params["buttons"] = rows
+    return await uow.outbox.enqueue(
+        chat_id=chat_id,
+        recipient_kind=kind,
+        recipient_id=recipient_id,
+        template=template,
+        params=params,
+        now=now,
+        priority=OutboxRepository.PRIORITY_NORMAL,
+    )
+
+
+async def notify_staff(
+    uow: UnitOfWork,
+    row: StaffRow,
+    template: str,
+    args: Mapping[str, Any],
+    now: datetime,
+    buttons: Sequence[ButtonSpec] = (),
+) -> int | None:
+    return await notify(
+        uow,
+        kind="staff",
+        recipient_id=row.id,
+        chat_id=row.chat_id,
+        user_id=row.telegram_user_id,
+        template=template,
+        args=args,
+        now=now,
+        buttons=buttons,
+    )
+
+
+async def notify_customer(
+    uow: UnitOfWork,
+    row: CustomerRow,
+    template: str,
+    args: Mapping[str, Any],
+    now: datetime,
+    buttons: Sequence[ButtonSpec] = (),
+) -> int | None:
+    return await notify(
+        uow,
+        kind="customer",
+        recipient_id=row.id,
+        chat_id=row.chat_id,
+        user_id=row.telegram_user_id,
+        template=template,
+        args=args,
+        now=now,
+        buttons=buttons,
+    )
+
+
+async def supervisors_of(uow: UnitOfWork, branch_id: int) -> list[StaffRow]:
+    """The active supervisors of a branch; none: the managers."""
+    rows = await uow.staff.rows(role=Role.SUPERVISOR)
+    found = [row for row in rows if row.branch_id == branch_id]
+    if found:
+        return found
+    return await uow.staff.rows(role=Role.MANAGER)
+
+
+async def notify_supervisors(
+    uow: UnitOfWork,
+    job: JobRecord,
+    template: str,
+    args: Mapping[str, Any],
+    now: datetime,
+    buttons: Sequence[ButtonSpec] = (),
+) -> list[int]:
+    """Tell every supervisor of the job's branch (each with their own buttons)."""
+    ids = []
+    for row in await supervisors_of(uow, job.branch_id):
+        found = await notify_staff(uow, row, template, args, now, buttons)
+        if found is not None:
+            ids.append(found)
+    return ids
+
+
+async def technician_of(uow: UnitOfWork, job: JobRecord) -> StaffRow | None:
+    return None if job.technician_id is None else await uow.staff.row_by_id(job.technician_id)
+
+
+async def customer_of(uow: UnitOfWork, job: JobRecord) -> CustomerRow:
+    row = await uow.customers.row_by_id(job.customer_id)
+    assert row is not None
+    return row
+
+
+async def branch_timezone(uow: UnitOfWork, settings: Settings, job: JobRecord) -> str:
+    branches = await uow.branches.stored_by_ids([job.branch_id])
+    branch = branches.get(job.branch_id)
+    return (branch.timezone if branch is not None else None) or settings.timezone
+
+
+def dt_arg(instant: datetime, tz: str) -> dict[str, str]:
+    return {"dt": instant.isoformat(), "tz": tz}
+
+
+def money_arg(fen: int) -> dict[str, int]:
+    return {"money": fen}
+
+
+def customer_arg(customer_id: int, what: str = "name") -> dict[str, Any]:
+    return {"customer": customer_id, "field": what}
+
+
+def job_button(job: JobRecord) -> dict[str, Any]:
+    """What a job's buttons carry: the job and the version the person saw."""
+    return {"job_id": job_id(job), "version": job.version}
+
+
+def hours_after(now: datetime, hours: float) -> datetime:
+    return now + timedelta(hours=hours)
