@@ -76,28 +76,6 @@ def upgrade() -> None:
     op.create_index(op.f("ix_part_requests_status"), "part_requests", ["status"], unique=False)
 
     op.create_table(
-        "part_usages",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("job_id", sa.Integer(), nullable=False),
-        sa.Column("part_id", sa.Integer(), nullable=False),
-        sa.Column("quantity", sa.Integer(), nullable=False),
-        sa.Column("location", sa.String(length=64), nullable=False),
-        sa.Column("staff_id", sa.Integer(), nullable=False),
-        sa.Column("stage", sa.String(length=16), nullable=False),
-        sa.Column("used_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint("quantity > 0", name=op.f("ck_part_usages_quantity_positive")),
-        sa.ForeignKeyConstraint(["job_id"], ["jobs.id"], name=op.f("fk_part_usages_job_id_jobs")),
-        sa.ForeignKeyConstraint(
-            ["part_id"], ["parts.id"], name=op.f("fk_part_usages_part_id_parts")
-        ),
-        sa.ForeignKeyConstraint(
-            ["staff_id"], ["staff.id"], name=op.f("fk_part_usages_staff_id_staff")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_part_usages")),
-    )
-    op.create_index(op.f("ix_part_usages_job_id"), "part_usages", ["job_id"], unique=False)
-
-    op.create_table(
         "receipts",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("number", sa.String(length=40), nullable=False),
@@ -238,6 +216,34 @@ def upgrade() -> None:
     )
 
     op.create_table(
+        "part_usages",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("job_id", sa.Integer(), nullable=False),
+        sa.Column("part_id", sa.Integer(), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("location", sa.String(length=64), nullable=False),
+        sa.Column("staff_id", sa.Integer(), nullable=False),
+        sa.Column("stage", sa.String(length=16), nullable=False),
+        sa.Column("work_record_id", sa.Integer(), nullable=True),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("quantity > 0", name=op.f("ck_part_usages_quantity_positive")),
+        sa.ForeignKeyConstraint(["job_id"], ["jobs.id"], name=op.f("fk_part_usages_job_id_jobs")),
+        sa.ForeignKeyConstraint(
+            ["part_id"], ["parts.id"], name=op.f("fk_part_usages_part_id_parts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["staff_id"], ["staff.id"], name=op.f("fk_part_usages_staff_id_staff")
+        ),
+        sa.ForeignKeyConstraint(
+            ["work_record_id"],
+            ["work_records.id"],
+            name=op.f("fk_part_usages_work_record_id_work_records"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_part_usages")),
+    )
+    op.create_index(op.f("ix_part_usages_job_id"), "part_usages", ["job_id"], unique=False)
+
+    op.create_table(
         "repair_cards",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("job_id", sa.Integer(), nullable=False),
@@ -318,6 +324,9 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_repair_cards_job_id"), table_name="repair_cards")
 
     op.drop_table("repair_cards")
+    op.drop_index(op.f("ix_part_usages_job_id"), table_name="part_usages")
+
+    op.drop_table("part_usages")
     op.drop_index(op.f("ix_fee_lines_work_record_id"), table_name="fee_lines")
 
     op.drop_table("fee_lines")
@@ -334,9 +343,6 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_receipts_job_id"), table_name="receipts")
 
     op.drop_table("receipts")
-    op.drop_index(op.f("ix_part_usages_job_id"), table_name="part_usages")
-
-    op.drop_table("part_usages")
     op.drop_index(op.f("ix_part_requests_status"), table_name="part_requests")
     op.drop_index(op.f("ix_part_requests_job_id"), table_name="part_requests")
 

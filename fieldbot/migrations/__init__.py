@@ -1,0 +1,1 @@
+"""Alembic migrations of the fieldbot database (run through :mod:`fieldbot.dbadmin`)."""
