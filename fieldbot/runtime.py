@@ -24,15 +24,15 @@ from telegram.error import TelegramError
 from fieldbot.app import BotApplication, build_application, publish_commands
 from fieldbot.clock import Clock
 from fieldbot.crypto import Cipher
-from fieldbot.domain.model import Language
+from fieldbot.domain.model import Language, Role
 from fieldbot.handlers.turn import Deps
-from fieldbot.i18n import Catalogs
+from fieldbot.i18n import N_, Catalogs
 from fieldbot.poller import Poller, WebhookReceiver
 from fieldbot.rendering import Renderer
 from fieldbot.sender import Sender
 from fieldbot.services.registration import create_staff_invite
 from fieldbot.settings import Settings, load_settings
-from fieldbot.store import OutboxMessage, Store
+from fieldbot.store import OutboxMessage, OutboxRepository, Store
 
 if TYPE_CHECKING:
     from fieldbot.sandbox.driver import SandboxEnv
@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("fieldbot.runtime")
 
 # A fixed key for sandbox databases only (tests, the demo, benchmarks): never for real data.
+UNDELIVERABLE = N_(
+    "A message to {who} could not be delivered ({error}). Please reach them another way."
+)
 SANDBOX_KEY = "ZmllbGRib3Qtc2FuZGJveC1rZXktMzItYnl0ZXMhISE="
 
 
@@ -98,6 +101,9 @@ class BotRuntime:
             renderer=Renderer(self._customer_field),
             translator_for=self._translator_for,
             send_rate=settings.send_rate,
+            send_rate_per_chat=settings.send_rate_per_chat,
+            send_burst_per_chat=settings.send_burst_per_chat,
+            on_permanent_failure=self._report_undeliverable,
         )
         try:
             await publish_commands(self.application, deps)
@@ -225,6 +231,44 @@ class BotRuntime:
         if language is None:
             language = Language(str(message.params.get("lang") or self.settings.language))
         return self.catalogs.translator(language)
+
+    async def _report_undeliverable(self, message: OutboxMessage, error: str) -> None:
+        """A message Telegram will never take (blocked, chat not found) is reported to the
+        supervisors of the recipient's branch, so a person finds another way to reach them."""
+        assert self.store is not None
+        if message.recipient_id is None or message.recipient_kind == "chat":
+            return
+        async with self.store.unit_of_work() as uow:
+            who: object
+            if message.recipient_kind == "staff":
+                staff = await uow.staff.row_by_id(message.recipient_id)
+                branch_id = staff.branch_id if staff else None
+                who = staff.staff.name if staff else "?"
+            else:
+                customer = await uow.customers.row_by_id(message.recipient_id)
+                branch_id = customer.branch_id if customer else None
+                who = {"customer": message.recipient_id, "field": "name"}
+            supervisors = [
+                row
+                for row in await uow.staff.rows(role=Role.SUPERVISOR)
+                if row.branch_id == branch_id and row.chat_id is not None
+            ]
+            for supervisor in supervisors:
+                if supervisor.id == message.recipient_id and message.recipient_kind == "staff":
+                    continue
+                assert supervisor.chat_id is not None
+                await uow.outbox.enqueue(
+                    chat_id=supervisor.chat_id,
+                    recipient_kind="staff",
+                    recipient_id=supervisor.id,
+                    template=UNDELIVERABLE,
+                    params={"args": {"who": who, "error": error}},
+                    now=self.clock.now(),
+                    priority=OutboxRepository.PRIORITY_ESCALATION,
+                    dedupe_key=f"undeliverable:{message.id}:{supervisor.id}",
+                )
+            await uow.commit()
+        self._wake()
 
     async def _customer_field(self, customer_id: int, field: str) -> str:
         assert self.store is not None

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 BATCH = 20
 QUICK_RETRIES = (0.05, 0.2, 0.5)
+MAX_THROTTLED = 10
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -70,6 +71,8 @@ class Sender:
         renderer: Renderer,
         translator_for: TranslatorFor,
         send_rate: float = 30.0,
+        send_rate_per_chat: float = 1.0,
+        send_burst_per_chat: int = 3,
         on_permanent_failure: Callable[[OutboxMessage, str], Awaitable[None]] | None = None,
     ) -> None:
         self._store = store
@@ -78,6 +81,9 @@ class Sender:
         self._renderer = renderer
         self._translator_for = translator_for
         self._interval = 1.0 / send_rate
+        self._chat_rate = send_rate_per_chat
+        self._chat_burst = float(send_burst_per_chat)
+        self._chat_tokens: dict[int, tuple[float, float]] = {}  # chat -> (tokens, at)
         self._next_send = 0.0
         self._paused_until = 0.0
         self._wake = asyncio.Event()
@@ -126,10 +132,17 @@ class Sender:
 
     async def _deliver_one(self, message: OutboxMessage) -> int:
         error = ""
-        for delay in (*QUICK_RETRIES, None):
+        delays = [*QUICK_RETRIES, None]
+        throttled = 0
+        while delays:
             try:
                 telegram_id = await self._send(message)
             except RetryAfter as exc:
+                # Telegram asked us to slow down: not a failure of the message, so it does not
+                # use up a retry (up to a bound, then the database holds it).
+                throttled += 1
+                if throttled > MAX_THROTTLED:
+                    delays.clear()
                 retry_after = exc.retry_after
                 seconds = (
                     retry_after.total_seconds()
@@ -146,6 +159,7 @@ class Sender:
             except (TimedOut, NetworkError) as exc:
                 error = f"{type(exc).__name__}: {exc}"
                 self.stats.retried += 1
+                delay = delays.pop(0)
                 if delay is not None:
                     await asyncio.sleep(delay)
                 continue
@@ -176,19 +190,27 @@ class Sender:
             if self._on_permanent_failure is not None:
                 await self._on_permanent_failure(message, failed)
 
-    async def _pace(self) -> None:
+    async def _pace(self, chat_id: int) -> None:
+        """Telegram's limits, on real monotonic time: the global rate, a token bucket per chat
+        (a short burst, then ``send_rate_per_chat``), and a pause after a 429."""
         now = time.monotonic()
-        wait = max(self._paused_until, self._next_send) - now
+        tokens, at = self._chat_tokens.get(chat_id, (self._chat_burst, now))
+        tokens = min(self._chat_burst, tokens + (now - at) * self._chat_rate)
+        chat_wait = 0.0 if tokens >= 1 else (1 - tokens) / self._chat_rate
+        wait = max(self._paused_until - now, self._next_send - now, chat_wait)
         if wait > 0:
             await asyncio.sleep(wait)
-        self._next_send = max(time.monotonic(), self._next_send) + self._interval
+        now = time.monotonic()
+        tokens = min(self._chat_burst, tokens + chat_wait * self._chat_rate)
+        self._chat_tokens[chat_id] = (tokens - 1, now)
+        self._next_send = max(now, self._next_send) + self._interval
 
     async def _send(self, message: OutboxMessage) -> int | None:
         if message.method == "delete":
             target = await self._target_message_id(message)
             if target is None:
                 return None
-            await self._pace()
+            await self._pace(message.chat_id)
             try:
                 await self._bot.delete_message(message.chat_id, target)
             except BadRequest as exc:
@@ -197,7 +219,7 @@ class Sender:
         translator = await self._translator_for(message)
         rendered = await self._renderer.render(translator, message.template, message.params)
         markup = _markup(rendered)
-        await self._pace()
+        await self._pace(message.chat_id)
         try:
             if message.method == "edit":
                 target = await self._target_message_id(message)
