@@ -71,6 +71,7 @@ from fieldbot.domain.model import (
 from fieldbot.events import EventLog, canonical_json
 
 if TYPE_CHECKING:
+    from fieldbot.settings import Settings
     from fieldbot.store_field import FieldworkRepository
 
 UpsertResult = Literal["added", "updated", "unchanged"]
@@ -184,6 +185,11 @@ class Store:
     @classmethod
     def open(cls, url: str, cipher: Cipher) -> Store:
         return cls(create_engine(url), cipher)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Store:
+        """The store of ``FIELDBOT_DATABASE_URL`` with the key of ``FIELDBOT_ENCRYPTION_KEY``."""
+        return cls.open(settings.database_url, Cipher.from_master_key(settings.key_bytes()))
 
     @property
     def dialect(self) -> str:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from fieldbot.dbadmin import upgrade
 from fieldbot.domain.model import Part
+from fieldbot.settings import load_settings
 from fieldbot.store import Store
 
 PART = Part("P100", "Valve", 2500, True)
@@ -115,3 +119,23 @@ async def test_foreign_keys_are_enforced(store: Store) -> None:
             await uow.connection.exec_driver_sql(
                 "INSERT INTO stock (location, part_id, quantity) VALUES ('central', 999, 1)"
             )
+
+
+async def test_a_store_opens_from_the_settings(tmp_path: Path, test_master_key: bytes) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'settings.db'}"
+    await upgrade(url)
+    settings = load_settings(
+        {
+            "database_url": url,
+            "encryption_key": base64.urlsafe_b64encode(test_master_key).decode(),
+        },
+        read_env_file=False,
+    )
+    store = Store.from_settings(settings)
+    try:
+        async with store.unit_of_work() as uow:
+            await uow.parts.upsert(PART)
+            await uow.commit()
+        assert await _part_exists(store)
+    finally:
+        await store.close()
