@@ -13,10 +13,12 @@ from collections.abc import Awaitable, Callable
 from telegram import Message, Update
 from telegram.ext import ContextTypes
 
-from fieldbot.handlers import common, registration
+from fieldbot.domain.errors import DomainError
+from fieldbot.handlers import common, escalation, registration
+from fieldbot.handlers.refusals import refusal
 from fieldbot.handlers.turn import Deps, Turn
 from fieldbot.i18n import N_
-from fieldbot.store import Form
+from fieldbot.store import Form, StoreError
 
 log = logging.getLogger("fieldbot.handlers")
 
@@ -27,6 +29,7 @@ Action = Callable[[Turn, dict[str, object]], Awaitable[None]]
 FormHandler = Callable[[Turn, Form, Message], Awaitable[None]]
 
 STALE_BUTTON = N_("This button is no longer valid.")
+REFUSED = (DomainError, StoreError)
 
 
 async def _help(turn: Turn, _args: str) -> None:
@@ -45,12 +48,19 @@ async def _lang_chosen(turn: Turn, payload: dict[str, object]) -> None:
     await common.lang_chosen(turn, str(payload["language"]))
 
 
-# Commands of every registered person; audience routers add their own.
+# Commands of every registered person; audience modules add their own (``register``).
 REGISTERED_COMMANDS: dict[str, Command] = {"help": _help, "me": _me, "lang": _lang}
 STAFF_COMMANDS: dict[str, Command] = {}
 CUSTOMER_COMMANDS: dict[str, Command] = {}
-ACTIONS: dict[str, Action] = {"lang.set": _lang_chosen}
+ACTIONS: dict[str, Action] = {
+    "lang.set": _lang_chosen,
+    "deadline.ack": escalation.acknowledge_pressed,
+}
 FORMS: dict[str, FormHandler] = {}
+# Messages that are not text, outside a form: "location" and "photo" per audience.
+MessageHandler = Callable[[Turn, Message], Awaitable[None]]
+STAFF_MEDIA: dict[str, MessageHandler] = {}
+CUSTOMER_MEDIA: dict[str, MessageHandler] = {}
 
 
 async def _cancel(turn: Turn, _args: str) -> None:
@@ -80,8 +90,18 @@ class Router:
         if message is None:
             return
         async with Turn(self.deps, update) as turn:
-            await self._message(turn, update)
+            try:
+                await self._message(turn, update)
+            except REFUSED as exc:
+                await self._refuse(turn, exc)
             await turn.commit()
+
+    async def _refuse(self, turn: Turn, exc: Exception) -> None:
+        """Undo whatever the step wrote, then say why, in a fresh transaction."""
+        turn.refused(type(exc).__name__, detail=str(exc))
+        template, args = refusal(exc)
+        await turn.restart()
+        await turn.reply(template, args=args)
 
     async def _message(self, turn: Turn, update: Update) -> None:
         message = update.effective_message
@@ -114,6 +134,11 @@ class Router:
         if form is not None and form.name in FORMS:
             await FORMS[form.name](turn, form, message)
             return
+        media = STAFF_MEDIA if turn.person.kind == "staff" else CUSTOMER_MEDIA
+        kind = "location" if message.location else "photo" if message.photo else None
+        if kind is not None and kind in media:
+            await media[kind](turn, message)
+            return
         await turn.reply(N_("I did not understand that. Send /help to see what you can do."))
 
     async def _callback(self, update: Update) -> None:
@@ -127,7 +152,10 @@ class Router:
                 turn.refused("stale or foreign button", token=token[:8])
                 await query.answer(turn.t.gettext(STALE_BUTTON), show_alert=True)
                 return
-            await action(turn, dict(button.payload))
+            try:
+                await action(turn, dict(button.payload))
+            except REFUSED as exc:
+                await self._refuse(turn, exc)
             await turn.commit()
         await query.answer()
 

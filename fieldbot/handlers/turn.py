@@ -91,6 +91,14 @@ class Turn:
         assert self._uow is not None
         await self._uow.__aexit__(exc_type, exc, tb)
 
+    async def restart(self) -> None:
+        """Roll back what this turn wrote so far and begin again (after a refusal)."""
+        assert self._uow is not None
+        await self._uow.rollback()
+        await self._uow.__aexit__(None, None, None)
+        self._uow = self.deps.store.unit_of_work()
+        await self._uow.__aenter__()
+
     async def commit(self) -> None:
         await self.uow.commit()
         self.deps.wake_sender()
