@@ -1,0 +1,203 @@
+"""Deadline clocks and the escalation ladder of DESIGN.md §4, as pure arithmetic.
+
+A clock runs on a calendar: ``calendar`` (plain hours) or ``working`` (the branch's working
+hours). While it runs, its time is ``before`` (what it had run until its last pause) plus what
+passed on its calendar since ``segment_start`` (its start, or its last resume). A paused clock
+does not run. Met or missed is ``elapsed <= target`` and is final once the clock stops.
+
+The ladder of a breach: a reminder at ``reminder_percent`` of the target, the overdue notice
+and level 1 at the deadline, level 2 when level 1 is still unacknowledged ``level2`` working
+hours after it was delivered. A step that falls outside the recipient's working hours is held
+until their next working moment, except for emergency (``urgent``) clocks, whose steps all go
+out at once and whose level 2 counts plain hours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from fieldbot.domain.calendar import WorkCalendar
+
+
+class ClockCalendar(StrEnum):
+    CALENDAR = "calendar"
+    WORKING = "working"
+
+
+class Step(StrEnum):
+    REMINDER = "reminder"
+    OVERDUE = "overdue"
+    LEVEL1 = "level1"
+    LEVEL2 = "level2"
+    LEVEL3 = "level3"
+
+
+ZERO = timedelta(0)
+
+
+def measure(
+    kind: ClockCalendar | str, calendar: WorkCalendar, a: datetime, b: datetime
+) -> timedelta:
+    """Time in ``[a, b)`` on the clock's calendar; zero when ``b`` is not after ``a``."""
+    if ClockCalendar(kind) is ClockCalendar.WORKING:
+        return calendar.working_between(a, b)
+    return max(b - a, ZERO)
+
+
+def advance(
+    kind: ClockCalendar | str, calendar: WorkCalendar, start: datetime, amount: timedelta
+) -> datetime:
+    """The instant at which ``amount`` of the clock's time has passed since ``start``."""
+    amount = max(amount, ZERO)
+    if ClockCalendar(kind) is ClockCalendar.WORKING:
+        return calendar.add_working(start, amount)
+    return calendar.add_calendar(start, amount)
+
+
+def elapsed(
+    kind: ClockCalendar | str,
+    calendar: WorkCalendar,
+    segment_start: datetime,
+    before: timedelta,
+    until: datetime,
+) -> timedelta:
+    """The clock's time at ``until`` while running since ``segment_start``."""
+    return before + measure(kind, calendar, segment_start, until)
+
+
+def due_instant(
+    kind: ClockCalendar | str,
+    calendar: WorkCalendar,
+    segment_start: datetime,
+    before: timedelta,
+    target: timedelta,
+) -> datetime:
+    """The deadline of a running clock (``segment_start`` itself when already past it)."""
+    return advance(kind, calendar, segment_start, target - before)
+
+
+def reminder_instant(
+    kind: ClockCalendar | str,
+    calendar: WorkCalendar,
+    segment_start: datetime,
+    before: timedelta,
+    target: timedelta,
+    percent: int,
+) -> datetime:
+    """When ``percent`` % of the target has passed (``segment_start`` when already so)."""
+    return advance(kind, calendar, segment_start, target * percent / 100 - before)
+
+
+def is_met(spent: timedelta, target: timedelta) -> bool:
+    return spent <= target
+
+
+def delivery_instant(at: datetime, urgent: bool, recipient: WorkCalendar) -> datetime:
+    """When a step due ``at`` reaches the recipient: at once for emergencies, else held until
+    the recipient's next working moment (``at`` itself when it is working time)."""
+    if urgent:
+        return at
+    return recipient.next_working_moment(at)
+
+
+def level2_instant(
+    level1_delivered: datetime, urgent: bool, calendar: WorkCalendar, hours: float
+) -> datetime:
+    """Level 2 is due when level 1, delivered at ``level1_delivered``, has stayed
+    unacknowledged ``hours`` more working hours (plain hours for emergencies)."""
+    wait = timedelta(hours=hours)
+    if urgent:
+        return calendar.add_calendar(level1_delivered, wait)
+    return calendar.add_working(level1_delivered, wait)
+
+
+@dataclass(frozen=True, slots=True)
+class Ladder:
+    """Where a running clock stands: its reminder and deadline, and level 2 once known."""
+
+    reminder_at: datetime
+    due_at: datetime
+    level2_at: datetime | None = None  # None until level 1 fired
+
+    def due_steps(self, now: datetime, fired: Collection[Step], acknowledged: bool) -> list[Step]:
+        """The steps to fire at ``now``, in order. A reminder whose moment came only after
+        the deadline is skipped: the overdue notice says more."""
+        steps: list[Step] = []
+        if now >= self.due_at:
+            if Step.OVERDUE not in fired:
+                steps.append(Step.OVERDUE)
+            if Step.LEVEL1 not in fired:
+                steps.append(Step.LEVEL1)
+        elif now >= self.reminder_at and Step.REMINDER not in fired:
+            steps.append(Step.REMINDER)
+        if (
+            Step.LEVEL1 in fired
+            and Step.LEVEL2 not in fired
+            and not acknowledged
+            and self.level2_at is not None
+            and now >= self.level2_at
+        ):
+            steps.append(Step.LEVEL2)
+        return steps
+
+    def next_wake(self, fired: Collection[Step], acknowledged: bool) -> datetime | None:
+        """The next instant a step of this ladder may fire, or None when the ladder is done
+        (level 2 fired, or level 1 acknowledged)."""
+        if Step.OVERDUE not in fired or Step.LEVEL1 not in fired:
+            if Step.REMINDER not in fired and self.reminder_at < self.due_at:
+                return self.reminder_at
+            return self.due_at
+        if acknowledged or Step.LEVEL2 in fired:
+            return None
+        return self.level2_at
+
+
+# --- the working day ---------------------------------------------------------------------------
+
+MAX_SEARCH_DAYS = 60
+
+
+def day_start(calendar: WorkCalendar, day: date) -> datetime | None:
+    """The first working moment of local ``day`` (None on a day off)."""
+    segments = calendar.segments(day)
+    return segments[0][0] if segments else None
+
+
+def previous_day_end(calendar: WorkCalendar, day: date) -> datetime | None:
+    """The end of the last working day before local ``day`` (None: none within 60 days)."""
+    for back in range(1, MAX_SEARCH_DAYS + 1):
+        segments = calendar.segments(day - timedelta(days=back))
+        if segments:
+            return segments[-1][1]
+    return None
+
+
+def next_day_start(calendar: WorkCalendar, now: datetime) -> datetime | None:
+    """The first start of a working day strictly after ``now``."""
+    day = now.astimezone(calendar.tz).date()
+    for ahead in range(MAX_SEARCH_DAYS + 1):
+        start = day_start(calendar, day + timedelta(days=ahead))
+        if start is not None and start > now:
+            return start
+    return None
+
+
+def day_number(day: date) -> int:
+    """``20260914`` for 14 September 2026: a day as an integer key."""
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def week_key(day: date) -> str:
+    """``w202651``: the ISO week of ``day``, for steps fired once a week."""
+    year, week, _ = day.isocalendar()
+    return f"w{year}{week:02d}"
+
+
+def warns_unknown_year(calendar: WorkCalendar, day: date, from_month: int = 12) -> int | None:
+    """The next year when, from December on, its make-up working days are not known."""
+    if day.month >= from_month and not calendar.year_known(day.year + 1):
+        return day.year + 1
+    return None
