@@ -7,12 +7,12 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
-from fieldbot.domain.model import Language, Role
-from fieldbot.handlers.common import commands_for
+from fieldbot.domain.model import Language
+from fieldbot.handlers.common import set_person_commands
 from fieldbot.handlers.router import Router
 from fieldbot.handlers.turn import Deps
 from fieldbot.i18n import LANGUAGES, N_, language_from_telegram
@@ -106,17 +106,4 @@ async def publish_commands(application: BotApplication, deps: Deps) -> None:
             if row.chat_id is not None
         ]
     for kind, chat_id, roles, language in people:
-        await set_person_commands(application, deps, kind, chat_id, roles, language)
-
-
-async def set_person_commands(
-    application: BotApplication,
-    deps: Deps,
-    kind: str,
-    chat_id: int,
-    roles: frozenset[Role],
-    language: Language,
-) -> None:
-    t = deps.translator(language)
-    commands = [BotCommand(name, t.gettext(desc)) for name, desc in commands_for(kind, roles)]
-    await application.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+        await set_person_commands(application.bot, deps, kind, chat_id, roles, language)

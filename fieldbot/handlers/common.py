@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from telegram import Bot, BotCommand, BotCommandScopeChat
+
 from fieldbot.domain.model import Language, Role
-from fieldbot.handlers.turn import Turn
+from fieldbot.handlers.turn import Deps, Turn
 from fieldbot.i18n import N_
 from fieldbot.services.registration import set_language
 
@@ -28,6 +30,20 @@ def commands_for(kind: str, roles: frozenset[Role]) -> list[tuple[str, str]]:
         if audience is None or audience == kind or by_role:
             found.append((command, description))
     return found
+
+
+async def set_person_commands(
+    bot: Bot,
+    deps: Deps,
+    kind: str,
+    chat_id: int,
+    roles: frozenset[Role],
+    language: Language,
+) -> None:
+    """This person's command menu, in their language, in their own chat's scope."""
+    t = deps.translator(language)
+    commands = [BotCommand(name, t.gettext(desc)) for name, desc in commands_for(kind, roles)]
+    await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
 
 
 async def help_(turn: Turn) -> None:

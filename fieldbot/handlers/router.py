@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import Message, Update
+from telegram import Bot, Message, Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from fieldbot.domain.errors import DomainError
@@ -78,7 +79,7 @@ class Router:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    async def __call__(self, update: object, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def __call__(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not isinstance(update, Update) or update.effective_user is None:
             return
         if update.effective_chat is None:
@@ -90,11 +91,25 @@ class Router:
         if message is None:
             return
         async with Turn(self.deps, update) as turn:
+            was = turn.person.kind
             try:
                 await self._message(turn, update)
             except REFUSED as exc:
                 await self._refuse(turn, exc)
             await turn.commit()
+        if was == "unknown" and turn.person.kind != "unknown":
+            await self._publish_menu(context.bot, turn)
+
+    async def _publish_menu(self, bot: Bot, turn: Turn) -> None:
+        """A person who just registered gets their own command menu at once; it is
+        configuration, not a message, and start-up publishes every menu again anyway."""
+        person = turn.person
+        try:
+            await common.set_person_commands(
+                bot, self.deps, person.kind, person.chat_id, person.roles, person.language
+            )
+        except TelegramError as exc:
+            log.warning("could not set the command menu of %s: %s", person.code, exc)
 
     async def _refuse(self, turn: Turn, exc: Exception) -> None:
         """Undo whatever the step wrote, then say why, in a fresh transaction."""

@@ -246,3 +246,18 @@ async def test_a_form_survives_a_restart_and_continues_where_it_was(
     await tech.wait_for("done:alpha+beta")
     await tech.send("/cancel")
     await tech.wait_for("nothing to cancel")
+
+
+async def test_command_menus_per_language_and_per_registered_person(sb: Sandbox) -> None:
+    commands = sb.server.world.commands
+    default = '{"type":"default"}'
+    assert [c["command"] for c in commands[(default, "")]] == ["start"]
+    assert commands[(default, "en")][0]["description"] == "register with your invite or phone"
+    assert commands[(default, "")][0]["description"] == "用邀请链接或手机号登记"
+    tech = sb.phone(user_id=1001, name="Li Wei", language="en")
+    await tech.start(await sb.invite("T02"))
+    own = commands[('{"chat_id":1001,"type":"chat"}', "")]
+    assert {"help", "me", "lang", "cancel"} <= {c["command"] for c in own}
+    assert next(c for c in own if c["command"] == "me")["description"] == (
+        "who the bot thinks you are"
+    )
