@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from fieldbot.clock import Clock
 from fieldbot.domain.entitlement import (
@@ -261,7 +262,8 @@ async def _request_part(
         requested_by=tech.id,
         now=now,
     )
-    name = (await uow.parts.get(part)).name  # type: ignore[union-attr]
+    catalogue = await uow.parts.get(part)
+    name = catalogue.name if catalogue is not None else ""
     for keeper in await uow.staff.rows(role=Role.STOREKEEPER):
         notices.add(
             await notify_staff(
@@ -563,8 +565,6 @@ async def _charges(
 ) -> Charges:
     customer = await customer_of(uow, job)
     tz = await branch_timezone(uow, settings, job)
-    from zoneinfo import ZoneInfo
-
     day = job.called_at.astimezone(ZoneInfo(tz)).date()
     contracts = await uow.contracts.of_customer(customer.customer.code)
     return charge(job.service_type, lines, active_contract(day, customer.customer.code, contracts))
