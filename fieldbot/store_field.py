@@ -535,6 +535,22 @@ class FieldworkRepository(_Repository):
         ).scalar_one()
         return int(total or 0)
 
+    async def confirm_cash(self, collected_by: int, accountant_id: int, now: datetime) -> int:
+        """The accountant received the technician's cash: every unconfirmed cash settlement
+        of theirs is confirmed. Returns the fen confirmed (0 when nothing was held)."""
+        column = f.settlements.c
+        result = await self._conn.execute(
+            update(f.settlements)
+            .where(
+                column.collected_by == collected_by,
+                column.method == "cash",
+                column.cash_confirmed_at.is_(None),
+            )
+            .values(cash_confirmed_by=accountant_id, cash_confirmed_at=_aware(now, "now"))
+            .returning(column.amount_fen)
+        )
+        return sum(int(amount) for (amount,) in result.all())
+
     # --- take-back ----------------------------------------------------------------------------
 
     async def issue_receipt(

@@ -61,6 +61,11 @@ async def test_type_c_customer_confirms_pays_cash_and_the_job_closes(flow: Flow)
     assert paid.settlement.method == "cash" and paid.settlement.amount_fen == 3000
     assert paid.cash_held_fen == 3000
     assert paid.closed is not None and paid.closed.state is JobState.CLOSED
+    async with flow.store.unit_of_work() as uow:
+        t01, a01 = await uow.staff.require_id("T01"), await uow.staff.require_id("A01")
+        assert await uow.fieldwork.confirm_cash(t01, a01, flow.clock.now()) == 3000
+        assert await uow.fieldwork.cash_held(t01) == 0
+        await uow.commit()
     kinds = [e.kind for e in await flow.events(job.id or 0)]
     assert kinds[-3:] == ["job.confirm", "job.settled", "job.close"]
     evidence = await flow.read(lambda uow: uow.fieldwork.signoffs(job.id))
