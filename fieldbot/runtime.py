@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import shutil
 import tempfile
 from collections.abc import Coroutine, Mapping
 from datetime import datetime
@@ -296,12 +297,33 @@ def sandbox_settings(overrides: Mapping[str, Any], **fixed: Any) -> Settings:
 async def prepare_database(
     db_url: str, company: str | Path | None, settings: Mapping[str, Any]
 ) -> None:
-    """Create the schema and import the company (``"examples"``: the packaged sample)."""
+    """Create the schema and import the company (``"examples"``: the packaged sample).
+
+    SQLite files are copied from a template prepared once per process for the same company
+    and key, so a test suite that starts many sandboxes migrates and imports only once.
+    """
+    config = sandbox_settings(settings, database_url=db_url)
+    target = _sqlite_path(db_url)
+    if target is None or company is None:
+        await _prepare(db_url, company, config)
+        return
+    key = (str(company), config.key_bytes())
+    template = _TEMPLATES.get(key)
+    if template is None:
+        template = Path(tempfile.mkdtemp(prefix="fieldbot-template-")) / "template.db"
+        await _prepare(f"sqlite+aiosqlite:///{template}", company, config)
+        _TEMPLATES[key] = template
+    _copy_sqlite(template, target)
+
+
+_TEMPLATES: dict[tuple[str, bytes], Path] = {}
+
+
+async def _prepare(db_url: str, company: str | Path | None, config: Settings) -> None:
     from fieldbot.clock import SystemClock
     from fieldbot.dbadmin import upgrade
     from fieldbot.services.imports import import_company
 
-    config = sandbox_settings(settings, database_url=db_url)
     await upgrade(db_url)
     if company is None:
         return
@@ -311,6 +333,20 @@ async def prepare_database(
         await import_company(store, directory, settings=config, clock=SystemClock())
     finally:
         await store.close()
+
+
+def _sqlite_path(db_url: str) -> Path | None:
+    prefix = "sqlite+aiosqlite:///"
+    if not db_url.startswith(prefix) or db_url.endswith(":memory:"):
+        return None
+    return Path(db_url.removeprefix(prefix))
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    for suffix in ("", "-wal"):
+        origin = source.with_name(source.name + suffix)
+        if origin.exists():
+            shutil.copyfile(origin, target.with_name(target.name + suffix))
 
 
 def examples_dir() -> Path:

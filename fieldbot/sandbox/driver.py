@@ -20,6 +20,7 @@ import asyncio
 import base64
 import contextlib
 import dataclasses
+import functools
 import importlib
 import itertools
 import os
@@ -659,7 +660,10 @@ def _read(source: str | Path | bytes) -> bytes:
     return source if isinstance(source, bytes) else Path(source).read_bytes()
 
 
+@functools.cache
 def _new_key() -> str:
+    """One random key per process: sandboxes of one test run can share a prepared database
+    template (encrypted with it); it never protects real data."""
     return base64.urlsafe_b64encode(os.urandom(32)).decode("ascii")
 
 
