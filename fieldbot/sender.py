@@ -29,6 +29,7 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from fieldbot.clock import Clock
+from fieldbot.election import leadership_for
 from fieldbot.i18n import Translator
 from fieldbot.rendering import Rendered, Renderer
 from fieldbot.store import OutboxMessage, Store
@@ -90,6 +91,7 @@ class Sender:
         self._busy = False
         self._maybe_due = True
         self._on_permanent_failure = on_permanent_failure
+        self._leadership = leadership_for(store.engine, bot.token)
         self.stats = SenderStats()
 
     @property
@@ -111,8 +113,12 @@ class Sender:
                 self._maybe_due = True
 
     async def deliver_due(self) -> int:
-        """Deliver everything due now; returns how many were delivered."""
+        """Deliver everything due now; returns how many were delivered. An instance that is
+        not the elected sender delivers nothing (another one does)."""
         delivered = 0
+        if not await self._leadership.holds():
+            self._maybe_due = False
+            return 0
         self._busy = True
         try:
             while True:
@@ -129,6 +135,10 @@ class Sender:
                     delivered += await self._deliver_one(message)
         finally:
             self._busy = False
+
+    async def release(self) -> None:
+        """Give up being the sender (on a graceful stop; a dead process loses it anyway)."""
+        await self._leadership.release()
 
     async def _deliver_one(self, message: OutboxMessage) -> int:
         error = ""
