@@ -30,6 +30,7 @@ from fieldbot.handlers.turn import Deps
 from fieldbot.i18n import N_, Catalogs
 from fieldbot.poller import Poller, WebhookReceiver
 from fieldbot.rendering import Renderer
+from fieldbot.scheduler import next_wake, sweep
 from fieldbot.sender import Sender
 from fieldbot.services.registration import create_staff_invite
 from fieldbot.settings import Settings, load_settings
@@ -188,6 +189,8 @@ class BotRuntime:
 
     async def run_due(self) -> None:
         """One pass of the work due at the clock's now."""
+        if self.store is not None:
+            await sweep(self.store, self.settings, self.clock)
         if self.sender is not None:
             await self.sender.deliver_due()
 
@@ -196,9 +199,10 @@ class BotRuntime:
         now = self.clock.now()
         async with self.store.unit_of_work(readonly=True) as uow:
             due = await uow.outbox.next_due_at()
-        if due is not None and due <= now:
-            return None if self.sender is None else due
-        return due
+        if due is not None and due <= now and self.sender is None:
+            due = None
+        wake = await next_wake(self.store, self.settings, now)
+        return min((d for d in (due, wake) if d is not None), default=None)
 
     async def invite(self, staff_code: str) -> str:
         assert self.store is not None

@@ -15,7 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from fieldbot.domain.errors import DomainError
-from fieldbot.handlers import common, escalation, registration
+from fieldbot.handlers import common, escalation, registration, supervisor
 from fieldbot.handlers.refusals import refusal
 from fieldbot.handlers.turn import Deps, Turn
 from fieldbot.i18n import N_
@@ -182,3 +182,6 @@ def _command(text: str) -> tuple[str | None, str]:
     head, _, rest = text.partition(" ")
     name = head[1:].split("@", 1)[0].lower()
     return name, rest.strip()
+
+
+supervisor.register()

@@ -285,6 +285,10 @@ async def register_job(
         },
         now,
     )
+    # Imported here: the deadlines service uses this module's targets.
+    from fieldbot.services.deadlines import start_job_clocks
+
+    await start_job_clocks(uow, settings, job, now)
     return job
 
 

@@ -1,0 +1,269 @@
+"""The sweep on the real store (SQLite and PostgreSQL): the ladder step by step, each step
+exactly once with its messages, off-hours holds, acknowledgement, carry-over, renewals and the
+unknown-year warning (DESIGN.md §4, §7)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC
+
+from fieldbot.domain.model import JobState
+from fieldbot.scheduler import (
+    CARRY_OVER_TEXT,
+    RENEWAL_CUSTOMER_TEXT,
+    RENEWAL_STAFF_TEXT,
+    YEAR_UNKNOWN_TEXT,
+    next_wake,
+    sweep,
+)
+from fieldbot.services.deadlines import (
+    ACK_ACTION,
+    LEVEL1_TEXT,
+    LEVEL2_TEXT,
+    OVERDUE_TEXT,
+    REMINDER_TEXT,
+    acknowledge,
+    pause_clock,
+)
+from fieldbot.store import OutboxMessage
+from tests.deadlines.conftest import Desk, local
+
+
+def only(messages: list[OutboxMessage], template: str, clock: str | None = None) -> OutboxMessage:
+    (found,) = [
+        m
+        for m in messages
+        if m.template == template and (clock is None or m.params["args"]["clock"] == {"t": clock})
+    ]
+    return found
+
+
+async def test_arrival_reminder_at_eighty_percent_names_the_job(desk: Desk) -> None:
+    job = await desk.job(called_at=local(9, 14, 9))
+    await desk.at(local(9, 14, 14, 47))
+    assert REMINDER_TEXT not in await desk.templates("S01")
+    report = await desk.at(local(9, 14, 14, 48))
+    assert [(f.clock.clock, f.step) for f in report.fired] == [("arrival", "reminder")]
+    reminder = only(await desk.outbox("S01"), REMINDER_TEXT)  # not dispatched: the supervisor
+    args = reminder.params["args"]
+    assert args["number"] == job.number
+    assert args["customer"] == {"customer": job.customer_id, "field": "name"}
+    assert args["clock"] == {"t": "arrival"}
+    assert args["due"] == {
+        "dt": local(9, 14, 16).astimezone(UTC).isoformat(),
+        "tz": "Asia/Shanghai",
+        "fmt": "short",
+    }
+    assert args["left"] == {"t": "{hours} h {minutes} min", "args": {"hours": 1, "minutes": 12}}
+    assert reminder.next_attempt_at == local(9, 14, 14, 48)
+
+
+async def test_reminder_goes_to_the_assigned_technician(desk: Desk) -> None:
+    job = await desk.job(called_at=local(9, 14, 9))
+    async with desk.store.unit_of_work() as uow:
+        t01 = await uow.staff.row("T01")
+    assert t01 is not None
+    await desk.set_job(job, state=JobState.DISPATCHED, technician_id=t01.id)
+    await desk.at(local(9, 14, 14, 48))
+    assert REMINDER_TEXT in await desk.templates("T01")
+    assert REMINDER_TEXT not in await desk.templates("S01")
+
+
+async def test_deadline_sends_overdue_and_level1_to_every_supervisor(desk: Desk) -> None:
+    await desk.add_supervisor("S09", 2009)
+    job = await desk.job(called_at=local(9, 14, 9))
+    await desk.at(local(9, 14, 16))
+    s01 = await desk.outbox("S01")
+    assert OVERDUE_TEXT in [m.template for m in s01]
+    for code in ("S01", "S09"):
+        level1 = only(await desk.outbox(code), LEVEL1_TEXT)
+        (row,) = level1.params["buttons"]
+        assert row[0]["label"] == "Acknowledge"
+        assert level1.params["args"]["number"] == job.number
+        assert level1.params["args"]["priority"] == {"t": "general"}
+    assert LEVEL1_TEXT not in await desk.templates("S02")  # another branch
+    clock = await desk.clock_of(job, "arrival")
+    assert clock.wake_at == local(9, 14, 17)  # level 2: one more working hour
+
+
+async def test_level2_reaches_the_manager_when_nobody_acknowledged(desk: Desk) -> None:
+    job = await desk.job(called_at=local(9, 14, 9))
+    await desk.at(local(9, 14, 16))
+    await desk.at(local(9, 14, 16, 59))
+    assert LEVEL2_TEXT not in await desk.templates("M01")
+    await desk.at(local(9, 14, 17))
+    level2 = only(await desk.outbox("M01"), LEVEL2_TEXT)
+    assert level2.params["args"]["number"] == job.number
+    assert (await desk.clock_of(job, "arrival")).wake_at is None
+    await desk.at(local(9, 15, 17))
+    assert [m.template for m in await desk.outbox("M01")].count(LEVEL2_TEXT) == 1
+
+
+async def test_the_first_acknowledgement_stops_the_ladder(desk: Desk) -> None:
+    await desk.add_supervisor("S09", 2009)
+    job = await desk.job(called_at=local(9, 14, 9))
+    assert job.id is not None
+    await desk.at(local(9, 14, 16))
+    async with desk.store.unit_of_work() as uow:
+        s01, s09 = await uow.staff.row("S01"), await uow.staff.row("S09")
+        assert s01 is not None and s09 is not None
+        buttons = [
+            await uow.buttons.get(m.params["buttons"][0][0]["token"])
+            for m in [only(await desk.outbox("S01"), LEVEL1_TEXT)]
+        ]
+        assert buttons[0] is not None and buttons[0].action == ACK_ACTION
+        payload = buttons[0].payload
+        first = await acknowledge(
+            uow,
+            desk.settings,
+            staff_id=s09.id,
+            subject_type="job",
+            subject_id=job.id,
+            clock="arrival",
+            generation=int(payload["generation"]),
+            now=local(9, 14, 16, 10),
+        )
+        second = await acknowledge(
+            uow,
+            desk.settings,
+            staff_id=s01.id,
+            subject_type="job",
+            subject_id=job.id,
+            clock="arrival",
+            generation=int(payload["generation"]),
+            now=local(9, 14, 16, 20),
+        )
+        await uow.commit()
+    assert first.first and not second.first
+    assert second.by is not None and second.by.staff.code == "S09"
+    await desk.at(local(9, 14, 18))
+    assert LEVEL2_TEXT not in await desk.templates("M01")
+    clock = await desk.clock_of(job, "arrival")
+    assert clock.state == "running" and clock.wake_at is None  # the clock itself runs on
+
+
+async def test_an_off_hours_breach_is_held_until_nine_and_level2_counts_from_then(
+    desk: Desk,
+) -> None:
+    job = await desk.job(called_at=local(9, 14, 20))  # assign due Tuesday 20:00
+    await desk.at(local(9, 15, 20))
+    level1 = only(await desk.outbox("S01"), LEVEL1_TEXT, "dispatch")
+    assert level1.next_attempt_at == local(9, 16, 9)
+    overdue = only(await desk.outbox("S01"), OVERDUE_TEXT, "dispatch")
+    assert overdue.next_attempt_at == local(9, 16, 9)
+    assign = await desk.clock_of(job, "assign")
+    assert assign.wake_at == local(9, 16, 10)
+
+
+async def test_an_emergency_breach_goes_out_at_once_at_night(desk: Desk) -> None:
+    job = await desk.job(called_at=local(9, 14, 20), priority="emergency")  # due 22:00
+    reminder = await desk.at(local(9, 14, 21, 36))
+    assert [f.step for f in reminder.fired] == ["reminder"]
+    await desk.at(local(9, 14, 22))
+    level1 = only(await desk.outbox("S01"), LEVEL1_TEXT)
+    assert level1.next_attempt_at == local(9, 14, 22)
+    assert level1.params["args"]["priority"] == {"t": "emergency"}
+    assert (await desk.clock_of(job, "assign")).wake_at == local(9, 14, 23)
+
+
+async def test_a_paused_clock_never_escalates(desk: Desk) -> None:
+    job = await desk.job(called_at=local(9, 14, 9))
+    assert job.id is not None
+    async with desk.store.unit_of_work() as uow:
+        await pause_clock(
+            uow,
+            desk.settings,
+            subject_type="job",
+            subject_id=job.id,
+            clock="arrival",
+            reason="waiting for a part",
+            now=local(9, 14, 10),
+            actor="staff:1",
+        )
+        await uow.commit()
+    await desk.at(local(9, 16, 18))
+    assert [s.step for s in await desk.steps(job, "arrival")] == []
+
+
+async def test_each_step_fires_once_when_sweeps_run_together(desk: Desk) -> None:
+    await desk.job(called_at=local(9, 14, 9))
+    await desk.job(called_at=local(9, 14, 9), customer="C002")
+    desk.clock.set(local(9, 14, 16))
+    reports = await asyncio.gather(
+        *(sweep(desk.store, desk.settings, desk.clock) for _ in range(3))
+    )
+    fired = [
+        (f.clock.subject_id, f.step) for r in reports for f in r.fired if f.clock.clock == "arrival"
+    ]
+    assert len(fired) == len(set(fired)) == 4  # two jobs × (overdue, level1)
+    templates = await desk.templates("S01")
+    assert templates.count(LEVEL1_TEXT) == 2 and templates.count(OVERDUE_TEXT) == 2
+
+
+async def test_a_clock_the_workflow_forgot_to_stop_is_stopped_not_escalated(desk: Desk) -> None:
+    job = await desk.job(called_at=local(9, 14, 9))
+    desk.clock.set(local(9, 14, 11))
+    await desk.set_job(job, state=JobState.ON_SITE)
+    report = await desk.at(local(9, 14, 16))
+    arrival = await desk.clock_of(job, "arrival")
+    assert report.stale_stopped == 1 and arrival.state == "stopped" and arrival.met is True
+    assert LEVEL1_TEXT not in await desk.templates("S01")
+
+
+async def test_jobs_left_undispatched_are_carried_over_next_morning_once(desk: Desk) -> None:
+    old = await desk.job(called_at=local(9, 14, 10))
+    morning = await desk.job(called_at=local(9, 15, 8))  # after Monday's working day
+    report = await desk.at(local(9, 15, 9))
+    assert report.carried_over == [old.number]
+    async with desk.store.unit_of_work(readonly=True) as uow:
+        stored_old = await uow.jobs.get(old.id or 0)
+        stored_new = await uow.jobs.get(morning.id or 0)
+    assert stored_old is not None and stored_old.carried_over
+    assert stored_old.priority is old.priority
+    assert stored_new is not None and not stored_new.carried_over
+    notice = only(await desk.outbox("S01"), CARRY_OVER_TEXT)
+    assert notice.params["args"]["numbers"] == old.number
+    again = await desk.at(local(9, 15, 15))
+    assert again.carried_over == []
+    assert (await desk.templates("S01")).count(CARRY_OVER_TEXT) == 1
+
+
+async def test_contract_renewal_notice_for_c005_once(desk: Desk) -> None:
+    async with desk.store.unit_of_work() as uow:
+        await uow.customers.bind_telegram("C005", 3005, 3005)
+        await uow.commit()
+    report = await desk.at(local(9, 14, 8, 40))
+    assert "MC-2025-005" in report.renewals
+    async with desk.store.unit_of_work(readonly=True) as uow:
+        customer = await uow.outbox.messages(chat_id=3005)
+    (notice,) = customer
+    assert notice.template == RENEWAL_CUSTOMER_TEXT
+    assert notice.params["args"] == {"number": "MC-2025-005", "date": "2026-10-08"}
+    assert notice.next_attempt_at == local(9, 14, 9)  # held until the working day
+    staff = [m for m in await desk.outbox("S01") if m.template == RENEWAL_STAFF_TEXT]
+    assert "MC-2025-005" in {m.params["args"]["number"] for m in staff}
+    again = await desk.at(local(9, 15, 9))
+    assert "MC-2025-005" not in again.renewals
+
+
+async def test_an_unknown_next_year_is_warned_once_a_week_from_december(desk: Desk) -> None:
+    november = await desk.at(local(11, 30, 9))
+    assert november.year_warnings == []
+    first = await desk.at(local(12, 7, 9))
+    assert first.year_warnings == [2027, 2027]  # each branch
+    warning = only(await desk.outbox("S01"), YEAR_UNKNOWN_TEXT)
+    assert warning.params["args"] == {"year": 2027}
+    assert (await desk.at(local(12, 9, 9))).year_warnings == []
+    assert (await desk.at(local(12, 14, 9))).year_warnings == [2027, 2027]
+
+
+async def test_next_wake_is_the_next_step_or_the_next_working_morning(desk: Desk) -> None:
+    settings = desk.settings
+    assert await next_wake(desk.store, settings, local(9, 14, 8, 30)) == local(9, 14, 9)
+    await desk.job(called_at=local(9, 14, 9))
+    assert await next_wake(desk.store, settings, local(9, 14, 9)) == local(9, 14, 14, 48)
+    job = await desk.job(called_at=local(9, 14, 9), priority="emergency")
+    assert await next_wake(desk.store, settings, local(9, 14, 9)) == local(9, 14, 10, 36)
+    await desk.set_job(job, state=JobState.CANCELLED)
+    assert replace(job, state=JobState.CANCELLED).state is JobState.CANCELLED
