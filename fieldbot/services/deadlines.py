@@ -43,6 +43,7 @@ from fieldbot.store import ClockRow, FiredStep, JobRecord, OutboxRepository, Sta
 log = logging.getLogger("fieldbot.deadlines")
 
 JOB = "job"
+DEADLINE = "deadline"  # the subject of the clocks' audit events: ``job:12:arrival``
 ACK_ACTION = "deadline.ack"
 ACKNOWLEDGE = N_("Acknowledge")
 
@@ -122,6 +123,11 @@ class ClockNotPaused(DomainError):
 
 class PauseNeedsReason(DomainError):
     code = "pause_needs_reason"
+
+
+def deadline_id(subject_type: str, subject_id: int, clock: str) -> str:
+    """The audit subject id of one clock: every clock has its own trail of events."""
+    return f"{subject_type}:{subject_id}:{clock}"
 
 
 # --- calendars --------------------------------------------------------------------------------
@@ -248,8 +254,8 @@ async def start_clock(
     await uow.events.append(
         actor,
         CLOCK_STARTED,
-        subject_type,
-        subject_id,
+        DEADLINE,
+        deadline_id(subject_type, subject_id, clock),
         {
             "clock": clock,
             "generation": started.generation,
@@ -309,8 +315,8 @@ async def stop_clock(
     await uow.events.append(
         actor,
         CLOCK_STOPPED,
-        subject_type,
-        subject_id,
+        DEADLINE,
+        deadline_id(subject_type, subject_id, clock),
         {
             "clock": clock,
             "generation": stopped.generation,
@@ -358,8 +364,8 @@ async def pause_clock(
     await uow.events.append(
         actor,
         CLOCK_PAUSED,
-        subject_type,
-        subject_id,
+        DEADLINE,
+        deadline_id(subject_type, subject_id, clock),
         {"clock": clock, "reason": reason.strip(), "elapsed_seconds": spent.total_seconds()},
         now,
     )
@@ -386,8 +392,8 @@ async def resume_clock(
     await uow.events.append(
         actor,
         CLOCK_RESUMED,
-        subject_type,
-        subject_id,
+        DEADLINE,
+        deadline_id(subject_type, subject_id, clock),
         {"clock": clock, "due_at": resumed.due_at},
         now,
     )
@@ -437,8 +443,8 @@ async def recompute(
     await uow.events.append(
         actor,
         CLOCK_RECOMPUTED,
-        subject_type,
-        subject_id,
+        DEADLINE,
+        deadline_id(subject_type, subject_id, clock),
         {
             "clock": clock,
             "reason": reason,
@@ -494,8 +500,8 @@ async def acknowledge(
     await uow.events.append(
         f"staff:{staff_id}",
         ACKNOWLEDGED,
-        subject_type,
-        subject_id,
+        DEADLINE,
+        deadline_id(subject_type, subject_id, clock),
         {"clock": clock, "generation": generation, "step": Step.LEVEL1},
         now,
     )
@@ -824,8 +830,8 @@ async def advance_ladder(
         await uow.events.append(
             "system",
             STEP_FIRED,
-            clock.subject_type,
-            clock.subject_id,
+            DEADLINE,
+            deadline_id(clock.subject_type, clock.subject_id, clock.clock),
             {"clock": clock.clock, "generation": clock.generation, "step": step, "messages": ids},
             now,
         )
@@ -935,8 +941,8 @@ async def raise_level3(
     await uow.events.append(
         "system",
         STEP_FIRED,
-        subject_type,
-        subject_id,
+        DEADLINE,
+        deadline_id(subject_type, subject_id, clock),
         {"clock": clock, "generation": generation, "step": Step.LEVEL3, "messages": ids},
         now,
     )

@@ -20,6 +20,7 @@ from fieldbot.domain.model import JobState, Role
 from fieldbot.domain.permissions import Permission, may
 from fieldbot.domain.states import Action, transition
 from fieldbot.i18n import N_
+from fieldbot.services.deadlines import on_job_transition
 from fieldbot.services.jobs import UnknownCustomer, UnknownJob
 from fieldbot.settings import Settings
 from fieldbot.store import (
@@ -220,10 +221,12 @@ async def apply(
     over_approval_limit: bool = False,
     changes: Mapping[str, Any] | None = None,
     payload: Mapping[str, Any] | None = None,
+    settings: Settings | None = None,
 ) -> JobRecord:
     """Move ``job`` by ``action`` (the transition table decides the target or refuses), save
     it against its version and append ``job.<action>``. A job leaving awaiting_signoff
-    expires its sign-off links."""
+    expires its sign-off links. With ``settings`` the job's deadline clocks follow the
+    change (stop, start, recompute: :func:`fieldbot.services.deadlines.on_job_transition`)."""
     target = transition(job.state, action, over_approval_limit=over_approval_limit)
     updated = replace(job, state=target, **dict(changes or {}))
     saved = await uow.jobs.update(updated, now)
@@ -239,6 +242,8 @@ async def apply(
     )
     if job.state is JobState.AWAITING_SIGNOFF and target is not JobState.AWAITING_SIGNOFF:
         await uow.invites.expire_for_job(job_id(job), now)
+    if settings is not None:
+        await on_job_transition(uow, settings, job, saved, now, actor)
     return saved
 
 

@@ -84,6 +84,7 @@ async def take_back(
         now,
         changes={"workshop_due_at": promised_at},
         payload={"receipt": receipt_number(found, len(earlier) + 1), "promised_at": promised_at},
+        settings=settings,
     )
     receipt = await uow.fieldwork.issue_receipt(
         number=receipt_number(found, len(earlier) + 1),
@@ -273,6 +274,7 @@ async def return_unit(
         staff_tag(tech),
         now,
         payload={"receipt": None if receipt is None else receipt.number, "method": method},
+        settings=settings,
     )
     assert receipt is not None
     await uow.fieldwork.register_move(

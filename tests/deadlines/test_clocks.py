@@ -183,8 +183,13 @@ async def test_a_changed_priority_recomputes_as_a_new_generation(desk: Desk) -> 
     urgent = replace(job, priority=Priority.EMERGENCY)
     async with desk.store.unit_of_work() as uow:
         await on_job_transition(uow, desk.settings, job, urgent, now)
-        events = await uow.events.for_subject("job", job.id)
         await uow.commit()
+    async with desk.store.unit_of_work(readonly=True) as uow:
+        events = [
+            event
+            for name in ("assign", "arrival")
+            for event in await uow.events.for_subject("deadline", f"job:{job.id}:{name}")
+        ]
     assign = await desk.clock_of(job, "assign")
     assert assign.generation == 2 and assign.urgent
     assert assign.target_seconds == 2 * 3600
