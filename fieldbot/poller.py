@@ -100,6 +100,7 @@ class WebhookReceiver:
         self._path = path if path.startswith("/") else f"/{path}"
         self._secret = secret
         self._handling = 0
+        self.handled = 0
         self._runner: web.AppRunner | None = None
 
     @property
@@ -127,4 +128,5 @@ class WebhookReceiver:
             await self._app.process_update(update)
         finally:
             self._handling -= 1
+            self.handled += 1
         return web.Response()

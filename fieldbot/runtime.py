@@ -12,6 +12,7 @@ import contextlib
 import functools
 import logging
 import shutil
+import socket
 import tempfile
 from collections.abc import Coroutine, Mapping
 from datetime import datetime
@@ -162,6 +163,10 @@ class BotRuntime:
         self._tasks.clear()
         if self.webhook is not None:
             await self.webhook.stop()
+        if self.sender is not None:
+            # a dead process's session ends and frees the lease; a stopped one lets go too
+            with contextlib.suppress(Exception):
+                await self.sender.release()
         if self.application is not None:
             if not abrupt and self.poller is not None:
                 await self._confirm_offset()
@@ -365,7 +370,31 @@ async def create_bot_handle(env: SandboxEnv) -> BotRuntime:
         bot_api_url=env.base_url,
         bot_username=env.bot_username,
     )
-    return BotRuntime(settings, env.clock, catalogs=_shared_catalogs(), poll_timeout=1)
+    role = str(env.settings.get("sandbox_role", "bot"))
+    webhook_url: str | None = None
+    if env.settings.get("sandbox_webhook") and role == "bot":
+        # Each instance listens on its own port and registers itself with setWebhook; the
+        # sandbox then delivers updates to the instances in turn, like a reverse proxy.
+        port = _free_port()
+        settings = settings.model_copy(update={"webhook_port": port})
+        webhook_url = f"http://127.0.0.1:{port}/telegram/{env.instance}"
+    # Only one instance may long-poll a token: spawned instances without webhooks are workers.
+    poll = role == "bot" and (webhook_url is not None or env.instance == 1)
+    return BotRuntime(
+        settings,
+        env.clock,
+        catalogs=_shared_catalogs(),
+        poll=poll,
+        poll_timeout=1,
+        webhook_url=webhook_url,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 @functools.cache

@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     repeat_repair_days: int = Field(default=30, gt=0)
     target_resolution_percent: int = Field(default=95, ge=0, le=100)
     target_satisfaction_percent: int = Field(default=85, ge=0, le=100)
+    # Extensions beyond DESIGN.md §8:
+    sweep_seconds: float = Field(default=30, gt=0)  # how often `run`/`worker` wake the sweep
 
     @field_validator("timezone")
     @classmethod

@@ -13,8 +13,6 @@ from fieldbot.cli.common import open_store, refuse, run, settings
 from fieldbot.clock import Clock
 from fieldbot.settings import Settings
 
-SWEEP_SECONDS = 30.0
-
 
 def clock_for(config: Settings) -> Clock:
     from fieldbot.clock import SystemClock
@@ -127,7 +125,7 @@ def _serve(*, poll: bool, webhook: str | None) -> None:
             clock_for(config),
             poll=poll,
             webhook_url=webhook,
-            sweep_every=SWEEP_SECONDS,
+            sweep_every=config.sweep_seconds,
         )
         await runtime.start()
         try:

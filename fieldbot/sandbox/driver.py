@@ -424,8 +424,9 @@ class SimulatedClock:
         return min(known, default=None)
 
     async def _run_due(self) -> None:
-        for handle in self._sb.bots:
-            await handle.run_due()
+        # Every instance sweeps at once, as they would on their own timers: what is due must
+        # still happen exactly once.
+        await asyncio.gather(*(handle.run_due() for handle in self._sb.bots))
 
 
 class Sandbox:
@@ -562,9 +563,13 @@ class Sandbox:
         await self.settle()
         return handle
 
-    async def spawn_bot(self) -> BotHandle:
-        """Another bot instance on the same database and token."""
-        env = dataclasses.replace(self.env, instance=next(self._instances))
+    async def spawn_bot(self, **settings: Any) -> BotHandle:
+        """Another bot instance on the same database and token. ``settings`` (extension)
+        override the first instance's, e.g. ``sandbox_role="worker"`` for a scheduler and
+        sender without updates."""
+        env = dataclasses.replace(
+            self.env, instance=next(self._instances), settings={**self.env.settings, **settings}
+        )
         return await self._launch(env)
 
     async def stop_bot(self, handle: BotHandle, *, abrupt: bool = False) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 
 import pytest
@@ -43,3 +44,18 @@ def push_callback(sb: Sandbox, user_id: int, message_id: int, data: str) -> str:
 def answer_text(sb: Sandbox, query_id: str) -> str:
     answer = sb.server.world.callback_queries[query_id].answer or {}
     return str(answer.get("text") or "")
+
+
+@pytest.fixture
+def pg_url(pg_server: object) -> str:
+    """The PostgreSQL server's URL for ``Sandbox.start(db_url=...)`` (which creates and drops
+    a fresh database on it); skipped without a server, failed under CI."""
+    from tests.conftest import DEFAULT_PG_URL, PG_URL_ENV, REQUIRE_PG_ENV
+
+    databases = getattr(pg_server, "databases", None)
+    if databases is None:
+        message = getattr(pg_server, "error", None) or "PostgreSQL unavailable"
+        if os.environ.get(REQUIRE_PG_ENV) == "1":
+            pytest.fail(f"{message} ({REQUIRE_PG_ENV}=1: PostgreSQL tests must run)", pytrace=False)
+        pytest.skip(message)
+    return os.environ.get(PG_URL_ENV, DEFAULT_PG_URL)

@@ -1,0 +1,5 @@
+"""``python -m fieldbot`` is the ``fieldbot`` command."""
+
+from fieldbot.cli import main
+
+main()
