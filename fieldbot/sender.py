@@ -56,7 +56,6 @@ class SenderStats:
     sent: int = 0
     failed: int = 0
     retried: int = 0
-    reclaimed: int = 0
 
 
 TranslatorFor = Callable[[OutboxMessage], Awaitable[Translator]]
@@ -130,8 +129,6 @@ class Sender:
                     self._maybe_due = False
                     return delivered
                 for message in batch:
-                    if message.reclaims and message.attempts > 1 and message.last_error is None:
-                        self.stats.reclaimed += 1
                     delivered += await self._deliver_one(message)
         finally:
             self._busy = False
