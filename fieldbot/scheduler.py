@@ -198,8 +198,12 @@ async def _sweep_branches(
                     await _carry_over(uow, branch_id, previous_day_end(calendar, today), now)
                 )
             year = warns_unknown_year(calendar, today)
-            if year is not None and await uow.steps.fire(
-                "branch", branch_id, "year_unknown", year, week_key(today), now
+            if (
+                year is not None
+                and calendar.is_working_moment(now)
+                and await uow.steps.fire(
+                    "branch", branch_id, "year_unknown", year, week_key(today), now
+                )
             ):
                 log.warning(
                     "branch %s: the official make-up working days of %s are not known; "
@@ -263,7 +267,6 @@ async def _tell(
     *,
     dedupe: str,
     priority: int = OutboxRepository.PRIORITY_NORMAL,
-    not_before: datetime | None = None,
 ) -> None:
     for row in recipients:
         if row.chat_id is None:
@@ -275,7 +278,6 @@ async def _tell(
             template=template,
             params={"args": args},
             now=now,
-            not_before=not_before,
             priority=priority,
             dedupe_key=f"{dedupe}:{row.id}",
         )
@@ -299,6 +301,9 @@ async def _sweep_renewals(
             customer = await uow.customers.row(contract.customer)
             if contract_id is None or customer is None:
                 continue
+            calendar = await calendars.of(uow, customer.branch_id)
+            if not calendar.is_working_moment(now):
+                continue  # no notices outside working hours: the next morning's sweep
             staff = await supervisors_or_managers(uow, customer.branch_id)
             if customer.chat_id is None and not staff:
                 continue  # nobody to tell yet: try again at the next sweep
@@ -306,9 +311,6 @@ async def _sweep_renewals(
                 "contract", contract_id, "renewal", day_number(contract.ends_on), "notice", now
             ):
                 continue
-            calendar = await calendars.of(uow, customer.branch_id)
-            held = calendar.next_working_moment(now)
-            not_before = None if held <= now else held
             args: dict[str, object] = {
                 "number": contract.number,
                 "date": contract.ends_on.isoformat(),
@@ -321,7 +323,6 @@ async def _sweep_renewals(
                     template=RENEWAL_CUSTOMER_TEXT,
                     params={"args": args},
                     now=now,
-                    not_before=not_before,
                     dedupe_key=f"renewal:{contract_id}:{contract.ends_on.isoformat()}:customer",
                 )
             await _tell(
@@ -331,7 +332,6 @@ async def _sweep_renewals(
                 {**args, "customer": {"customer": customer.id, "field": "name"}},
                 now,
                 dedupe=f"renewal:{contract_id}:{contract.ends_on.isoformat()}",
-                not_before=not_before,
             )
             await uow.events.append(
                 "system",

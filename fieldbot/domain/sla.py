@@ -116,17 +116,28 @@ def level2_instant(
 
 @dataclass(frozen=True, slots=True)
 class Ladder:
-    """Where a running clock stands: its reminder and deadline, and level 2 once known."""
+    """Where a running clock stands: when its reminder goes out, its deadline, when the
+    breach (overdue and level 1) goes out, and level 2 once level 1 fired.
+
+    ``reminder_at`` and ``breach_at`` are already held to the recipients' next working
+    moment (for clocks that are not urgent): a step fires when it can be delivered, so the
+    outbox never holds a message back and level 2 counts from the real delivery.
+    """
 
     reminder_at: datetime
     due_at: datetime
     level2_at: datetime | None = None  # None until level 1 fired
+    breach_at: datetime | None = None  # None: at the deadline
+
+    @property
+    def breach(self) -> datetime:
+        return self.due_at if self.breach_at is None else self.breach_at
 
     def due_steps(self, now: datetime, fired: Collection[Step], acknowledged: bool) -> list[Step]:
-        """The steps to fire at ``now``, in order. A reminder whose moment came only after
-        the deadline is skipped: the overdue notice says more."""
+        """The steps to fire at ``now``, in order. A reminder whose moment came only when the
+        breach goes out is skipped: the overdue notice says more."""
         steps: list[Step] = []
-        if now >= self.due_at:
+        if now >= self.breach:
             if Step.OVERDUE not in fired:
                 steps.append(Step.OVERDUE)
             if Step.LEVEL1 not in fired:
@@ -147,12 +158,39 @@ class Ladder:
         """The next instant a step of this ladder may fire, or None when the ladder is done
         (level 2 fired, or level 1 acknowledged)."""
         if Step.OVERDUE not in fired or Step.LEVEL1 not in fired:
-            if Step.REMINDER not in fired and self.reminder_at < self.due_at:
+            if Step.REMINDER not in fired and self.reminder_at < self.breach:
                 return self.reminder_at
-            return self.due_at
+            return self.breach
         if acknowledged or Step.LEVEL2 in fired:
             return None
         return self.level2_at
+
+
+def plan_ladder(
+    kind: ClockCalendar | str,
+    calendar: WorkCalendar,
+    segment_start: datetime,
+    before: timedelta,
+    target: timedelta,
+    *,
+    percent: int,
+    urgent: bool,
+    level1_fired_at: datetime | None = None,
+    level2_hours: float = 1,
+) -> Ladder:
+    """The ladder of a running clock: its raw deadline, and its steps held to working time
+    unless ``urgent``; level 2 counted from when level 1 fired (that is, was delivered)."""
+    due = due_instant(kind, calendar, segment_start, before, target)
+    reminder = reminder_instant(kind, calendar, segment_start, before, target, percent)
+    level2 = None
+    if level1_fired_at is not None:
+        level2 = level2_instant(level1_fired_at, urgent, calendar, level2_hours)
+    return Ladder(
+        reminder_at=delivery_instant(reminder, urgent, calendar),
+        due_at=due,
+        level2_at=level2,
+        breach_at=delivery_instant(due, urgent, calendar),
+    )
 
 
 # --- the working day ---------------------------------------------------------------------------

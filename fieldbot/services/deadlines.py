@@ -26,13 +26,10 @@ from fieldbot.domain.sla import (
     ClockCalendar,
     Ladder,
     Step,
-    delivery_instant,
-    due_instant,
     elapsed,
     is_met,
-    level2_instant,
     measure,
-    reminder_instant,
+    plan_ladder,
 )
 from fieldbot.i18n import N_
 from fieldbot.services.calendars import calendar_of
@@ -183,17 +180,16 @@ def ladder_of(
     level1: FiredStep | None,
 ) -> Ladder:
     """Where the ladder of a running clock stands (its reminder, deadline and level 2)."""
-    target, before = _target(clock), _before(clock)
-    level2_at = None
-    if level1 is not None:
-        delivered = delivery_instant(level1.fired_at, clock.urgent, calendar)
-        level2_at = level2_instant(delivered, clock.urgent, calendar, settings.level2_working_hours)
-    return Ladder(
-        reminder_at=reminder_instant(
-            clock.calendar, calendar, clock.started_at, before, target, settings.reminder_percent
-        ),
-        due_at=due_instant(clock.calendar, calendar, clock.started_at, before, target),
-        level2_at=level2_at,
+    return plan_ladder(
+        clock.calendar,
+        calendar,
+        clock.started_at,
+        _before(clock),
+        _target(clock),
+        percent=settings.reminder_percent,
+        urgent=clock.urgent,
+        level1_fired_at=None if level1 is None else level1.fired_at,
+        level2_hours=settings.level2_working_hours,
     )
 
 
@@ -738,26 +734,22 @@ async def _send(
     recipients: Sequence[StaffRow],
     template: str,
     args: Mapping[str, Any],
-    at: datetime,
     now: datetime,
     *,
     acknowledge_button: bool = False,
     left_until: datetime | None = None,
-) -> tuple[list[int], list[datetime]]:
-    """Queue the step's message to each recipient, held until their working moment unless
-    the clock is urgent. Returns the outbox ids and the delivery instants."""
+) -> list[int]:
+    """Queue the step's message to each recipient bound to a chat, now (the ladder fires a
+    step only when it may be delivered). Returns the outbox ids."""
     ids: list[int] = []
-    deliveries: list[datetime] = []
+    params_args = dict(args)
+    if left_until is not None:
+        calendar = await calendars.of(uow, clock.branch_id)
+        params_args["left"] = left_arg(measure(clock.calendar, calendar, now, left_until))
     for row in recipients:
         if row.chat_id is None:
             continue
-        calendar = await calendars.of(uow, row.branch_id)
-        deliver = delivery_instant(at, clock.urgent, calendar)
-        params: dict[str, Any] = {"args": dict(args)}
-        if left_until is not None:
-            job_calendar = await calendars.of(uow, clock.branch_id)
-            remaining = measure(clock.calendar, job_calendar, deliver, left_until)
-            params["args"]["left"] = left_arg(remaining)
+        params: dict[str, Any] = {"args": params_args}
         if acknowledge_button and row.telegram_user_id is not None:
             token = await uow.buttons.create(
                 row.telegram_user_id,
@@ -778,7 +770,6 @@ async def _send(
             template=template,
             params=params,
             now=now,
-            not_before=None if deliver <= now else deliver,
             priority=OutboxRepository.PRIORITY_NORMAL,
             dedupe_key=(
                 f"step:{clock.subject_type}:{clock.subject_id}:{clock.clock}:"
@@ -787,8 +778,7 @@ async def _send(
         )
         if message_id is not None:
             ids.append(message_id)
-            deliveries.append(deliver)
-    return ids, deliveries
+    return ids
 
 
 def _template(clock: ClockRow, step: Step, job_template: str) -> str:
@@ -851,7 +841,7 @@ async def _fire(
 ) -> list[int]:
     args = _args(clock, step, about)
     if step is Step.REMINDER:
-        ids, _ = await _send(
+        return await _send(
             uow,
             calendars,
             clock,
@@ -860,12 +850,10 @@ async def _fire(
             _template(clock, step, REMINDER_TEXT),
             args,
             now,
-            now,
             left_until=ladder.due_at,
         )
-        return ids
     if step is Step.OVERDUE:
-        ids, _ = await _send(
+        ids = await _send(
             uow,
             calendars,
             clock,
@@ -874,12 +862,11 @@ async def _fire(
             _template(clock, step, OVERDUE_TEXT),
             args,
             now,
-            now,
         )
         return ids
     if step is Step.LEVEL1:
         recipients = await supervisors_or_managers(uow, clock.branch_id)
-        ids, _ = await _send(
+        ids = await _send(
             uow,
             calendars,
             clock,
@@ -888,12 +875,11 @@ async def _fire(
             _template(clock, step, LEVEL1_TEXT),
             args,
             now,
-            now,
             acknowledge_button=True,
         )
         return ids
     if step is Step.LEVEL2:
-        ids, _ = await _send(
+        ids = await _send(
             uow,
             calendars,
             clock,
@@ -901,7 +887,6 @@ async def _fire(
             await managers(uow, clock.branch_id),
             _template(clock, step, LEVEL2_TEXT),
             args,
-            now,
             now,
         )
         return ids

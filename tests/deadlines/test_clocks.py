@@ -173,12 +173,12 @@ async def test_a_paused_clock_does_not_run_and_resumes_where_it_stopped(desk: De
 
 
 async def test_a_changed_priority_recomputes_as_a_new_generation(desk: Desk) -> None:
-    job = await desk.job(called_at=local(9, 14, 9))
+    job = await desk.job(called_at=local(9, 14, 12))
     assert job.id is not None
-    await desk.at(local(9, 15, 4, 30))  # 80 % of 24 h: the assign reminder
+    await desk.at(local(9, 15, 9))  # 80 % of 24 h came at 07:12, held until 09:00
     (old,) = await desk.steps(job, "assign")
     assert (old.step, old.generation) == ("reminder", 1)
-    now = local(9, 15, 5)
+    now = local(9, 15, 9, 30)
     desk.clock.set(now)
     urgent = replace(job, priority=Priority.EMERGENCY)
     async with desk.store.unit_of_work() as uow:
@@ -193,7 +193,7 @@ async def test_a_changed_priority_recomputes_as_a_new_generation(desk: Desk) -> 
     assign = await desk.clock_of(job, "assign")
     assert assign.generation == 2 and assign.urgent
     assert assign.target_seconds == 2 * 3600
-    assert assign.due_at == now  # 20 h spent of 2 h: overdue at once
+    assert assign.due_at == now  # 21.5 h spent of 2 h: overdue at once
     recomputed = [e for e in events if e.kind == CLOCK_RECOMPUTED]
     assert {e.payload["clock"] for e in recomputed} == {"assign", "arrival"}
     await desk.at(now)

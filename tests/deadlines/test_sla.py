@@ -19,6 +19,7 @@ from fieldbot.domain.sla import (
     level2_instant,
     measure,
     next_day_start,
+    plan_ladder,
     previous_day_end,
     reminder_instant,
     warns_unknown_year,
@@ -143,3 +144,25 @@ def test_unknown_next_year_is_warned_from_december_only() -> None:
         "Asia/Shanghai", WorkingWindows.parse("09:00-18:00"), {date(2027, 2, 7): True}
     )
     assert warns_unknown_year(known, date(2026, 12, 1)) is None
+
+
+def test_a_planned_ladder_holds_its_steps_to_working_time_unless_urgent() -> None:
+    start = local(9, 14, 20)  # 24 plain hours: due Tuesday 20:00
+    held = plan_ladder(PLAIN, CAL, start, timedelta(0), 24 * H, percent=80, urgent=False)
+    assert held.due_at == local(9, 15, 20)
+    assert held.reminder_at == local(9, 15, 15, 12)
+    assert held.breach == local(9, 16, 9)
+    at_once = plan_ladder(PLAIN, CAL, start, timedelta(0), 24 * H, percent=80, urgent=True)
+    assert at_once.breach == at_once.due_at == local(9, 15, 20)
+    fired = plan_ladder(
+        PLAIN,
+        CAL,
+        start,
+        timedelta(0),
+        24 * H,
+        percent=80,
+        urgent=False,
+        level1_fired_at=local(9, 16, 9),
+        level2_hours=1,
+    )
+    assert fired.level2_at == local(9, 16, 10)

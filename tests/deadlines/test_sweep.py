@@ -148,12 +148,18 @@ async def test_an_off_hours_breach_is_held_until_nine_and_level2_counts_from_the
 ) -> None:
     job = await desk.job(called_at=local(9, 14, 20))  # assign due Tuesday 20:00
     await desk.at(local(9, 15, 20))
+    assert (await desk.clock_of(job, "assign")).wake_at == local(9, 16, 9)
+    assert [s.step for s in await desk.steps(job, "assign")] == ["reminder"]
+    await desk.at(local(9, 16, 9))
     level1 = only(await desk.outbox("S01"), LEVEL1_TEXT, "dispatch")
     assert level1.next_attempt_at == local(9, 16, 9)
-    overdue = only(await desk.outbox("S01"), OVERDUE_TEXT, "dispatch")
-    assert overdue.next_attempt_at == local(9, 16, 9)
+    assert level1.params["args"]["due"]["dt"] == local(9, 15, 20).astimezone(UTC).isoformat()
     assign = await desk.clock_of(job, "assign")
     assert assign.wake_at == local(9, 16, 10)
+    await desk.at(local(9, 16, 10))
+    assert only(await desk.outbox("M01"), LEVEL2_TEXT, "dispatch").next_attempt_at == local(
+        9, 16, 10
+    )
 
 
 async def test_an_emergency_breach_goes_out_at_once_at_night(desk: Desk) -> None:
@@ -233,14 +239,16 @@ async def test_contract_renewal_notice_for_c005_once(desk: Desk) -> None:
     async with desk.store.unit_of_work() as uow:
         await uow.customers.bind_telegram("C005", 3005, 3005)
         await uow.commit()
-    report = await desk.at(local(9, 14, 8, 40))
+    early = await desk.at(local(9, 14, 8, 40))
+    assert early.renewals == []  # no notices before the working day
+    report = await desk.at(local(9, 14, 9))
     assert "MC-2025-005" in report.renewals
     async with desk.store.unit_of_work(readonly=True) as uow:
         customer = await uow.outbox.messages(chat_id=3005)
     (notice,) = customer
     assert notice.template == RENEWAL_CUSTOMER_TEXT
     assert notice.params["args"] == {"number": "MC-2025-005", "date": "2026-10-08"}
-    assert notice.next_attempt_at == local(9, 14, 9)  # held until the working day
+    assert notice.next_attempt_at == local(9, 14, 9)
     staff = [m for m in await desk.outbox("S01") if m.template == RENEWAL_STAFF_TEXT]
     assert "MC-2025-005" in {m.params["args"]["number"] for m in staff}
     again = await desk.at(local(9, 15, 9))
