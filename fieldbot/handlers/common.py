@@ -19,6 +19,17 @@ COMMANDS: tuple[tuple[str, str, frozenset[Role] | str | None], ...] = (
     ("me", N_("who the bot thinks you are"), None),
     ("lang", N_("change the language / 切换语言"), None),
     ("cancel", N_("abandon the form you are filling in"), None),
+    ("new", N_("register a job from a call"), frozenset({Role.SUPERVISOR})),
+    (
+        "calls",
+        N_("the call log"),
+        frozenset({Role.SUPERVISOR, Role.MANAGER, Role.DEPUTY_GM, Role.CLERK}),
+    ),
+    (
+        "job",
+        N_("a job's card: /job NUMBER"),
+        frozenset({Role.SUPERVISOR, Role.MANAGER, Role.DEPUTY_GM, Role.CLERK}),
+    ),
 )
 
 

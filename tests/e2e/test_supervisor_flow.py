@@ -1,0 +1,339 @@
+"""The supervisor's chat end to end: /new, dispatch, /calls, /job, decisions, refusals."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from fieldbot.domain.model import JobState, Language, Role, Staff
+from fieldbot.sandbox.driver import Message, Phone, Sandbox
+from fieldbot.sandbox.limits import Limits
+from fieldbot.services import dispatch as dispatching
+from tests.e2e.conftest import answer_text, push_callback
+
+pytestmark = pytest.mark.e2e
+
+PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+# A form is a message per step: at Telegram's one message a second per chat these tests would
+# spend their time in the sender's pacing (tested in test_sender.py), not in the supervisor's
+# chat. Here both the bot and the sandbox allow a faster pace.
+FAST = {"send_rate_per_chat": 100, "send_burst_per_chat": 100}
+FAST_LIMITS = Limits(per_chat_rate=100, per_chat_burst=100)
+
+
+@pytest.fixture
+async def sb() -> AsyncIterator[Sandbox]:
+    async with Sandbox.start(settings=FAST, limits=FAST_LIMITS) as sandbox:
+        yield sandbox
+
+
+async def _staff(sb: Sandbox, user_id: int, code: str, name: str, language: str) -> Phone:
+    phone = sb.phone(user_id=user_id, name=name, language=language)
+    await phone.start(await sb.invite(code))
+    await phone.wait_for(re.compile("Welcome|欢迎"))
+    return phone
+
+
+async def _job_state(sb: Sandbox, number: str) -> tuple[JobState, int | None]:
+    store = sb.bots[0].store  # type: ignore[attr-defined]
+    async with store.unit_of_work(readonly=True) as uow:
+        job = await uow.jobs.by_number(number)
+        assert job is not None
+        return job.state, job.technician_id
+
+
+async def _new_job_zh(sup: Phone) -> tuple[str, Message]:
+    """S01 registers a repair of C001's refrigerator in Chinese: the job number and the
+    message that says so and suggests technicians."""
+    await sup.send("/new")
+    await sup.wait_for("哪位客户来电")
+    await sup.send("C001")
+    await sup.wait_for("哪台设备")
+    await sup.tap(re.compile("RF25-0001"))
+    await sup.wait_for("服务类别")
+    await sup.tap("维修")
+    await sup.wait_for("紧急程度")
+    await sup.tap("一般")
+    await sup.wait_for("描述故障")
+    await sup.send("冷藏柜不制冷")
+    await sup.wait_for("叫修渠道")
+    await sup.tap("电话")
+    card = await sup.wait_for("服务类型")
+    assert "服务类型：C（保修免费）" in card.text
+    assert "区域：市区" in card.text
+    assert "李记餐厅" in card.text
+    await sup.tap("登记")
+    registered = await sup.wait_for("已登记工单")
+    match = re.search(r"J\d{8}-\d{3}", registered.text)
+    assert match is not None
+    assert "请选择技术员" in registered.text
+    return match.group(0), registered
+
+
+async def test_new_job_in_chinese_is_registered_and_dispatched_to_t01(sb: Sandbox) -> None:
+    sup = await _staff(sb, 2001, "S01", "王芳", "zh-hans")
+    tech = await _staff(sb, 1001, "T01", "张磊", "zh-hans")
+    number, suggestions = await _new_job_zh(sup)
+    assert "张磊（T01）" in suggestions.text and "熟悉 refrigeration" in suggestions.text
+    assert ["张磊 (T01)"] in suggestions.buttons
+    assert len(suggestions.buttons) == 3
+    await sup.tap("张磊 (T01)")
+    await sup.wait_for("已派给 张磊")
+    offer = await tech.wait_for(number)
+    assert offer.buttons == [["接受", "拒绝"]]
+    state, _ = await _job_state(sb, number)
+    assert state is JobState.DISPATCHED
+
+
+async def test_new_job_in_english_for_a_suburban_customer_has_seven_working_hours(
+    sb: Sandbox,
+) -> None:
+    sup = await _staff(sb, 2002, "S02", "David Chen", "en")
+    await sup.send("/new 021-59231004")  # C004 by phone
+    await sup.wait_for("Which unit")
+    await sup.tap("No particular unit")
+    await sup.tap("maintenance")
+    await sup.tap("general")
+    await sup.wait_for("Describe the fault")
+    await sup.send("yearly check of both units")
+    await sup.tap("phone")
+    card = await sup.wait_for("Service type")
+    assert "Zone: suburban" in card.text
+    assert "Service type: A (fee-paying)" in card.text
+    # called Monday 08:30: 7 working hours from 09:00 with the lunch break end at 17:00
+    assert "Arrival by 9/14/26, 5:00" in card.text and "(7 working hours)" in card.text
+    assert "Dispatch by 9/15/26, 8:30" in card.text
+    await sup.tap("Register")
+    done = await sup.wait_for("Registered job")
+    assert "(service type A, suburban)" in done.text and "choose a technician" in done.text
+    assert done.buttons == [["杨洋 (T04)"], ["黄晓东 (T05)"]]
+
+
+async def test_new_form_continues_after_a_restart(sb: Sandbox) -> None:
+    sup = await _staff(sb, 2001, "S01", "王芳", "zh-hans")
+    await sup.send("/new")
+    await sup.send("C003")
+    await sup.wait_for("哪台设备")
+    await sb.restart_bot()
+    await sup.tap(re.compile("CF21-0033"))
+    await sup.wait_for("服务类别")
+    await sb.restart_bot()
+    await sup.tap("维修")
+    await sup.tap("紧急")
+    await sup.send("咖啡机漏水")
+    await sup.tap("电话")
+    card = await sup.wait_for("服务类型")
+    assert "服务类型：A（有费）" in card.text
+    assert "咖啡机漏水" in card.text
+
+
+async def test_garbage_in_the_form_is_refused_with_what_was_expected(sb: Sandbox) -> None:
+    sup = await _staff(sb, 2002, "S02", "David Chen", "en")
+    await sup.send("/new")
+    await sup.send("zzzz-nobody")
+    refused = await sup.wait_for("No customer matches")
+    assert "C001" in refused.text
+    await sup.send("C002")
+    await sup.wait_for("Which unit")
+    await sup.send("XX-0000")
+    wrong = await sup.wait_for("is not a unit of this customer")
+    assert "CF22-0107" in wrong.text
+    await sup.send("cf22-0107")  # a serial typed in any case is taken
+    await sup.wait_for("What kind of work")
+    await sup.send("repair please")
+    await sup.wait_for("choose one of the buttons")
+    await sup.share_location(31.2, 121.4)
+    await sup.wait_for("choose one of the buttons")
+    await sup.tap("repair")
+    await sup.tap("consult")
+    await sup.send("x" * 600)
+    await sup.wait_for("at most 500 characters")
+    await sup.send("grinder jams")
+    await sup.tap("Telegram")
+    card = await sup.wait_for("Service type")
+    assert "Service type: B (maintenance contract)" in card.text
+    await sup.send("/cancel")
+    await sup.wait_for("Nothing was saved")
+
+
+async def test_ambiguous_customer_name_offers_the_candidates(sb: Sandbox) -> None:
+    sup = await _staff(sb, 2002, "S02", "David Chen", "en")
+    await sup.send("/new")
+    await sup.send("食堂")
+    which = await sup.wait_for("customers match")
+    labels = [label for row in which.buttons for label in row]
+    assert labels == ["C031", "C041"]  # C018 is SH01's: names are looked for in SH02 first
+    assert "大学城学生食堂" in which.text
+    await sup.tap("C041")
+    await sup.wait_for("Which unit")
+
+
+async def test_calls_lists_the_jobs_in_call_order(sb: Sandbox) -> None:
+    sup = await _staff(sb, 2001, "S01", "王芳", "zh-hans")
+    first, _ = await _new_job_zh(sup)
+    await sup.tap("张磊 (T01)")
+    await sup.wait_for("已派给")
+    second, _ = await _new_job_zh(sup)
+    await sup.send("/calls")
+    log = await sup.wait_for("叫修登记簿")
+    assert log.text.index(first) < log.text.index(second)
+    assert "已派工 · 张磊 (T01)" in log.text
+    assert "已登记 · 尚未指派 · 到达时限 2026/9/14 16:00" in log.text
+    await sup.send(f"/job {second.lower()}")
+    card = await sup.wait_for(f"工单 {second}：已登记")
+    assert card.buttons == [["派工", "取消工单"]]
+
+
+async def test_two_supervisors_dispatch_the_same_job_one_wins(sb: Sandbox) -> None:
+    store = sb.bots[0].store  # type: ignore[attr-defined]
+    async with store.unit_of_work() as uow:
+        await uow.staff.upsert(
+            Staff(
+                code="S09",
+                name="Second Supervisor",
+                roles=frozenset({Role.SUPERVISOR}),
+                phone="+8613817760109",
+                language=Language.EN,
+                branch="SH01",
+            )
+        )
+        await uow.commit()
+    first = await _staff(sb, 2001, "S01", "王芳", "zh-hans")
+    second = await _staff(sb, 2009, "S09", "Second Supervisor", "en")
+    number, _ = await _new_job_zh(first)
+    await second.send(f"/job {number}")
+    await second.wait_for(f"Job {number}: registered")
+    await second.tap("Dispatch")
+    await second.wait_for("choose a technician")
+    await first.tap("张磊 (T01)")
+    await first.wait_for("已派给")
+    await second.tap("Li Wei (T02)")
+    told = await second.wait_for("Someone else changed this")
+    assert "Nothing was changed" in told.text
+    state, technician = await _job_state(sb, number)
+    assert state is JobState.DISPATCHED
+    async with store.unit_of_work(readonly=True) as uow:
+        t01 = await uow.staff.row("T01")
+        assert t01 is not None and technician == t01.id
+
+
+async def test_cancel_asks_a_reason_and_tells_the_technician(sb: Sandbox) -> None:
+    sup = await _staff(sb, 2002, "S02", "David Chen", "en")
+    tech = await _staff(sb, 1004, "T04", "杨洋", "zh-hans")
+    await sup.send("/new C004")
+    await sup.tap(re.compile("RF24-0211"))
+    await sup.tap("repair")
+    await sup.tap("emergency")
+    await sup.send("freezer warm")
+    await sup.tap("phone")
+    await sup.tap("Register")
+    await sup.wait_for("choose a technician")
+    await sup.tap("杨洋 (T04)")
+    registered = await sup.wait_for("dispatched to")
+    number = re.search(r"J\d{8}-\d{3}", registered.text).group(0)  # type: ignore[union-attr]
+    await tech.wait_for(number)
+    await sup.send(f"/job {number}")
+    card = await sup.wait_for(f"Job {number}: dispatched")
+    assert card.buttons == [["Reassign", "Cancel the job"]]
+    await sup.tap("Cancel the job")
+    await sup.wait_for("Why is job")
+    await sup.send("   ")
+    await sup.wait_for("write the reason")
+    await sup.send("customer fixed it themselves")
+    await sup.wait_for(f"Job {number} is cancelled: customer fixed it themselves")
+    told = await tech.wait_for("customer fixed it themselves")
+    assert number in told.text
+    assert (await _job_state(sb, number))[0] is JobState.CANCELLED
+
+
+async def test_a_stale_button_after_the_job_moved_on_changes_nothing(sb: Sandbox) -> None:
+    sup = await _staff(sb, 2001, "S01", "王芳", "zh-hans")
+    number, suggestions = await _new_job_zh(sup)
+    await sup.tap("张磊 (T01)")
+    await sup.wait_for("已派给")
+    world = sb.server.world
+    stored = world.chat_of(2001, 2001).messages[suggestions.id]
+    other = next(b for row in stored.inline_keyboard or [] for b in row if "(T01)" not in b["text"])
+    query = push_callback(sb, 2001, suggestions.id, other["callback_data"])
+    await sb.settle()
+    assert answer_text(sb, query) == ""
+    told = await sup.wait_for("已无法执行")
+    assert "已派工" in told.text
+    state, technician = await _job_state(sb, number)
+    assert state is JobState.DISPATCHED
+    store = sb.bots[0].store  # type: ignore[attr-defined]
+    async with store.unit_of_work(readonly=True) as uow:
+        t01 = await uow.staff.row("T01")
+        assert t01 is not None and technician == t01.id
+
+
+async def test_a_technician_cannot_use_the_supervisor_commands(sb: Sandbox) -> None:
+    tech = await _staff(sb, 1002, "T02", "Li Wei", "en")
+    await tech.send("/new")
+    await tech.wait_for("You may not do that")
+    await tech.send("/calls")
+    await tech.wait_for("You may not do that")
+    await tech.send("/help")
+    menu = await tech.wait_for("/help")
+    assert "/new" not in menu.text
+
+
+async def test_declined_job_is_offered_for_dispatch_again(sb: Sandbox) -> None:
+    sup = await _staff(sb, 2002, "S02", "David Chen", "en")
+    await sup.send("/new C004")
+    await sup.tap(re.compile("IM24-0210"))
+    await sup.tap("repair")
+    await sup.tap("general")
+    await sup.send("no ice")
+    await sup.tap("phone")
+    await sup.tap("Register")
+    registered = await sup.wait_for("Registered job")
+    number = re.search(r"J\d{8}-\d{3}", registered.text).group(0)  # type: ignore[union-attr]
+    await sup.tap(re.compile(r"\(T04\)"))
+    await sup.wait_for("dispatched to")
+    bot = sb.bots[0]
+    async with bot.store.unit_of_work() as uow:  # type: ignore[attr-defined]
+        await dispatching.decline(
+            uow,
+            bot.deps.settings,  # type: ignore[attr-defined]
+            bot.clock,  # type: ignore[attr-defined]
+            job=number,
+            actor="T04",
+            reason="too far today",
+        )
+        await uow.commit()
+    bot.sender.wake()  # type: ignore[attr-defined]
+    await sb.settle()
+    await sup.wait_for("too far today")
+    await sup.send(f"/job {number}")
+    card = await sup.wait_for(f"Job {number}: registered")
+    assert card.buttons == [["Dispatch", "Cancel the job"]]
+    await sup.tap("Dispatch")
+    again = await sup.wait_for("choose a technician")
+    assert "declined this job before" in again.text
+    await sup.tap(re.compile(r"\(T05\)"))
+    await sup.wait_for("dispatched to")
+
+
+@pytest.mark.pg
+async def test_new_job_and_dispatch_on_postgresql() -> None:
+    pg_url = os.environ.get("FIELDBOT_TEST_PG_URL", PG_URL)
+    try:
+        admin = await asyncpg.connect(pg_url.replace("+asyncpg", ""), timeout=5)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        if os.environ.get("FIELDBOT_REQUIRE_PG") == "1":
+            pytest.fail(f"PostgreSQL unreachable: {exc}")
+        pytest.skip(f"PostgreSQL unreachable: {exc}")
+    await admin.close()
+    async with Sandbox.start(db_url=pg_url, settings=FAST, limits=FAST_LIMITS) as sb:
+        sup = await _staff(sb, 2001, "S01", "王芳", "zh-hans")
+        tech = await _staff(sb, 1001, "T01", "张磊", "zh-hans")
+        number, _ = await _new_job_zh(sup)
+        await sup.tap("张磊 (T01)")
+        await sup.wait_for("已派给")
+        offer = await tech.wait_for(number)
+        assert offer.buttons == [["接受", "拒绝"]]
