@@ -115,6 +115,7 @@ async def set_appointment(
         now,
         changes={"appointment_at": at},
         payload={"appointment_at": at},
+        settings=settings,
     )
     tz = await branch_timezone(uow, settings, saved)
     notices = Notices()
@@ -142,7 +143,7 @@ async def on_my_way(
     now = clock.now()
     found = await load_job(uow, job, expected_version)
     tech = await require_assigned(uow, actor, found, Action.ON_MY_WAY)
-    saved = await apply(uow, found, Action.ON_MY_WAY, staff_tag(tech), now)
+    saved = await apply(uow, found, Action.ON_MY_WAY, staff_tag(tech), now, settings=settings)
     notices = Notices()
     notices.add(
         await notify_customer(
@@ -211,6 +212,7 @@ async def arrive(
             "distance_m": None if metres is None else round(metres),
             "geofence_m": settings.geofence_m,
         },
+        settings=settings,
     )
     ids: list[int] = []
     if manual:
@@ -316,6 +318,7 @@ async def need_part(
         staff_tag(tech),
         now,
         payload={"parts": [[code, quantity] for code, quantity in parts]},
+        settings=settings,
     )
     notices = Notices()
     requests = [
@@ -424,6 +427,7 @@ async def use_parts(
             staff_tag(tech),
             now,
             payload={"parts": [list(p) for p in short]},
+            settings=settings,
         )
     requests = [
         await _request_part(uow, current, tech, code, quantity, now, notices)
@@ -480,6 +484,7 @@ async def deliver_part(
             now,
             changes={"appointment_at": None, "contact_due_at": due},
             payload={"request_id": request_id, "source": source, "part": request.part},
+            settings=settings,
         )
     else:
         await record(
@@ -660,6 +665,7 @@ async def finish(
             "amount_due_fen": charges.amount_due.fen,
             "needs_approval": over,
         },
+        settings=settings,
     )
     notices = Notices()
     link = None
@@ -725,6 +731,7 @@ async def approve(
         staff_tag(supervisor),
         now,
         payload={"work_record_id": None if pending is None else pending.id},
+        settings=settings,
     )
     assert pending is not None
     await uow.fieldwork.decide_work_record(pending.id, "approved", supervisor.id, now)
@@ -773,6 +780,7 @@ async def reject(
         staff_tag(supervisor),
         now,
         payload={"work_record_id": None if pending is None else pending.id, "reason": text},
+        settings=settings,
     )
     assert pending is not None
     await uow.fieldwork.decide_work_record(pending.id, "rejected", supervisor.id, now, text)
