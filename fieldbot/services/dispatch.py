@@ -51,6 +51,9 @@ DECLINED_PENALTY_KM = 100.0  # the technician declined this job before
 
 ASSIGNED_STATES = frozenset(OPEN_STATES - {JobState.REGISTERED})
 
+# On the decline notice: the supervisor's suggestions again (fieldbot.handlers.supervisor).
+DISPATCH_AGAIN = N_("Dispatch again")
+
 
 class Reason(StrEnum):
     FROM_LAST_LOCATION = "from_last_location"  # value: distance in metres
@@ -193,7 +196,6 @@ async def dispatch(
         now,
         changes={"technician_id": tech.id},
         payload={"technician_id": tech.id},
-        settings=settings,
     )
     notices = Notices()
     notices.add(await _offer(uow, saved, tech, now))
@@ -236,7 +238,6 @@ async def reassign(
             "previous_technician_id": found.technician_id,
             "reason": (reason or "").strip() or None,
         },
-        settings=settings,
     )
     notices = Notices()
     notices.add(await _offer(uow, saved, tech, now))
@@ -270,13 +271,7 @@ async def cancel(
     supervisor = await require_supervisor(uow, actor, found, Permission.CANCEL, Action.CANCEL)
     text = require_reason(reason, Action.CANCEL)
     saved = await apply(
-        uow,
-        found,
-        Action.CANCEL,
-        staff_tag(supervisor),
-        now,
-        payload={"reason": text},
-        settings=settings,
+        uow, found, Action.CANCEL, staff_tag(supervisor), now, payload={"reason": text}
     )
     await uow.fieldwork.cancel_part_requests(job_id(saved))
     notices = Notices()
@@ -316,7 +311,6 @@ async def accept(
         now,
         changes={"contact_due_at": due},
         payload={"technician_id": tech.id, "contact_due_at": due},
-        settings=settings,
     )
     return JobChange(saved, Action.ACCEPT, found.state)
 
@@ -345,7 +339,6 @@ async def decline(
         now,
         changes={"technician_id": None},
         payload={"technician_id": tech.id, "reason": text},
-        settings=settings,
     )
     ids = await notify_supervisors(
         uow,
@@ -353,5 +346,6 @@ async def decline(
         N_("Job {number} was declined by {technician}: {reason}"),
         {"number": saved.number, "technician": tech.staff.name, "reason": text},
         now,
+        buttons=[(DISPATCH_AGAIN, "sup.suggest", job_button(saved))],
     )
     return JobChange(saved, Action.DECLINE, found.state, tuple(ids))

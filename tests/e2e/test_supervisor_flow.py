@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+from typing import Any
 
 import asyncpg
 import pytest
 
+from fieldbot.domain.entitlement import FeeKind, FeeLine
 from fieldbot.domain.model import JobState, Language, Role, Staff
+from fieldbot.domain.money import Money
 from fieldbot.sandbox.driver import Message, Phone, Sandbox
 from fieldbot.sandbox.limits import Limits
 from fieldbot.services import dispatch as dispatching
+from fieldbot.services import fieldwork, signoff, workshop
 from tests.e2e.conftest import answer_text, push_callback
 
 pytestmark = pytest.mark.e2e
@@ -282,6 +287,41 @@ async def test_a_technician_cannot_use_the_supervisor_commands(sb: Sandbox) -> N
     assert "/new" not in menu.text
 
 
+async def _run(sb: Sandbox, service: Callable[..., Awaitable[Any]], **kwargs: Any) -> Any:
+    """A step taken by someone else, straight through the services, then delivered."""
+    bot = sb.bots[0]
+    async with bot.store.unit_of_work() as uow:  # type: ignore[attr-defined]
+        result = await service(uow, bot.deps.settings, bot.clock, **kwargs)  # type: ignore[attr-defined]
+        await uow.commit()
+    bot.sender.wake()  # type: ignore[attr-defined]
+    await sb.settle()
+    return result
+
+
+async def _on_site(sb: Sandbox, sup: Phone, serial: str) -> str:
+    """S02 registers a repair of a C004 unit and dispatches it to T04, who gets on site."""
+    await sup.send("/new C004")
+    await sup.tap(re.compile(serial))
+    await sup.tap("repair")
+    await sup.tap("general")
+    await sup.send("does not work")
+    await sup.tap("phone")
+    await sup.tap("Register")
+    registered = await sup.wait_for("Registered job")
+    number = re.search(r"J\d{8}-\d{3}", registered.text).group(0)  # type: ignore[union-attr]
+    await sup.tap("杨洋 (T04)")
+    await sup.wait_for("dispatched to")
+    await _run(sb, dispatching.accept, job=number, actor="T04")
+    at = sb.clock.now() + timedelta(hours=2)
+    await _run(sb, fieldwork.set_appointment, job=number, actor="T04", at=at)
+    await _run(sb, fieldwork.arrive, job=number, actor="T04")
+    return number
+
+
+def _labour(yuan: int) -> list[FeeLine]:
+    return [FeeLine(FeeKind.LABOUR, "labour", Money(yuan * 100))]
+
+
 async def test_declined_job_is_offered_for_dispatch_again(sb: Sandbox) -> None:
     sup = await _staff(sb, 2002, "S02", "David Chen", "en")
     await sup.send("/new C004")
@@ -293,30 +333,111 @@ async def test_declined_job_is_offered_for_dispatch_again(sb: Sandbox) -> None:
     await sup.tap("Register")
     registered = await sup.wait_for("Registered job")
     number = re.search(r"J\d{8}-\d{3}", registered.text).group(0)  # type: ignore[union-attr]
-    await sup.tap(re.compile(r"\(T04\)"))
+    await sup.tap("杨洋 (T04)")
     await sup.wait_for("dispatched to")
-    bot = sb.bots[0]
-    async with bot.store.unit_of_work() as uow:  # type: ignore[attr-defined]
-        await dispatching.decline(
-            uow,
-            bot.deps.settings,  # type: ignore[attr-defined]
-            bot.clock,  # type: ignore[attr-defined]
-            job=number,
-            actor="T04",
-            reason="too far today",
-        )
-        await uow.commit()
-    bot.sender.wake()  # type: ignore[attr-defined]
-    await sb.settle()
-    await sup.wait_for("too far today")
-    await sup.send(f"/job {number}")
-    card = await sup.wait_for(f"Job {number}: registered")
-    assert card.buttons == [["Dispatch", "Cancel the job"]]
-    await sup.tap("Dispatch")
+    await _run(sb, dispatching.decline, job=number, actor="T04", reason="too far today")
+    notice = await sup.wait_for("too far today")
+    assert notice.buttons == [["Dispatch again"]]
+    await sup.tap("Dispatch again")
     again = await sup.wait_for("choose a technician")
-    assert "declined this job before" in again.text
-    await sup.tap(re.compile(r"\(T05\)"))
-    await sup.wait_for("dispatched to")
+    assert "杨洋 declined this job before." in again.text
+    assert again.buttons[0] == ["黄晓东 (T05)"]
+    await sup.tap("黄晓东 (T05)")
+    await sup.wait_for("dispatched to 黄晓东")
+    assert (await _job_state(sb, number))[0] is JobState.DISPATCHED
+
+
+async def test_fees_above_the_limit_are_rejected_with_a_reason_then_approved(
+    sb: Sandbox,
+) -> None:
+    sup = await _staff(sb, 2002, "S02", "David Chen", "en")
+    tech = await _staff(sb, 1004, "T04", "杨洋", "zh-hans")
+    number = await _on_site(sb, sup, "RF24-0211")
+    await _run(
+        sb,
+        fieldwork.finish,
+        job=number,
+        actor="T04",
+        work="compressor",
+        minutes=90,
+        fees=_labour(800),
+    )
+    asked = await sup.wait_for("needs your approval")
+    assert "¥800.00" in asked.text and asked.buttons == [["Approve", "Reject"]]
+    await sup.tap("Reject")
+    await sup.wait_for(f"Why are the fees of job {number} rejected")
+    await sup.send("labour is at most 3 hours")
+    await sup.wait_for("are rejected: labour is at most 3 hours")
+    await tech.wait_for("labour is at most 3 hours")
+    assert (await _job_state(sb, number))[0] is JobState.ON_SITE
+    await _run(
+        sb,
+        fieldwork.finish,
+        job=number,
+        actor="T04",
+        work="compressor",
+        minutes=90,
+        fees=_labour(600),
+    )
+    await sup.wait_for("¥600.00")
+    await sup.tap("Approve")
+    await sup.wait_for(f"The fees of job {number} are approved")
+    assert (await _job_state(sb, number))[0] is JobState.AWAITING_SIGNOFF
+
+
+async def test_a_dispute_goes_back_for_rework_or_is_accepted_as_is(sb: Sandbox) -> None:
+    sup = await _staff(sb, 2002, "S02", "David Chen", "en")
+    number = await _on_site(sb, sup, "RF24-0211")
+    await _run(
+        sb, fieldwork.finish, job=number, actor="T04", work="seal", minutes=30, fees=_labour(100)
+    )
+    await _run(sb, signoff.dispute, job=number, customer="C004", reason="still warm")
+    disputed = await sup.wait_for("disputed by the customer: still warm")
+    assert disputed.buttons == [["Rework", "Accept as is"]]
+    await sup.tap("Rework")
+    await sup.wait_for("goes back on site for rework")
+    assert (await _job_state(sb, number))[0] is JobState.ON_SITE
+    await _run(sb, fieldwork.finish, job=number, actor="T04", work="seal again", minutes=30)
+    await _run(sb, signoff.dispute, job=number, customer="C004", reason="noisy")
+    await sup.wait_for("disputed by the customer: noisy")
+    await sup.tap("Accept as is")
+    done = await sup.wait_for("accepted as it is")
+    assert (await _job_state(sb, number))[0] in (JobState.SIGNED_OFF, JobState.CLOSED)
+    assert "signed off" in done.text
+
+
+async def test_a_failed_inspection_goes_back_to_the_workshop_then_passes(sb: Sandbox) -> None:
+    sup = await _staff(sb, 2001, "S01", "王芳", "zh-hans")
+    number, _ = await _new_job_zh(sup)
+    await sup.tap("张磊 (T01)")
+    await sup.wait_for("已派给")
+    await _run(sb, dispatching.accept, job=number, actor="T01")
+    at = sb.clock.now() + timedelta(hours=2)
+    await _run(sb, fieldwork.set_appointment, job=number, actor="T01", at=at)
+    await _run(sb, fieldwork.arrive, job=number, actor="T01")
+    await _run(
+        sb,
+        workshop.take_back,
+        job=number,
+        actor="T01",
+        promised_at=sb.clock.now() + timedelta(days=3),
+    )
+    await _run(sb, workshop.record_repair, job=number, actor="T01", minutes=120, notes="新压缩机")
+    ready = await sup.wait_for("新压缩机")
+    assert ready.buttons == [["通过", "不通过"]]
+    await sup.tap("不通过")
+    await sup.wait_for("为什么检验未通过")
+    await sup.send("仍有异响")
+    await sup.wait_for("检验未通过：仍有异响")
+    assert (await _job_state(sb, number))[0] is JobState.IN_WORKSHOP
+    await _run(sb, workshop.record_repair, job=number, actor="T01", minutes=30, notes="更换风扇")
+    await sup.wait_for("更换风扇")
+    await sup.send(f"/job {number}")
+    card = await sup.wait_for(f"工单 {number}：等待检验")
+    assert card.buttons == [["通过", "不通过"], ["改派", "取消工单"]]
+    await sup.tap("通过")
+    await sup.wait_for("检验通过")
+    assert (await _job_state(sb, number))[0] is JobState.READY_FOR_RETURN
 
 
 @pytest.mark.pg
