@@ -196,6 +196,7 @@ async def dispatch(
         now,
         changes={"technician_id": tech.id},
         payload={"technician_id": tech.id},
+        settings=settings,
     )
     notices = Notices()
     notices.add(await _offer(uow, saved, tech, now))
@@ -238,6 +239,7 @@ async def reassign(
             "previous_technician_id": found.technician_id,
             "reason": (reason or "").strip() or None,
         },
+        settings=settings,
     )
     notices = Notices()
     notices.add(await _offer(uow, saved, tech, now))
@@ -271,7 +273,13 @@ async def cancel(
     supervisor = await require_supervisor(uow, actor, found, Permission.CANCEL, Action.CANCEL)
     text = require_reason(reason, Action.CANCEL)
     saved = await apply(
-        uow, found, Action.CANCEL, staff_tag(supervisor), now, payload={"reason": text}
+        uow,
+        found,
+        Action.CANCEL,
+        staff_tag(supervisor),
+        now,
+        payload={"reason": text},
+        settings=settings,
     )
     await uow.fieldwork.cancel_part_requests(job_id(saved))
     notices = Notices()
@@ -311,6 +319,7 @@ async def accept(
         now,
         changes={"contact_due_at": due},
         payload={"technician_id": tech.id, "contact_due_at": due},
+        settings=settings,
     )
     return JobChange(saved, Action.ACCEPT, found.state)
 
@@ -339,6 +348,7 @@ async def decline(
         now,
         changes={"technician_id": None},
         payload={"technician_id": tech.id, "reason": text},
+        settings=settings,
     )
     ids = await notify_supervisors(
         uow,
