@@ -53,6 +53,10 @@ async def start(turn: Turn, payload: str) -> None:
                 args={"name": turn.person.name},
             )
         return
+    from fieldbot.handlers.customer import open_signoff
+
+    if await open_signoff(turn, payload):
+        return
     if turn.person.kind == "staff" and turn.person.code is not None:
         invite = await turn.uow.invites.get(payload)
         if invite is not None and invite.used_by_user_id == turn.user_id:

@@ -15,7 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from fieldbot.domain.errors import DomainError
-from fieldbot.handlers import common, escalation, registration, supervisor
+from fieldbot.handlers import common, customer, escalation, registration, supervisor, technician
 from fieldbot.handlers.refusals import refusal
 from fieldbot.handlers.turn import Deps, Turn
 from fieldbot.i18n import N_
@@ -185,3 +185,5 @@ def _command(text: str) -> tuple[str | None, str]:
 
 
 supervisor.register()
+technician.register()
+customer.register()

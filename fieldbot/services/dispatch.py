@@ -20,6 +20,7 @@ from fieldbot.domain.states import OPEN_STATES, Action
 from fieldbot.domain.zones import distance_m
 from fieldbot.i18n import N_
 from fieldbot.services.jobs import contact_hours
+from fieldbot.services.signoff import service_history
 from fieldbot.services.workflow import (
     ACCEPT,
     DECLINE,
@@ -155,15 +156,26 @@ async def _offer(
 ) -> int | None:
     """The new job on the technician's phone, with Accept / Decline."""
     payload = job_button(job)
+    earlier = await service_history(uow, job=job_id(job))
+    history: object = ""
+    if earlier:
+        entries = "\n".join(
+            f"{e.number} {e.technician or '-'}: {e.work or e.state}" for e in earlier[-5:]
+        )
+        history = {
+            "t": N_("\nService history of this unit:\n{entries}"),
+            "args": {"entries": entries},
+        }
     return await notify_staff(
         uow,
         technician,
-        N_("New job {number}: {fault}. Customer: {customer}, {address}."),
+        N_("New job {number}: {fault}. Customer: {customer}, {address}.{history}"),
         {
             "number": job.number,
             "fault": job.fault,
             "customer": customer_arg(job.customer_id),
             "address": customer_arg(job.customer_id, "address"),
+            "history": history,
         },
         now,
         buttons=[(ACCEPT, "job.accept", payload), (DECLINE, "job.decline", payload)],

@@ -61,6 +61,8 @@ from fieldbot.store import InsufficientStock, JobRecord, StaffRow, UnitOfWork
 from fieldbot.store_field import FeeLineRow, PartRequest, WorkRecordRow
 
 DELIVER = N_("Deliver")
+CONFIRM_TIME = N_("This time suits me")
+OTHER_TIME = N_("Another time, please")
 
 PartQuantity = tuple[str, int]  # part code, quantity
 
@@ -126,6 +128,10 @@ async def set_appointment(
             N_("Job {number}: {technician} will visit you at {when}."),
             {"number": saved.number, "technician": tech.staff.name, "when": dt_arg(at, tz)},
             now,
+            buttons=[
+                (CONFIRM_TIME, "appointment.confirm", job_button(saved)),
+                (OTHER_TIME, "appointment.other", job_button(saved)),
+            ],
         )
     )
     return JobChange(saved, Action.SET_APPOINTMENT, found.state, notices.tuple())
