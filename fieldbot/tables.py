@@ -283,7 +283,7 @@ outbox = Table(
     Column("chat_id", BigInteger, nullable=False),
     Column("recipient_kind", String(16), nullable=False),  # staff | customer | chat
     Column("recipient_id", Integer),
-    Column("template", String(100), nullable=False),
+    Column("template", Text, nullable=False),
     Column("params", Text, nullable=False, server_default="{}"),  # JSON
     Column("priority", Integer, nullable=False, server_default=text("10")),  # lower first
     Column("dedupe_key", String(200), unique=True),
