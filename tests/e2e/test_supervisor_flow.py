@@ -177,6 +177,58 @@ async def test_ambiguous_customer_name_offers_the_candidates(sb: Sandbox) -> Non
     await sup.wait_for("Which unit")
 
 
+async def test_override_on_the_summary_changes_type_and_zone_with_a_reason(sb: Sandbox) -> None:
+    sup = await _staff(sb, 2002, "S02", "David Chen", "en")
+    await sup.send("/override type A misuse")
+    await sup.wait_for("On the summary of /new")
+    await sup.send("/new C004")
+    await sup.tap(re.compile("RF24-0211"))
+    await sup.tap("repair")
+    await sup.tap("general")
+    await sup.send("door hinge broken by a forklift")
+    await sup.tap("phone")
+    await sup.wait_for("Zone: suburban")
+    await sup.send("/override zone downtown near enough")
+    await sup.wait_for("On the summary of /new")
+    await sup.send("/override zone urban")
+    await sup.wait_for("On the summary of /new")
+    await sup.send("/override zone urban the customer moved to our city site")
+    card = await sup.wait_for("Changed by hand: the customer moved to our city site")
+    assert "Zone: urban" in card.text and "(6 working hours)" in card.text
+    await sup.tap("Register")
+    done = await sup.wait_for("Registered job")
+    assert "(service type A, urban)" in done.text
+
+
+async def test_reassign_offers_the_others_and_tells_the_previous_technician(
+    sb: Sandbox,
+) -> None:
+    sup = await _staff(sb, 2001, "S01", "王芳", "zh-hans")
+    t01 = await _staff(sb, 1001, "T01", "张磊", "zh-hans")
+    t03 = await _staff(sb, 1003, "T03", "陈刚", "zh-hans")
+    number, _ = await _new_job_zh(sup)
+    await sup.tap("张磊 (T01)")
+    await sup.wait_for("已派给")
+    await _run(sb, dispatching.accept, job=number, actor="T01")
+    await sup.send(f"/job {number}")
+    card = await sup.wait_for(f"工单 {number}：已接受")
+    assert "技术员：张磊 (T01)" in card.text
+    await sup.tap("改派")
+    offered = await sup.wait_for("请选择技术员")
+    labels = [label for row in offered.buttons for label in row]
+    assert "张磊 (T01)" not in labels and "陈刚 (T03)" in labels
+    await sup.tap("陈刚 (T03)")
+    await sup.wait_for(f"工单 {number} 已改派给 陈刚")
+    offer = await t03.wait_for(number)
+    assert offer.buttons == [["接受", "拒绝"]]
+    await t01.wait_for(re.compile(f"{number}.*陈刚|陈刚.*{number}"))
+    state, technician = await _job_state(sb, number)
+    assert state is JobState.DISPATCHED
+    store = sb.bots[0].store  # type: ignore[attr-defined]
+    async with store.unit_of_work(readonly=True) as uow:
+        assert technician == await uow.staff.id_of("T03")
+
+
 async def test_calls_lists_the_jobs_in_call_order(sb: Sandbox) -> None:
     sup = await _staff(sb, 2001, "S01", "王芳", "zh-hans")
     first, _ = await _new_job_zh(sup)
