@@ -657,6 +657,12 @@ async def _quantity_step(turn: Turn, form: Form, text: str) -> None:
         await turn.uow.forms.clear(turn.user_id)
         await _shortfall(turn, job_id, [*[(str(c), int(q)) for c, q in chosen], (code, quantity)])
         return
+    if already + quantity > have:
+        await turn.reply(
+            N_("Your van holds only {have} of {part}. Send a smaller number."),
+            args={"have": have - already, "part": code},
+        )
+        return
     chosen.append([code, quantity])
     form = await turn.uow.forms.save(
         replace(form, step="parts", data={**form.data, "parts": chosen, "part": None}), turn.now
@@ -1036,6 +1042,10 @@ async def _pay(turn: Turn, payload: dict[str, object], method: str) -> None:
     code = _technician(turn)
     s, clock = turn.deps.settings, turn.deps.clock
     job_id = _job_id(payload)
+    if await turn.uow.fieldwork.settlement(job_id) is not None:
+        job = await load_job(turn.uow, job_id)
+        await turn.reply(N_("Job {number} is settled already."), args={"number": job.number})
+        return
     try:
         payment = await signoff.record_payment(
             turn.uow,
@@ -1154,21 +1164,74 @@ async def return_pressed(turn: Turn, payload: dict[str, object]) -> None:
 
 
 async def deliver_pressed(turn: Turn, payload: dict[str, object]) -> None:
+    """The storekeeper moves the requested part to the van: from the central warehouse, or
+    from a branch when the warehouse lacks it (offered as buttons)."""
     code = _staff(turn, Permission.FULFIL_PART_REQUEST)
     s, clock = turn.deps.settings, turn.deps.clock
-    delivery = await fieldwork.deliver_part(
-        turn.uow, s, clock, request_id=int(str(payload["request_id"])), actor=code
-    )
+    request_id = int(str(payload["request_id"]))
+    source = str(payload.get("source") or "central")
+    try:
+        delivery = await fieldwork.deliver_part(
+            turn.uow, s, clock, request_id=request_id, actor=code, source=source
+        )
+    except fieldwork.StockShortfall:
+        await _other_sources(turn, request_id, source)
+        return
     request = delivery.request
     await turn.reply(
         N_("Delivered: {quantity} × {part} from {source} to {target}. The technician is told."),
         args={
             "quantity": request.quantity,
             "part": request.part,
-            "source": request.source or "central",
+            "source": request.source or source,
             "target": request.target,
         },
     )
+
+
+async def _other_sources(turn: Turn, request_id: int, tried: str) -> None:
+    request = await turn.uow.fieldwork.part_request(request_id)
+    assert request is not None
+    sources: list[ButtonSpec] = []
+    for location in ["central", *sorted(await turn.uow.branches.keys())]:
+        if location == tried:
+            continue
+        if await turn.uow.stock.quantity(location, request.part) >= request.quantity:
+            sources.append(
+                (location, "part.deliver", {"request_id": request_id, "source": location})
+            )
+    if not sources:
+        await turn.reply(
+            N_("No stock location holds {quantity} × {part}. The request stays open."),
+            args={"quantity": request.quantity, "part": request.part},
+        )
+        return
+    await turn.reply(
+        N_("{source} does not hold {quantity} × {part}. Deliver it from:"),
+        args={"source": tried, "quantity": request.quantity, "part": request.part},
+        buttons=[sources],
+    )
+
+
+async def requests_command(turn: Turn, _args: str) -> None:
+    """/requests: the open part requests, each with its Deliver button."""
+    _staff(turn, Permission.FULFIL_PART_REQUEST)
+    open_requests = await turn.uow.fieldwork.part_requests(status="open")
+    if not open_requests:
+        await turn.reply(N_("There are no open part requests."))
+        return
+    for request in open_requests[:20]:
+        job = await load_job(turn.uow, request.job_id)
+        await turn.reply(
+            N_("Part request for job {number}: {quantity} × {part} to {target}."),
+            args={
+                "number": job.number,
+                "quantity": request.quantity,
+                "part": request.part,
+                "target": request.target,
+            },
+            buttons=[[(fieldwork.DELIVER, "part.deliver", {"request_id": request.id})]],
+        )
 
 
 # --- wiring ------------------------------------------------------------------------------------
@@ -1178,6 +1241,7 @@ def register() -> None:
     from fieldbot.handlers import router
 
     router.STAFF_COMMANDS["jobs"] = jobs_command
+    router.STAFF_COMMANDS["requests"] = requests_command
     actions = {
         "job.accept": accept_pressed,
         "job.decline": decline_pressed,

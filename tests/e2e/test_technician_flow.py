@@ -668,3 +668,60 @@ async def test_the_units_service_history_is_on_the_dispatch_card(sb: Sandbox) ->
     card = await tech.wait_for(second.number)
     assert "Service history of this unit" in card.text
     assert f"{first.number} T02: Descaled" in card.text
+
+
+async def test_the_storekeeper_delivers_from_a_branch_when_the_warehouse_lacks_the_part(
+    sb: Sandbox,
+) -> None:
+    from fieldbot.domain.model import StockLevel
+
+    tech = await staff(sb, "T02", 1002, "Li Wei", "en")
+    keeper = await staff(sb, "K01", 2201, "吴强", "zh-hans")
+    await keeper.send("/requests")
+    await keeper.wait_for("没有待处理的配件申请")
+    bot = _bot(sb)
+    async with bot.store.unit_of_work() as uow:
+        await uow.stock.upsert(StockLevel("central", "P002", 0))
+        await uow.commit()
+    job = await new_job(sb, "C003", "CF21-0033", "T02")
+    await tech.wait_for("New job")
+    await accept_and_arrive(tech, at=C003_SITE)
+    await tech.tap("Need a part")
+    await tech.wait_for("which part do you need")
+    await tech.send("condenser fan")
+    await tech.tap(re.compile("^P002 "))
+    await tech.send("2")
+    await tech.wait_for("waits for 2 × P002")
+
+    await keeper.wait_for("Li Wei 的车上")  # the request, as the service sent it
+    await keeper.send("/requests")
+    listed = await keeper.wait_for("van:T02")
+    assert job.number in listed.text and listed.buttons == [["送达"]]
+    await keeper.tap(re.compile("."))
+    offer = await keeper.wait_for("central")
+    assert offer.buttons == [["SH01", "SH02"]]  # the branches that hold enough
+    await keeper.tap("SH01")
+    await keeper.wait_for("已送达")
+    await tech.wait_for("is in your van")
+    async with bot.store.unit_of_work(readonly=True) as uow:
+        assert await uow.stock.quantity("SH01", "P002") == 1
+        assert await uow.stock.quantity("van:T02", "P002") == 2
+
+
+async def test_paying_twice_is_refused_and_changes_nothing(sb: Sandbox) -> None:
+    tech = await staff(sb, "T02", 1002, "Li Wei", "en")
+    job = await new_job(sb, "C003", "CF21-0033", "T02")
+    await tech.wait_for("New job")
+    await accept_and_arrive(tech, at=C003_SITE)
+    await finish_form(tech, work="Tightened a hose", hours="1", parts=[], fees=("80", "0", "0"))
+    await tech.tap("Submit")
+    qr = await tech.wait_for("scan this code")
+    invoice = callback_data(sb, 1002, qr.id, "Invoice")
+    await tech.tap("Cash collected")
+    await tech.wait_for("cash ¥80.00 recorded")
+    push_callback(sb, 1002, qr.id, invoice)
+    await sb.settle()
+    await tech.wait_for("settled already")
+    async with _bot(sb).store.unit_of_work(readonly=True) as uow:
+        settled = await uow.fieldwork.settlement(job.id)  # type: ignore[arg-type]
+    assert settled is not None and settled.method == "cash"
