@@ -119,6 +119,7 @@ async def _branch_ids(uow: UnitOfWork) -> list[int]:
 async def _sweep_clocks(
     store: Store, settings: Settings, now: datetime, report: SweepReport
 ) -> None:
+    seen: set[int | None] = set()
     for _ in range(MAX_CLOCKS_PER_SWEEP):
         claimed: ClockRow | None = None
         try:
@@ -127,6 +128,9 @@ async def _sweep_clocks(
                 if not due:
                     return
                 claimed = due[0]
+                if claimed.id in seen:  # never loop on a clock that stays due
+                    raise RuntimeError(f"still due after its sweep (wake_at {claimed.wake_at})")
+                seen.add(claimed.id)
                 await _sweep_clock(uow, settings, claimed, now, report)
                 await uow.commit()
             report.clocks += 1

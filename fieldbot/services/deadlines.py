@@ -576,7 +576,8 @@ async def on_job_transition(
                 now=now,
                 actor=actor,
             )
-    if before.state is JobState.DISPATCHED and after.state is JobState.ACCEPTED:
+    if after.state is JobState.ACCEPTED and before.state is not JobState.ACCEPTED:
+        # Accepted, or back from waiting for a part: a (new) appointment is due.
         await start_clock(
             uow,
             settings,
@@ -665,15 +666,19 @@ class _About:
     tz: str
 
 
-async def supervisors_or_managers(uow: UnitOfWork, branch_id: int | None) -> list[StaffRow]:
-    """The branch's supervisors bound to a chat; none: the managers."""
+async def supervisors(uow: UnitOfWork, branch_id: int | None) -> list[StaffRow]:
+    """The branch's supervisors bound to a chat."""
     found = []
     if branch_id is not None:
         branch = await uow.branches.by_id(branch_id)
         if branch is not None:
             found = await uow.staff.rows(branch=branch.code, role=Role.SUPERVISOR)
-    bound = [row for row in found if row.chat_id is not None]
-    return bound or await managers(uow, branch_id)
+    return [row for row in found if row.chat_id is not None]
+
+
+async def supervisors_or_managers(uow: UnitOfWork, branch_id: int | None) -> list[StaffRow]:
+    """The branch's supervisors bound to a chat; none: the managers."""
+    return await supervisors(uow, branch_id) or await managers(uow, branch_id)
 
 
 async def managers(uow: UnitOfWork, branch_id: int | None) -> list[StaffRow]:
@@ -879,6 +884,8 @@ async def _fire(
         )
         return ids
     if step is Step.LEVEL2:
+        if not await supervisors(uow, clock.branch_id):
+            return []  # level 1 already went to the managers
         ids = await _send(
             uow,
             calendars,

@@ -218,3 +218,22 @@ async def test_a_stopped_clock_cannot_be_paused(desk: Desk) -> None:
                 now=local(9, 14, 11),
                 actor="staff:1",
             )
+
+
+async def test_a_part_delivered_restarts_the_contact_clock_for_a_new_appointment(
+    desk: Desk,
+) -> None:
+    job = await desk.job(called_at=local(9, 14, 9))
+    assert job.id is not None
+    now = local(9, 14, 10)
+    desk.clock.set(now)
+    accepted = replace(job, state=JobState.ACCEPTED)
+    waiting = replace(job, state=JobState.WAITING_PART)
+    async with desk.store.unit_of_work() as uow:
+        await on_job_transition(
+            uow, desk.settings, replace(job, state=JobState.DISPATCHED), accepted, now
+        )
+        await on_job_transition(uow, desk.settings, waiting, accepted, local(9, 15, 10))
+        await uow.commit()
+    contact = await desk.clock_of(job, "contact")
+    assert contact.generation == 2 and contact.due_at == local(9, 16, 10)

@@ -275,3 +275,17 @@ async def test_next_wake_is_the_next_step_or_the_next_working_morning(desk: Desk
     assert await next_wake(desk.store, settings, local(9, 14, 9)) == local(9, 14, 10, 36)
     await desk.set_job(job, state=JobState.CANCELLED)
     assert replace(job, state=JobState.CANCELLED).state is JobState.CANCELLED
+
+
+async def test_level1_goes_to_the_manager_when_the_branch_has_no_supervisor(desk: Desk) -> None:
+    async with desk.store.unit_of_work() as uow:
+        await uow.staff.set_active("S01", False)
+        await uow.commit()
+    job = await desk.job(called_at=local(9, 14, 9))
+    await desk.at(local(9, 14, 16))
+    level1 = only(await desk.outbox("M01"), LEVEL1_TEXT, "arrival")
+    assert level1.params["buttons"][0][0]["label"] == "Acknowledge"
+    assert LEVEL1_TEXT not in await desk.templates("S01")
+    await desk.at(local(9, 14, 17))
+    assert LEVEL2_TEXT not in await desk.templates("M01")  # the manager has it already
+    assert (await desk.clock_of(job, "arrival")).wake_at is None
