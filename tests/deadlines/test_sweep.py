@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from fieldbot.domain.model import JobState
 from fieldbot.scheduler import (
@@ -19,12 +19,15 @@ from fieldbot.scheduler import (
 )
 from fieldbot.services.deadlines import (
     ACK_ACTION,
+    GENERIC_TEXT,
     LEVEL1_TEXT,
     LEVEL2_TEXT,
     OVERDUE_TEXT,
     REMINDER_TEXT,
     acknowledge,
     pause_clock,
+    raise_level3,
+    start_clock,
 )
 from fieldbot.store import OutboxMessage
 from tests.deadlines.conftest import Desk, local
@@ -289,3 +292,48 @@ async def test_level1_goes_to_the_manager_when_the_branch_has_no_supervisor(desk
     await desk.at(local(9, 14, 17))
     assert LEVEL2_TEXT not in await desk.templates("M01")  # the manager has it already
     assert (await desk.clock_of(job, "arrival")).wake_at is None
+
+
+async def test_a_clock_of_another_subject_escalates_with_the_generic_text(desk: Desk) -> None:
+    async with desk.store.unit_of_work() as uow:
+        branch_id = await uow.branches.require_id("SH01")
+        await start_clock(
+            uow,
+            desk.settings,
+            subject_type="complaint",
+            subject_id=7,
+            clock="complaint_reply",
+            calendar="calendar",
+            target=timedelta(hours=24),
+            started_at=local(9, 14, 10),
+            branch_id=branch_id,
+            urgent=False,
+            now=local(9, 14, 10),
+        )
+        await uow.commit()
+    await desk.at(local(9, 15, 9))  # the reminder of 05:12, held until the working day
+    await desk.at(local(9, 15, 10))
+    messages = [m for m in await desk.outbox("S01") if m.template == GENERIC_TEXT]
+    steps = [m.params["args"]["step"] for m in messages]
+    assert steps == [{"t": "reminder"}, {"t": "overdue"}, {"t": "level 1"}]
+    assert messages[-1].params["args"]["clock"] == {"t": "complaint reply"}
+
+
+async def test_level3_reaches_the_deputy_gm_at_once_and_only_once(desk: Desk) -> None:
+    desk.clock.set(local(9, 14, 23))
+    for _ in range(2):
+        async with desk.store.unit_of_work() as uow:
+            ids = await raise_level3(
+                uow,
+                subject_type="complaint",
+                subject_id=9,
+                clock="complaint_reply",
+                generation=1,
+                template=GENERIC_TEXT,
+                args={"step": {"t": "level 3"}, "clock": {"t": "complaint reply"}},
+                now=local(9, 14, 23),
+            )
+            await uow.commit()
+    messages = await desk.outbox("G01")
+    assert [m.next_attempt_at for m in messages] == [local(9, 14, 23)]
+    assert ids == []  # the second call fired nothing
