@@ -455,6 +455,7 @@ async def test_a_location_shared_without_a_prompt_reports_arrival(sb: Sandbox) -
 async def test_shortfall_becomes_a_request_the_storekeeper_delivers_then_approval(
     sb: Sandbox,
 ) -> None:
+    supervisor = await staff(sb, "S01", 2001, "王芳", "zh-hans")
     tech = await staff(sb, "T02", 1002, "Li Wei", "en")
     keeper = await staff(sb, "K01", 2201, "吴强", "zh-hans")
     job = await new_job(sb, "C003", "CF21-0033", "T02")
@@ -509,7 +510,9 @@ async def test_shortfall_becomes_a_request_the_storekeeper_delivers_then_approva
     assert "total ¥1,300.00" in waiting.text
     assert (await job_now(sb, job.id)).state is JobState.AWAITING_APPROVAL
 
-    await run(sb, fieldwork.approve, job=job.id, actor="S01")
+    approval = await supervisor.wait_for("需要您审批")
+    assert "¥1,300.00" in approval.text
+    await supervisor.tap("批准")
     await tech.wait_for("the fees were approved")
     await tech.send("/jobs")
     card = await tech.wait_for("awaiting sign-off")
@@ -725,3 +728,29 @@ async def test_paying_twice_is_refused_and_changes_nothing(sb: Sandbox) -> None:
     async with _bot(sb).store.unit_of_work(readonly=True) as uow:
         settled = await uow.fieldwork.settlement(job.id)  # type: ignore[arg-type]
     assert settled is not None and settled.method == "cash"
+
+
+async def test_a_restart_in_the_middle_of_the_finish_form_continues_where_it_was(
+    sb: Sandbox,
+) -> None:
+    tech = await staff(sb, "T02", 1002, "Li Wei", "en")
+    job = await new_job(sb, "C003", "CF21-0033", "T02")
+    await tech.wait_for("New job")
+    await accept_and_arrive(tech, at=C003_SITE)
+    await tech.tap("Finish")
+    await tech.wait_for("what did you do")
+    await tech.send("Replaced the pump")
+    await tech.wait_for("How many hours")
+    await sb.restart_bot()
+    await tech.send("2.5")
+    await tech.wait_for("Parts used from your van")
+    await tech.tap("No more parts")
+    await tech.wait_for("Labour fee")
+    await tech.send("100")
+    await tech.send("0")
+    await tech.send("0")
+    summary = await tech.wait_for("to be recorded")
+    assert "Replaced the pump" in summary.text and "2.5 h" in summary.text
+    await tech.tap("Submit")
+    await tech.wait_for("total ¥100.00")
+    assert (await job_now(sb, job.id)).state is JobState.AWAITING_SIGNOFF
