@@ -26,6 +26,7 @@ from fieldbot.domain.errors import NotAllowed
 from fieldbot.domain.model import JobState, Part
 from fieldbot.domain.money import Money, parse_money
 from fieldbot.domain.permissions import Permission, may
+from fieldbot.domain.zones import distance_m
 from fieldbot.handlers.refusals import STATE_NAMES
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
@@ -235,7 +236,8 @@ async def send_card(turn: Turn, job: JobRecord) -> None:
 
 
 async def jobs_command(turn: Turn, _args: str) -> None:
-    """/jobs: my open jobs, the nearest deadline first, each with its buttons."""
+    """/jobs: my open jobs, the nearest deadline first. One job: its card at once; several:
+    one list with a button per job that opens its card (one message, not a burst)."""
     _technician(turn)
     assert turn.person.id is not None
     jobs = await turn.uow.jobs.list(technician_id=turn.person.id, states=OPEN_FOR_TECHNICIAN)
@@ -250,9 +252,30 @@ async def jobs_command(turn: Turn, _args: str) -> None:
         return (min(d for d in (due, job.appointment_at, far) if d is not None), job.number)
 
     jobs.sort(key=key)
-    await turn.reply(N_("Your open jobs: {count}"), args={"count": len(jobs)})
-    for job in jobs[:10]:
-        await send_card(turn, job)
+    if len(jobs) == 1:
+        await send_card(turn, jobs[0])
+        return
+    lines: list[dict[str, Any]] = [
+        {"t": N_("Your open jobs: {count}"), "args": {"count": len(jobs)}}
+    ]
+    for job in jobs[:20]:
+        lines.append(
+            {
+                "t": N_("{number} · {state} · {customer}"),
+                "args": {
+                    "number": job.number,
+                    "state": {"t": STATE_NAMES[job.state.value]},
+                    "customer": customer_arg(job.customer_id),
+                },
+            }
+        )
+    buttons: list[list[ButtonSpec]] = [[(job.number, "job.card", _ref(job))] for job in jobs[:20]]
+    await turn.reply("@lines", buttons=buttons, extra={"lines": lines})
+
+
+async def card_pressed(turn: Turn, payload: dict[str, object]) -> None:
+    _technician(turn)
+    await send_card(turn, await load_job(turn.uow, _job_id(payload)))
 
 
 # --- dispatch card: accept, decline, appointment -----------------------------------------------
@@ -518,8 +541,6 @@ async def location_shared(turn: Turn, message: Message) -> None:
     if not waiting:
         await turn.reply(N_("None of your jobs is waiting for your arrival."))
         return
-    from fieldbot.domain.zones import distance_m
-
     lat, lon = message.location.latitude, message.location.longitude
     best, best_distance = waiting[0], float("inf")
     for job in waiting:
@@ -539,7 +560,7 @@ def _van(turn: Turn) -> str:
     return f"van:{turn.person.code}"
 
 
-async def _part_buttons(turn: Turn, parts: Sequence[tuple[Part, int]]) -> list[list[ButtonSpec]]:
+def _part_buttons(parts: Sequence[tuple[Part, int]]) -> list[list[ButtonSpec]]:
     rows: list[list[ButtonSpec]] = []
     for part, have in parts:
         label = f"{part.code} {part.name} ({have})"
@@ -571,7 +592,7 @@ async def _search_parts(turn: Turn, text: str) -> list[Part]:
 async def _ask_parts(turn: Turn, form: Form) -> None:
     """The parts step of the finish and repair forms: the van's parts as buttons."""
     chosen = form.data.get("parts") or []
-    rows = await _part_buttons(turn, (await _van_parts(turn))[:12])
+    rows = _part_buttons((await _van_parts(turn))[:12])
     rows.append([(NO_MORE_PARTS, "form.parts_done", {})])
     await turn.reply(
         N_(
@@ -596,7 +617,7 @@ async def _parts_search_reply(turn: Turn, text: str) -> None:
     await turn.reply(
         N_("Parts matching {text} (in your van):"),
         args={"text": text.strip()},
-        buttons=await _part_buttons(turn, with_stock),
+        buttons=_part_buttons(with_stock),
     )
 
 
@@ -1243,6 +1264,7 @@ def register() -> None:
     router.STAFF_COMMANDS["jobs"] = jobs_command
     router.STAFF_COMMANDS["requests"] = requests_command
     actions = {
+        "job.card": card_pressed,
         "job.accept": accept_pressed,
         "job.decline": decline_pressed,
         "job.decline_reason": decline_reason_pressed,

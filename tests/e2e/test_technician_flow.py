@@ -754,3 +754,37 @@ async def test_a_restart_in_the_middle_of_the_finish_form_continues_where_it_was
     await tech.tap("Submit")
     await tech.wait_for("total ¥100.00")
     assert (await job_now(sb, job.id)).state is JobState.AWAITING_SIGNOFF
+
+
+async def test_jobs_lists_open_jobs_nearest_deadline_first_and_opens_a_card(sb: Sandbox) -> None:
+    tech = await staff(sb, "T01", 1001, "张磊", "zh-hans")
+    await tech.send("/jobs")
+    await tech.wait_for("没有未完成的工单")
+    general = await new_job(sb, "C001", "RF25-0001", "T01")
+    await sb.clock.advance(minutes=5)
+    bot = _bot(sb)
+    async with bot.store.unit_of_work() as uow:
+        urgent = await register_job(
+            uow,
+            bot.deps.settings,
+            bot.clock,
+            customer="C001",
+            equipment="IM25-0002",
+            kind="repair",
+            priority="emergency",
+            fault="制冰机漏水",
+            actor="staff:test",
+        )
+        await dispatch.dispatch(
+            uow, bot.deps.settings, bot.clock, job=urgent.id, technician="T01", actor="S01"
+        )
+        await uow.commit()
+    await wake(sb)
+    await tech.send("/jobs")
+    listing = await tech.wait_for("未完成工单：2")
+    # the emergency's deadline comes first although it was called later
+    assert listing.buttons == [[urgent.number], [general.number]]
+    assert "李记餐厅" in listing.text
+    await tech.tap(general.number)
+    card = await tech.wait_for(f"工单 {general.number} — 已派工")
+    assert card.buttons == [["接受", "拒绝"]]
