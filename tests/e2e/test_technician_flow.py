@@ -788,3 +788,42 @@ async def test_jobs_lists_open_jobs_nearest_deadline_first_and_opens_a_card(sb: 
     await tech.tap(general.number)
     card = await tech.wait_for(f"工单 {general.number} — 已派工")
     assert card.buttons == [["接受", "拒绝"]]
+
+
+# --- what the forms read (no sandbox needed) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        ("1.5", 90),
+        ("2", 120),
+        ("0,25", 15),
+        (" 24 ", 1440),
+        ("0", None),
+        ("25", None),
+        ("1.555", None),
+        ("-1", None),
+        ("one", None),
+        ("", None),
+    ],
+)
+def test_hours_are_read_as_minutes_within_a_day(text: str, minutes: int | None) -> None:
+    from fieldbot.handlers.technician import parse_hours
+
+    assert parse_hours(text) == minutes
+
+
+def test_a_bare_time_means_its_next_occurrence_in_the_branch_timezone() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from fieldbot.handlers.technician import parse_local_time
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    now = datetime(2026, 9, 14, 10, 0, tzinfo=shanghai)
+    assert parse_local_time("15:30", now) == datetime(2026, 9, 14, 15, 30, tzinfo=shanghai)
+    assert parse_local_time("08:00", now) == datetime(2026, 9, 15, 8, 0, tzinfo=shanghai)
+    assert parse_local_time("2026-09-20 09:00", now) == datetime(2026, 9, 20, 9, 0, tzinfo=shanghai)
+    for garbage in ("25:00", "9", "2026-02-30 09:00", "tomorrow", "12:5"):
+        assert parse_local_time(garbage, now) is None
