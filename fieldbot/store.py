@@ -1305,7 +1305,9 @@ class OutboxRepository(_Repository):
 
     @staticmethod
     def _waits_for_earlier() -> ColumnElement[bool]:
-        """Per-chat order: a message waits while an earlier one to the same chat is unsent."""
+        """Per-chat order: a message waits while an earlier one to the same chat is unsent —
+        in flight, or pending after a failed attempt, or pending since it was queued. One held
+        on purpose (``not_before``, never tried) does not hold up the chat's later messages."""
         column = t.outbox.c
         earlier = t.outbox.alias("earlier")
         return (
@@ -1313,7 +1315,16 @@ class OutboxRepository(_Repository):
             .where(
                 earlier.c.chat_id == column.chat_id,
                 earlier.c.id < column.id,
-                earlier.c.status.in_(("pending", "in_flight")),
+                or_(
+                    earlier.c.status == "in_flight",
+                    and_(
+                        earlier.c.status == "pending",
+                        or_(
+                            earlier.c.attempts > 0,
+                            earlier.c.next_attempt_at <= earlier.c.created_at,
+                        ),
+                    ),
+                ),
             )
             .exists()
         )
