@@ -9,6 +9,7 @@ button pressed after the job moved on changes nothing and says why.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -47,6 +48,7 @@ from fieldbot.services.jobs import (
     assign_hours,
     job_details,
     list_jobs,
+    override_job,
     register_job,
     resolve_customer,
     urban_radius_km,
@@ -132,6 +134,9 @@ SEVERAL_CUSTOMERS = N_("{count} customers match {text}. Which one?")
 CANDIDATE = N_("{code}: {name}, {address}")
 FAULT_TEXT = N_("Please describe the fault in words (at most {max} characters).")
 REASON_TEXT = N_("Please write the reason in words (at most {max} characters), or /cancel.")
+NO_SUCH_JOB = N_(
+    "There is no job {number}. Job numbers look like J20260914-001; /calls lists them."
+)
 STALE_CHOICE = N_("This choice is no longer open. Nothing was changed.")
 NOT_SUPERVISOR = N_("Only a supervisor can do that.")
 
@@ -442,9 +447,13 @@ async def _summary(turn: Turn, form: Form) -> None:
             },
         },
     ]
-    if data.get("type_override") or data.get("zone_override"):
+    if data.get("type_override"):
         lines.append(
-            {"t": N_("Changed by hand: {reason}"), "args": {"reason": data.get("override_reason")}}
+            {"t": N_("Service type set by hand: {reason}"), "args": {"reason": data["type_reason"]}}
+        )
+    if data.get("zone_override"):
+        lines.append(
+            {"t": N_("Zone set by hand: {reason}"), "args": {"reason": data["zone_reason"]}}
         )
     lines.append(
         {
@@ -471,34 +480,83 @@ def _hours(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-async def override_command(turn: Turn, args: str) -> None:
-    """``/override type|zone VALUE REASON`` while the /new summary is shown."""
-    _require(turn, Permission.OVERRIDE_SERVICE_TYPE)
-    form = await turn.uow.forms.get(turn.user_id)
-    usage = N_(
-        "On the summary of /new: /override type A|B|C|D REASON or /override zone urban|suburban "
-        "REASON"
-    )
-    if form is None or form.name != FORM_NEW or form.step != "summary":
-        await turn.reply(usage)
-        return
-    what, _, rest = args.strip().partition(" ")
-    value, _, reason = rest.strip().partition(" ")
-    what = what.lower()
-    changes: dict[str, Any]
+JOB_NUMBER = re.compile(r"J\d{8}-\d{3,}")
+OVERRIDE_ON_SUMMARY = N_(
+    "On the summary of /new: /override type A|B|C|D REASON or /override zone urban|suburban REASON"
+)
+OVERRIDE_A_JOB = N_(
+    "Write /override NUMBER type A|B|C|D REASON or /override NUMBER zone urban|suburban REASON"
+)
+
+
+def _parse_override(args: str) -> tuple[str | None, dict[str, str]] | None:
+    """``[NUMBER] type|zone VALUE REASON`` -> (number, {"type" or "zone": value, "reason"})."""
+    words = args.split()
+    number = None
+    if words and JOB_NUMBER.fullmatch(words[0].upper()):
+        number = words.pop(0).upper()
+    if len(words) < 3:
+        return None
+    what, value, reason = words[0].lower(), words[1], " ".join(words[2:])
     if what == "type" and value.upper() in {t.value for t in ServiceType}:
-        changes = {"type_override": value.upper()}
-    elif what == "zone" and value.lower() in {z.value for z in Zone}:
-        changes = {"zone_override": value.lower()}
-    else:
-        await turn.reply(usage)
+        return number, {"type": value.upper(), "reason": reason}
+    if what == "zone" and value.lower() in {z.value for z in Zone}:
+        return number, {"zone": value.lower(), "reason": reason}
+    return None
+
+
+async def override_command(turn: Turn, args: str) -> None:
+    """``/override NUMBER type|zone VALUE REASON`` for a registered job, or without the number
+    while the /new summary is shown."""
+    code = _require(turn, Permission.OVERRIDE_SERVICE_TYPE)
+    form = await turn.uow.forms.get(turn.user_id)
+    on_summary = form is not None and form.name == FORM_NEW and form.step == "summary"
+    parsed = _parse_override(args)
+    if parsed is None:
+        await turn.reply(OVERRIDE_ON_SUMMARY if on_summary else OVERRIDE_A_JOB)
         return
-    if not reason.strip():
-        await turn.reply(usage)
+    number, change = parsed
+    if number is None:
+        if form is None or not on_summary:
+            await turn.reply(OVERRIDE_A_JOB)
+            return
+        data = dict(form.data)
+        if "type" in change:
+            data["type_override"] = change["type"]
+            data["type_reason"] = change["reason"]
+        else:
+            data["zone_override"] = change["zone"]
+            data["zone_reason"] = change["reason"]
+        saved = await turn.uow.forms.save(replace(form, data=data), turn.now)
+        await _summary(turn, saved)
         return
-    changes["override_reason"] = reason.strip()
-    saved = await turn.uow.forms.save(replace(form, data={**form.data, **changes}), turn.now)
-    await _summary(turn, saved)
+    if await turn.uow.jobs.by_number(number) is None:
+        await turn.reply(NO_SUCH_JOB, args={"number": number})
+        return
+    job = await override_job(
+        turn.uow,
+        turn.deps.settings,
+        turn.deps.clock,
+        job=number,
+        actor=code,
+        reason=change["reason"],
+        service_type=change.get("type"),
+        zone=change.get("zone"),
+    )
+    tz = await branch_timezone(turn.uow, turn.deps.settings, job)
+    arrival = job.arrival_due_at
+    await turn.reply(
+        N_(
+            "Job {number}: service type {type}, zone {zone}, arrival by {arrival}. Reason: {reason}"
+        ),
+        args={
+            "number": job.number,
+            "type": job.service_type.value,
+            "zone": {"t": ZONE_NAMES[job.zone]},
+            "arrival": {**dt_arg(arrival, tz), "fmt": "short"} if arrival else "-",
+            "reason": change["reason"],
+        },
+    )
 
 
 async def new_cancelled(turn: Turn, payload: dict[str, object]) -> None:
@@ -530,9 +588,9 @@ async def new_register(turn: Turn, payload: dict[str, object]) -> None:
         actor=code,
         called_at=datetime.fromisoformat(str(data["called_at"])),
         service_type_override=data.get("type_override") or None,
-        service_type_reason=data.get("override_reason") if data.get("type_override") else None,
+        service_type_reason=data.get("type_reason") if data.get("type_override") else None,
         zone_override=data.get("zone_override") or None,
-        zone_reason=data.get("override_reason") if data.get("zone_override") else None,
+        zone_reason=data.get("zone_reason") if data.get("zone_override") else None,
     )
     await turn.uow.forms.clear(turn.user_id)
     registered = {
@@ -873,10 +931,7 @@ async def job_command(turn: Turn, args: str) -> None:
         return
     job = await turn.uow.jobs.by_number(number)
     if job is None:
-        await turn.reply(
-            N_("There is no job {number}. Job numbers look like J20260914-001; /calls lists them."),
-            args={"number": number},
-        )
+        await turn.reply(NO_SUCH_JOB, args={"number": number})
         return
     await show_job(turn, job)
 

@@ -12,7 +12,7 @@ Use cases work inside the caller's unit of work and do not commit.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar
@@ -290,6 +290,82 @@ async def register_job(
 
     await start_job_clocks(uow, settings, job, now)
     return job
+
+
+JOB_OVERRIDDEN = "job.overridden"
+
+
+async def override_job(
+    uow: UnitOfWork,
+    settings: Settings,
+    clock: Clock,
+    *,
+    job: int | str,
+    actor: str,
+    reason: str,
+    service_type: ServiceType | str | None = None,
+    zone: Zone | str | None = None,
+    expected_version: int | None = None,
+) -> JobRecord:
+    """Correct a registered job's service type or zone, with a reason (damage by misuse is
+    not a warranty case [seed 003 §5.2]). The branch's supervisor may change either; the
+    assigned technician the service type. A new zone moves the arrival deadline and
+    recomputes its clock."""
+    # Imported here: the workflow and deadlines services import this module.
+    from fieldbot.domain.permissions import Permission
+    from fieldbot.domain.states import OPEN_STATES
+    from fieldbot.services.deadlines import on_job_transition
+    from fieldbot.services.workflow import (
+        load_job,
+        load_staff,
+        require_permission,
+        require_state,
+        require_supervisor,
+    )
+
+    now = clock.now()
+    text = reason.strip()
+    if not text:
+        raise MissingReason("an override needs a reason", action="override")
+    if service_type is None and zone is None:
+        raise InvalidJobField("give a service type or a zone", field="override", value="")
+    found = await load_job(uow, job, expected_version)
+    require_state(found, OPEN_STATES, "override")
+    row = await load_staff(uow, actor)
+    require_permission(row, Permission.OVERRIDE_SERVICE_TYPE, "override")
+    if zone is not None or found.technician_id != row.id:
+        # The branch's supervisor: who registers its jobs (a technician has the override
+        # permission too, for their own job's service type only).
+        await require_supervisor(uow, actor, found, Permission.REGISTER_JOB, "override")
+    changes: dict[str, object] = {}
+    if service_type is not None:
+        changes["service_type"] = parse_choice(ServiceType, service_type, "service type")
+        changes["service_type_reason"] = text
+    if zone is not None:
+        new_zone = parse_choice(Zone, zone, "zone")
+        branches = await uow.branches.stored_by_ids([found.branch_id])
+        calendar = await calendar_of(uow, settings, branches.get(found.branch_id))
+        changes["zone"] = new_zone
+        changes["zone_reason"] = text
+        changes["arrival_due_at"] = arrival_due(calendar, settings, found.called_at, new_zone)
+    saved = await uow.jobs.update(replace(found, **changes), now)  # type: ignore[arg-type]
+    assert saved.id is not None
+    await uow.events.append(
+        f"staff:{row.id}",
+        JOB_OVERRIDDEN,
+        "job",
+        saved.id,
+        {
+            "number": saved.number,
+            "reason": text,
+            "service_type": {"from": found.service_type, "to": saved.service_type},
+            "zone": {"from": found.zone, "to": saved.zone},
+            "arrival_due_at": saved.arrival_due_at,
+        },
+        now,
+    )
+    await on_job_transition(uow, settings, found, saved, now, f"staff:{row.id}")
+    return saved
 
 
 async def _equipment_of(

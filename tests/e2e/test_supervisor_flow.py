@@ -180,7 +180,7 @@ async def test_ambiguous_customer_name_offers_the_candidates(sb: Sandbox) -> Non
 async def test_override_on_the_summary_changes_type_and_zone_with_a_reason(sb: Sandbox) -> None:
     sup = await _staff(sb, 2002, "S02", "David Chen", "en")
     await sup.send("/override type A misuse")
-    await sup.wait_for("On the summary of /new")
+    await sup.wait_for("Write /override NUMBER")
     await sup.send("/new C004")
     await sup.tap(re.compile("RF24-0211"))
     await sup.tap("repair")
@@ -188,16 +188,39 @@ async def test_override_on_the_summary_changes_type_and_zone_with_a_reason(sb: S
     await sup.send("door hinge broken by a forklift")
     await sup.tap("phone")
     await sup.wait_for("Zone: suburban")
+    await sup.send("/override type A misuse")
+    await sup.wait_for("Service type: A (fee-paying)")
     await sup.send("/override zone downtown near enough")
     await sup.wait_for("On the summary of /new")
     await sup.send("/override zone urban")
     await sup.wait_for("On the summary of /new")
     await sup.send("/override zone urban the customer moved to our city site")
-    card = await sup.wait_for("Changed by hand: the customer moved to our city site")
+    card = await sup.wait_for("Zone set by hand: the customer moved to our city site")
+    assert "Service type set by hand: misuse" in card.text
     assert "Zone: urban" in card.text and "(6 working hours)" in card.text
     await sup.tap("Register")
     done = await sup.wait_for("Registered job")
     assert "(service type A, urban)" in done.text
+    number = re.search(r"J\d{8}-\d{3}", done.text).group(0)  # type: ignore[union-attr]
+    await sup.send(f"/override {number} zone suburban")
+    await sup.wait_for("Write /override NUMBER")
+    await sup.send(f"/override {number} zone suburban the forklift story was wrong")
+    moved = await sup.wait_for(f"Job {number}: service type A, zone suburban")
+    assert "arrival by 9/14/26, 5:00" in moved.text
+    tech = await _staff(sb, 1004, "T04", "杨洋", "zh-hans")
+    await tech.send(f"/override {number} zone urban 近")
+    await tech.wait_for("无权")
+    store = sb.bots[0].store  # type: ignore[attr-defined]
+    async with store.unit_of_work(readonly=True) as uow:
+        job = await uow.jobs.by_number(number)
+        assert job is not None
+        assert job.zone.value == "suburban"
+        assert job.zone_reason == "the forklift story was wrong"
+        assert job.service_type.value == "A" and job.service_type_reason == "misuse"
+        assert job.id is not None
+        arrival = await uow.clocks.get("job", job.id, "arrival")
+        assert arrival is not None and arrival.due_at == job.arrival_due_at
+        assert arrival.generation == 2  # the zone change recomputed the clock
 
 
 async def test_reassign_offers_the_others_and_tells_the_previous_technician(
