@@ -19,6 +19,8 @@ COMMANDS: tuple[tuple[str, str, frozenset[Role] | str | None], ...] = (
     ("me", N_("who the bot thinks you are"), None),
     ("lang", N_("change the language / 切换语言"), None),
     ("cancel", N_("abandon the form you are filling in"), None),
+    ("jobs", N_("your open jobs, the nearest deadline first"), frozenset({Role.TECHNICIAN})),
+    ("requests", N_("open part requests to deliver"), frozenset({Role.STOREKEEPER})),
     ("new", N_("register a job from a call"), frozenset({Role.SUPERVISOR})),
     (
         "calls",
