@@ -3,8 +3,8 @@ one that delivers the outbox.
 
 On PostgreSQL the elected instance holds a session-level advisory lock on a connection it
 keeps; when the process dies the connection closes and the lock passes to the next instance
-that asks. SQLite has a single process, whose sender is always elected (and even two senders
-in one process could not send a row twice: claims are conditional updates).
+that asks. SQLite has a single process; when it runs several instances (the sandbox's
+``spawn_bot``) the first one to ask sends.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+from typing import ClassVar
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -27,13 +28,31 @@ def lock_key(token: str) -> int:
 
 
 class Leadership:
-    """Always elected: the SQLite case."""
+    """How an instance learns whether it is the sender."""
 
     async def holds(self) -> bool:
         return True
 
     async def release(self) -> None:
         return None
+
+
+class ProcessLease(Leadership):
+    """SQLite: one process, but it may run several instances (the sandbox's ``spawn_bot``);
+    the first that asks is the sender until it lets go."""
+
+    _holders: ClassVar[dict[tuple[str, int], int]] = {}
+
+    def __init__(self, database: str, key: int) -> None:
+        self._slot = (database, key)
+
+    async def holds(self) -> bool:
+        holder = self._holders.setdefault(self._slot, id(self))
+        return holder == id(self)
+
+    async def release(self) -> None:
+        if self._holders.get(self._slot) == id(self):
+            del self._holders[self._slot]
 
 
 class AdvisoryLease(Leadership):
@@ -89,4 +108,4 @@ class AdvisoryLease(Leadership):
 def leadership_for(engine: AsyncEngine, token: str) -> Leadership:
     if engine.dialect.name == "postgresql":
         return AdvisoryLease(engine, lock_key(token))
-    return Leadership()
+    return ProcessLease(str(engine.url.database), lock_key(token))

@@ -91,6 +91,9 @@ class Sender:
         self._maybe_due = True
         self._on_permanent_failure = on_permanent_failure
         self._leadership = leadership_for(store.engine, bot.token)
+        # One pass at a time: the timer's pass and the sweep's must not both hold messages
+        # (a second pass would take the first one's leased messages for abandoned ones).
+        self._pass = asyncio.Lock()
         self.stats = SenderStats()
 
     @property
@@ -114,6 +117,10 @@ class Sender:
     async def deliver_due(self) -> int:
         """Deliver everything due now; returns how many were delivered. An instance that is
         not the elected sender delivers nothing (another one does)."""
+        async with self._pass:
+            return await self._deliver_due()
+
+    async def _deliver_due(self) -> int:
         delivered = 0
         if not await self._leadership.holds():
             self._maybe_due = False
