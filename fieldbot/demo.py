@@ -7,25 +7,36 @@ simulated phones press the same buttons people press. Later features add scenes.
 
 from __future__ import annotations
 
+import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from fieldbot.events import verify
 from fieldbot.sandbox.driver import Message, Phone, Sandbox
+from fieldbot.sandbox.limits import Limits
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DEMO_PACE = {"send_rate_per_chat": 20, "send_burst_per_chat": 20}
+DEMO_LIMITS = Limits(per_chat_rate=20, per_chat_burst=20)
 
 
 class Narrator:
-    def __init__(self, console: Console, transcript: Path) -> None:
+    def __init__(self, console: Console, transcript: Path, now: Callable[[], datetime]) -> None:
         self.console = console
+        self._now = now
         self._transcript = transcript.open("w", encoding="utf-8")
 
     def scene(self, title: str) -> None:
-        self.console.rule(f"[bold]{title}")
-        self._transcript.write(f"\n== {title} ==\n")
+        at = self._now().astimezone(SHANGHAI).strftime("%a %H:%M")
+        self.console.rule(f"[bold]{at} — {title}")
+        self._transcript.write(f"\n== {at} — {title} ==\n")
 
     def says(self, who: str, text: str) -> None:
         self.console.print(f"[cyan]{who}[/] ▶ {text}")
@@ -66,13 +77,122 @@ def _fresh_directory(out: str) -> Path:
     return directory
 
 
+async def _field_day(
+    sb: Sandbox,
+    narrator: Narrator,
+    sup: Phone,
+    tech: Phone,
+    cafe: Phone,
+    show: Callable[[], Awaitable[None]],
+) -> None:
+    """A call from the café, dispatched, repaired on site, signed off and paid."""
+    narrator.scene(
+        "09:00 — the café calls: its espresso machine leaks; the supervisor registers it"
+    )
+    narrator.says("王芳 (S01)", "/new C003 → unit → 维修 → 一般 → fault → 电话")
+    await sup.send("/new C003")
+    await sup.wait_for("哪台设备")
+    await sup.tap(re.compile("CF21-0033"))
+    await sup.tap("维修")
+    await sup.tap("一般")
+    await sup.wait_for("描述故障")
+    await sup.send("咖啡机冲泡头漏水")
+    await sup.tap("电话")
+    await sup.wait_for("服务类型")
+    await sup.tap("登记")
+    await sup.wait_for("请选择技术员")
+    narrator.says("王芳 (S01)", "dispatches to Li Wei (T02)")
+    await sup.tap(re.compile(r"\(T02\)"))
+    await tech.wait_for("New job")
+    await show()
+
+    narrator.scene("the technician accepts, sets the time, sets off and arrives")
+    await tech.tap("Accept")
+    await tech.wait_for("When will you be there")
+    await tech.tap("In 1 h")
+    await tech.wait_for("appointment set")
+    await cafe.wait_for("will visit you")
+    await cafe.tap("This time suits me")
+    await sb.clock.advance(minutes=50)
+    await tech.tap("On my way")
+    await cafe.wait_for("on the way to you")
+    await sb.clock.advance(minutes=10)
+    await tech.tap("Arrived")
+    await tech.wait_for("share your location")
+    narrator.says("Li Wei (T02)", "shares his location at the café")
+    await tech.share_location(31.2388, 121.4900)
+    await tech.wait_for("arrival verified")
+    await show()
+
+    narrator.scene("work, parts and fees recorded; the customer signs off and pays cash")
+    await sb.clock.advance(minutes=50)
+    await tech.tap("Finish")
+    await tech.wait_for("what did you do")
+    await tech.send("Replaced the group head gasket, descaled the boiler")
+    await tech.wait_for("How many hours")
+    await tech.send("1")
+    await tech.wait_for("Parts used from your van")
+    await tech.tap("No more parts")
+    await tech.wait_for("Labour fee")
+    narrator.says("Li Wei (T02)", "types 12..5 by mistake")
+    await tech.send("12..5")
+    await tech.wait_for("I cannot read that amount")
+    await tech.send("120")
+    await tech.wait_for("Travel fee")
+    await tech.send("30")
+    await tech.wait_for("other fee")
+    await tech.send("0")
+    await tech.wait_for("to be recorded")
+    await tech.tap("Submit")
+    await cafe.wait_for("Please confirm job")
+    await cafe.tap("Confirm")
+    await tech.wait_for("confirmed by the customer")
+    await tech.send("/jobs")
+    await tech.wait_for("signed off")
+    await tech.tap("Cash collected")
+    await tech.wait_for("is closed")
+    await show()
+
+
+async def _missed_deadline(
+    sb: Sandbox, narrator: Narrator, sup: Phone, show: Callable[[], Awaitable[None]]
+) -> None:
+    """An emergency nobody dispatches: reminder, overdue, level 1, acknowledged."""
+    narrator.scene("an emergency call: 李记餐厅's refrigerator is warm")
+    await sup.send("/new C001")
+    await sup.wait_for("哪台设备")
+    await sup.tap(re.compile("RF25-0001"))
+    await sup.tap("维修")
+    await sup.tap("紧急")
+    await sup.wait_for("描述故障")
+    await sup.send("冷藏柜不制冷，食材有风险")
+    await sup.tap("电话")
+    await sup.wait_for("服务类型")
+    await sup.tap("登记")
+    await sup.wait_for("请选择技术员")
+    await show()
+    narrator.scene("nobody dispatches it: the 2-hour assign deadline passes")
+    await sb.clock.advance(hours=2, minutes=5)
+    await sup.wait_for(re.compile("升级"))
+    await show()
+    narrator.scene("the supervisor acknowledges: the ladder stops before the manager")
+    await sup.tap("已知悉")
+    await show()
+    await sb.clock.advance(hours=2)
+    await show()
+
+
 async def run_demo(out: str = "demo-output") -> None:
     console = Console()
     directory = _fresh_directory(out)
     db_url = f"sqlite+aiosqlite:///{directory}/fieldbot.db"
-    narrator = Narrator(console, directory / "transcript.txt")
+    clock: list[Callable[[], datetime]] = []
+    narrator = Narrator(console, directory / "transcript.txt", lambda: clock[0]())
     try:
-        async with Sandbox.start(db_url=db_url) as sb:
+        # A little faster than Telegram's one message a second per chat, so the day fits in
+        # a minute; the pacing itself is the same code (see bench/ and tests/e2e).
+        async with Sandbox.start(db_url=db_url, settings=DEMO_PACE, limits=DEMO_LIMITS) as sb:
+            clock.append(sb.clock.now)
             runtime = sb.bots[0]
             store = runtime.store  # type: ignore[attr-defined]
             async with store.unit_of_work(readonly=True) as uow:
@@ -89,7 +209,7 @@ async def run_demo(out: str = "demo-output") -> None:
             console.print(f"Bot API sandbox at {sb.base_url}, database {db_url}")
             console.print(f"Simulated time: {sb.clock.now().isoformat()}")
 
-            narrator.scene("08:30 — staff register with their invite links")
+            narrator.scene("staff register with their invite links")
             sup = sb.phone(user_id=2001, name="王芳 (S01)", language="zh-hans")
             tech = sb.phone(user_id=1002, name="Li Wei (T02)", language="en")
             seen = {2001: 0, 1002: 0, 5002: 0}
@@ -100,7 +220,7 @@ async def run_demo(out: str = "demo-output") -> None:
                 await phone.wait_for(f"{'欢迎' if code == 'S01' else 'Welcome'}")
                 seen[phone.user_id] = await _show_new(narrator, who, phone, 0)
 
-            narrator.scene("08:40 — a customer binds by sharing their phone number")
+            narrator.scene("a customer binds by sharing their phone number")
             customer = sb.phone(user_id=5002, name="Blue Harbour Bistro (C002)", language="en")
             narrator.says("Blue Harbour Bistro", "/start")
             await customer.start()
@@ -110,7 +230,7 @@ async def run_demo(out: str = "demo-output") -> None:
             await customer.wait_for("registered as our customer")
             seen[5002] = await _show_new(narrator, "Blue Harbour Bistro", customer, 0)
 
-            narrator.scene("08:45 — everyone asks what they can do")
+            narrator.scene("everyone asks what they can do")
             for who, phone in (
                 ("王芳 (S01)", sup),
                 ("Li Wei (T02)", tech),
@@ -121,13 +241,34 @@ async def run_demo(out: str = "demo-output") -> None:
                 await phone.wait_for("/lang")
                 seen[phone.user_id] = await _show_new(narrator, who, phone, seen[phone.user_id])
 
-            narrator.scene("08:50 — the technician switches to Chinese")
-            narrator.says("Li Wei (T02)", "/lang → 中文")
-            await tech.send("/lang")
-            await tech.wait_for("Choose your language")
-            await tech.tap("中文")
-            await tech.wait_for("中文")
-            seen[1002] = await _show_new(narrator, "Li Wei (T02)", tech, seen[1002])
+            cafe = sb.phone(user_id=5003, name="Bund Corner Café (C003)", language="en")
+            await cafe.share_contact(phone="+8613601710003")
+            await cafe.wait_for("registered as our customer")
+            seen[5003] = len(cafe.inbox)
+            people = {
+                2001: ("王芳 (S01)", sup),
+                1002: ("Li Wei (T02)", tech),
+                5003: ("Bund Corner Café", cafe),
+            }
+
+            async def show_all() -> None:
+                for user_id, (who, phone) in people.items():
+                    seen[user_id] = await _show_new(narrator, who, phone, seen.get(user_id, 0))
+
+            await _field_day(sb, narrator, sup, tech, cafe, show_all)
+            manager = sb.phone(user_id=2101, name="刘建国 (M01)", language="zh-hans")
+            await manager.start(await sb.invite("M01"))
+            await manager.wait_for("欢迎")
+            seen[2101] = len(manager.inbox)
+            people[2101] = ("刘建国 (M01)", manager)
+            await _missed_deadline(sb, narrator, sup, show_all)
+            narrator.scene("the call log and the audit trail")
+            async with store.unit_of_work(readonly=True) as uow:
+                jobs = await uow.jobs.list()
+                audit = await verify(uow.connection)
+            for job in jobs:
+                console.print(f"  {job.number}  {job.state.value:<12} {job.priority.value}")
+            console.print(f"  event log: {audit.count} events, hash chain intact: {audit.ok}")
     finally:
         narrator.close()
     console.print(f"[green]Demo finished.[/] Transcript and database in {directory}/")
