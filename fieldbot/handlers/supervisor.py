@@ -907,7 +907,7 @@ async def calls_command(turn: Turn, args: str) -> None:
                 "args": {
                     "number": job.number,
                     "customer": summary.customer,
-                    "state": {"t": STATE_NAMES[job.state.value]},
+                    "state": _state_arg(job),
                     "technician": names.get(job.technician_id or 0) or {"t": N_("nobody yet")},
                     "deadline": _deadline_args(job, summary.next_deadline, tz),
                 },
@@ -915,6 +915,16 @@ async def calls_command(turn: Turn, args: str) -> None:
         )
     lines.append({"t": N_("/job NUMBER shows a job and what you can do with it.")})
     await turn.reply("@lines", extra={"lines": lines})
+
+
+def _state_arg(job: JobRecord) -> dict[str, Any]:
+    """The state, marked when the job is an emergency or was carried over (DESIGN §3)."""
+    state: dict[str, Any] = {"t": STATE_NAMES[job.state.value]}
+    if job.priority is Priority.EMERGENCY:
+        state = {"t": N_("{state}, emergency"), "args": {"state": state}}
+    if job.carried_over and job.state is JobState.REGISTERED:
+        state = {"t": N_("{state}, carried over"), "args": {"state": state}}
+    return state
 
 
 async def _technician_names(turn: Turn, jobs: Sequence[JobRecord]) -> dict[int, str]:
@@ -945,7 +955,7 @@ async def show_job(turn: Turn, job: JobRecord) -> None:
     lines: list[dict[str, Any]] = [
         {
             "t": N_("Job {number}: {state}"),
-            "args": {"number": job.number, "state": {"t": STATE_NAMES[job.state.value]}},
+            "args": {"number": job.number, "state": _state_arg(job)},
         },
         {
             "t": N_("Customer: {customer} ({code})"),

@@ -268,6 +268,24 @@ async def test_calls_lists_the_jobs_in_call_order(sb: Sandbox) -> None:
     assert card.buttons == [["派工", "取消工单"]]
 
 
+async def test_a_job_left_undispatched_overnight_shows_as_carried_over(sb: Sandbox) -> None:
+    sup = await _staff(sb, 2002, "S02", "David Chen", "en")
+    await sup.send("/new C004")
+    await sup.tap("No particular unit")
+    await sup.tap("consultation")
+    await sup.tap("consult")
+    await sup.send("asks about a new ice maker")
+    await sup.tap("email")
+    await sup.tap("Register")
+    registered = await sup.wait_for("Registered job")
+    number = re.search(r"J\d{8}-\d{3}", registered.text).group(0)  # type: ignore[union-attr]
+    await sb.clock.advance(hours=25)  # Tuesday 09:30
+    await sup.wait_for("Carried over")
+    await sup.send("/calls open")
+    log = await sup.wait_for("Call log: 1 of 1 jobs")
+    assert f"{number} C004 · registered, carried over · nobody yet" in log.text
+
+
 async def test_two_supervisors_dispatch_the_same_job_one_wins(sb: Sandbox) -> None:
     store = sb.bots[0].store  # type: ignore[attr-defined]
     async with store.unit_of_work() as uow:
@@ -317,7 +335,7 @@ async def test_cancel_asks_a_reason_and_tells_the_technician(sb: Sandbox) -> Non
     number = re.search(r"J\d{8}-\d{3}", registered.text).group(0)  # type: ignore[union-attr]
     await tech.wait_for(number)
     await sup.send(f"/job {number}")
-    card = await sup.wait_for(f"Job {number}: dispatched")
+    card = await sup.wait_for(f"Job {number}: dispatched, emergency")
     assert card.buttons == [["Reassign", "Cancel the job"]]
     await sup.tap("Cancel the job")
     await sup.wait_for("Why is job")
