@@ -127,10 +127,12 @@ CHOOSE_BUTTON = N_("Please choose one of the buttons above.")
 NOT_UNIT = N_(
     "{text} is not a unit of this customer. Choose a button above or send a serial like {example}."
 )
+# What the supervisor typed is not repeated: it may be a customer's phone, which must not sit
+# in the outbox in plain text (DESIGN §6).
 UNKNOWN_CUSTOMER = N_(
-    "No customer matches {text}. Send a code like C001, a phone like 13901710002 or part of a name."
+    "No customer matches that. Send a code like C001, a phone number or a part of a name."
 )
-SEVERAL_CUSTOMERS = N_("{count} customers match {text}. Which one?")
+SEVERAL_CUSTOMERS = N_("{count} customers match. Which one?")
 CANDIDATE = N_("{code}: {name}, {address}")
 FAULT_TEXT = N_("Please describe the fault in words (at most {max} characters).")
 REASON_TEXT = N_("Please write the reason in words (at most {max} characters), or /cancel.")
@@ -138,7 +140,6 @@ NO_SUCH_JOB = N_(
     "There is no job {number}. Job numbers look like J20260914-001; /calls lists them."
 )
 STALE_CHOICE = N_("This choice is no longer open. Nothing was changed.")
-NOT_SUPERVISOR = N_("Only a supervisor can do that.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,10 +234,10 @@ async def _customer_given(turn: Turn, form: Form, text: str) -> None:
     except AmbiguousCustomer as exc:
         candidates = exc.params.get("candidates")
         codes = sorted(str(c) for c in candidates) if isinstance(candidates, list) else []
-        await _ask_which_customer(turn, form, text, codes)
+        await _ask_which_customer(turn, form, codes)
         return
     except UnknownCustomer:
-        await turn.reply(UNKNOWN_CUSTOMER, args={"text": text})
+        await turn.reply(UNKNOWN_CUSTOMER)
         return
     await _advance(turn, form, {"customer": found.code})
 
@@ -253,11 +254,9 @@ async def _resolve(turn: Turn, text: str) -> Customer:
         return await resolve_customer(turn.uow, text)
 
 
-async def _ask_which_customer(turn: Turn, form: Form, text: str, codes: list[str]) -> None:
+async def _ask_which_customer(turn: Turn, form: Form, codes: list[str]) -> None:
     shown = codes[:8]
-    lines: list[dict[str, Any]] = [
-        {"t": SEVERAL_CUSTOMERS, "args": {"count": len(codes), "text": text}}
-    ]
+    lines: list[dict[str, Any]] = [{"t": SEVERAL_CUSTOMERS, "args": {"count": len(codes)}}]
     buttons: list[list[ButtonSpec]] = []
     for code in shown:
         row = await turn.uow.customers.row(code)

@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -163,6 +164,24 @@ async def test_garbage_in_the_form_is_refused_with_what_was_expected(sb: Sandbox
     assert "Service type: B (maintenance contract)" in card.text
     await sup.send("/cancel")
     await sup.wait_for("Nothing was saved")
+
+
+async def test_a_phone_typed_into_new_leaves_no_digits_in_the_database(sb: Sandbox) -> None:
+    sup = await _staff(sb, 2002, "S02", "David Chen", "en")
+    await sup.send("/new")
+    await sup.send("138 0013 8000")
+    await sup.wait_for("No customer matches that")
+    await sup.send("+86 139-0171-0002")  # C002's phone
+    await sup.wait_for("Blue Harbour Bistro (C002)")
+    data = _database_bytes(sb.env.db_url)
+    assert data and b"13800138000" not in data and b"13901710002" not in data
+
+
+def _database_bytes(db_url: str) -> bytes:
+    """The SQLite file and its write-ahead log, as stored on disk."""
+    path = Path(db_url.split("///", 1)[1])
+    files = (path, path.with_name(f"{path.name}-wal"))
+    return b"".join(file.read_bytes() for file in files if file.exists())
 
 
 async def test_ambiguous_customer_name_offers_the_candidates(sb: Sandbox) -> None:
