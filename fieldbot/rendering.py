@@ -30,6 +30,7 @@ from fieldbot.domain.money import Money, format_money
 from fieldbot.i18n import N_, Translator
 
 LINES = "@lines"
+LOCATION = "@location"  # params {"location": [latitude, longitude]}: a location pin, no text
 
 ROLE_NAMES = {
     "technician": N_("technician"),
@@ -61,6 +62,7 @@ class Rendered:
     reply_label: str | None = None
     remove_reply_keyboard: bool = False
     qr_png: bytes | None = None
+    location: tuple[float, float] | None = None
     extras: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -69,6 +71,9 @@ class Renderer:
         self._customer_lookup = customer_lookup
 
     async def render(self, t: Translator, template: str, params: Mapping[str, Any]) -> Rendered:
+        if template == LOCATION:
+            latitude, longitude = params["location"]
+            return Rendered(text="", location=(float(latitude), float(longitude)))
         if template == LINES:
             parts = [
                 await self._text(t, line["t"], line.get("args", {})) for line in params["lines"]

@@ -251,7 +251,10 @@ class Sender:
                         return target
                     raise
                 return target
-            if rendered.qr_png is not None:
+            if rendered.location is not None:
+                latitude, longitude = rendered.location
+                sent = await self._bot.send_location(message.chat_id, latitude, longitude)
+            elif rendered.qr_png is not None:
                 sent = await self._bot.send_photo(
                     message.chat_id, rendered.qr_png, caption=rendered.text, reply_markup=markup
                 )

@@ -19,6 +19,8 @@ from fieldbot.domain.permissions import Permission
 from fieldbot.domain.states import OPEN_STATES, Action
 from fieldbot.domain.zones import distance_m
 from fieldbot.i18n import N_
+from fieldbot.labels import KIND_NAMES, PRIORITY_NAMES
+from fieldbot.rendering import LOCATION
 from fieldbot.services.jobs import contact_hours
 from fieldbot.services.signoff import service_history
 from fieldbot.services.workflow import (
@@ -29,6 +31,7 @@ from fieldbot.services.workflow import (
     Notices,
     apply,
     customer_arg,
+    dt_arg,
     hours_after,
     job_button,
     job_id,
@@ -43,7 +46,7 @@ from fieldbot.services.workflow import (
     technician_of,
 )
 from fieldbot.settings import Settings
-from fieldbot.store import JobRecord, StaffRow, UnitOfWork
+from fieldbot.store import JobRecord, OutboxRepository, StaffRow, UnitOfWork
 
 # The weights of the score, in kilometres of detour.
 LOAD_PENALTY_KM = 5.0  # per open job
@@ -154,7 +157,9 @@ async def _technician(uow: UnitOfWork, code: str) -> StaffRow:
 async def _offer(
     uow: UnitOfWork, job: JobRecord, technician: StaffRow, now: datetime
 ) -> int | None:
-    """The new job on the technician's phone, with Accept / Decline."""
+    """The dispatch card on the technician's phone, with Accept / Decline, and the site as a
+    location pin: customer, phone, address, the unit with its warranty and service history,
+    the fault, priority, service type and the deadlines in local time."""
     payload = job_button(job)
     earlier = await service_history(uow, job=job_id(job))
     history: object = ""
@@ -166,20 +171,65 @@ async def _offer(
             "t": N_("\nService history of this unit:\n{entries}"),
             "args": {"entries": entries},
         }
-    return await notify_staff(
+    tz = (await uow.branches.stored_by_ids([job.branch_id]))[job.branch_id].timezone
+    tz = tz or "Asia/Shanghai"
+    unit: object = {"t": N_("not specified")}
+    if job.equipment_id is not None:
+        equipment = await uow.equipment.by_id(job.equipment_id)
+        if equipment is not None:
+            warranty = equipment.warranty_until
+            unit = {
+                "t": N_("{serial} {model}, warranty until {until}")
+                if warranty is not None and warranty >= job.called_at.date()
+                else N_("{serial} {model}, out of warranty"),
+                "args": {
+                    "serial": equipment.serial,
+                    "model": equipment.model,
+                    "until": warranty.isoformat() if warranty else "",
+                },
+            }
+    customer = await uow.customers.row_by_id(job.customer_id)
+    sent = await notify_staff(
         uow,
         technician,
-        N_("New job {number}: {fault}. Customer: {customer}, {address}.{history}"),
+        N_(
+            "New job {number}: {fault}\nCustomer: {customer}, phone {phone}\n"
+            "Address: {address}\nUnit: {unit}\n{kind}, {priority}, service type {service_type}\n"
+            "Dispatch by {assign_due}; arrive by {arrival_due}.{history}"
+        ),
         {
             "number": job.number,
             "fault": job.fault,
             "customer": customer_arg(job.customer_id),
+            "phone": customer_arg(job.customer_id, "phone"),
             "address": customer_arg(job.customer_id, "address"),
+            "unit": unit,
+            "kind": {"t": KIND_NAMES[job.kind]},
+            "priority": {"t": PRIORITY_NAMES[job.priority]},
+            "service_type": job.service_type.value,
+            "assign_due": _due(job.assign_due_at, tz),
+            "arrival_due": _due(job.arrival_due_at, tz),
             "history": history,
         },
         now,
         buttons=[(ACCEPT, "job.accept", payload), (DECLINE, "job.decline", payload)],
+        priority=OutboxRepository.PRIORITY_ASSIGNMENT,
     )
+    if sent is not None and customer is not None and technician.chat_id is not None:
+        await uow.outbox.enqueue(
+            chat_id=technician.chat_id,
+            recipient_kind="staff",
+            recipient_id=technician.id,
+            template=LOCATION,
+            params={"location": [customer.customer.latitude, customer.customer.longitude]},
+            now=now,
+            priority=OutboxRepository.PRIORITY_ASSIGNMENT,
+        )
+    return sent
+
+
+def _due(instant: datetime | None, tz: str) -> object:
+    return {"t": N_("not set")} if instant is None else dt_arg(instant, tz)
 
 
 async def dispatch(

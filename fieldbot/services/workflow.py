@@ -294,6 +294,7 @@ async def notify(
     args: Mapping[str, Any],
     now: datetime,
     buttons: Sequence[ButtonSpec] = (),
+    priority: int = OutboxRepository.PRIORITY_NORMAL,
 ) -> int | None:
     """Queue a message for someone bound to a chat (nobody else is told)."""
     if chat_id is None:
@@ -309,7 +310,7 @@ async def notify(
         template=template,
         params=params,
         now=now,
-        priority=OutboxRepository.PRIORITY_NORMAL,
+        priority=priority,
     )
 
 
@@ -320,6 +321,7 @@ async def notify_staff(
     args: Mapping[str, Any],
     now: datetime,
     buttons: Sequence[ButtonSpec] = (),
+    priority: int = OutboxRepository.PRIORITY_NORMAL,
 ) -> int | None:
     return await notify(
         uow,
@@ -331,6 +333,7 @@ async def notify_staff(
         args=args,
         now=now,
         buttons=buttons,
+        priority=priority,
     )
 
 

@@ -56,10 +56,16 @@ async def test_dispatch_offers_the_job_to_the_technician_with_accept_and_decline
     change = await flow.run(dispatch.dispatch, job=job.id, technician="T01", actor="S01")
     assert change.state is JobState.DISPATCHED and change.previous is JobState.REGISTERED
     assert change.job.technician_id == await flow.staff_id("T01")
-    (message,) = await flow.outbox(STAFF_USERS["T01"])
+    message, pin = await flow.outbox(STAFF_USERS["T01"])
     assert message.template.startswith("New job {number}")
-    assert message.params["args"]["number"] == job.number
-    assert message.params["args"]["customer"] == {"customer": job.customer_id, "field": "name"}
+    args = message.params["args"]
+    assert args["number"] == job.number
+    assert args["customer"] == {"customer": job.customer_id, "field": "name"}
+    assert args["phone"] == {"customer": job.customer_id, "field": "phone"}
+    assert args["unit"]["args"]["serial"] == "RF25-0001" and "warranty until" in args["unit"]["t"]
+    assert args["priority"] == {"t": "general"} and args["service_type"] == "C"
+    assert args["arrival_due"]["dt"] == job.arrival_due_at.isoformat()  # type: ignore[union-attr]
+    assert pin.template == "@location" and pin.params["location"] == [31.2297, 121.4803]
     labels = [b["label"] for b in message.params["buttons"][0]]
     assert labels == ["Accept", "Decline"]
     events = await flow.events(change.job.id or 0)
@@ -145,7 +151,7 @@ async def test_reassign_moves_the_job_and_tells_both_technicians(flow: Flow) -> 
     assert change.job.technician_id == await flow.staff_id("T03")
     t03 = await flow.outbox(STAFF_USERS["T03"])
     t01 = await flow.outbox(STAFF_USERS["T01"])
-    assert t03[-1].template.startswith("New job")
+    assert t03[-2].template.startswith("New job") and t03[-1].template == "@location"
     assert t01[-1].template == "Job {number} was reassigned to {technician}."
     with pytest.raises(NotAllowed):
         await flow.run(dispatch.accept, job=job.id, actor="T01")

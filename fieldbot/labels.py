@@ -1,0 +1,54 @@
+"""Names of the domain's values as texts for people (gettext ids, translated at render time).
+
+One place for them, so a job's kind or priority reads the same on every card, notice and
+report.
+"""
+
+from __future__ import annotations
+
+from fieldbot.domain.model import Channel, JobState, Priority, ServiceType, WorkKind
+from fieldbot.i18n import N_
+
+KIND_NAMES: dict[WorkKind, str] = {
+    WorkKind.REPAIR: N_("repair"),
+    WorkKind.INSTALLATION: N_("installation"),
+    WorkKind.MAINTENANCE: N_("maintenance"),
+    WorkKind.TRAINING: N_("customer training"),
+    WorkKind.CONSULTATION: N_("consultation"),
+}
+PRIORITY_NAMES: dict[Priority, str] = {
+    Priority.EMERGENCY: N_("emergency"),
+    Priority.GENERAL: N_("general"),
+    Priority.CONSULT: N_("consult"),
+}
+CHANNEL_NAMES: dict[Channel, str] = {
+    Channel.PHONE: N_("phone"),
+    Channel.TELEGRAM: N_("Telegram"),
+    Channel.WALK_IN: N_("walk-in"),
+    Channel.EMAIL: N_("email"),
+    Channel.OTHER: N_("other"),
+}
+TYPE_NAMES: dict[ServiceType, str] = {
+    ServiceType.A: N_("fee-paying"),
+    ServiceType.B: N_("maintenance contract"),
+    ServiceType.C: N_("free under warranty"),
+    ServiceType.D: N_("internal work"),
+}
+STATE_NAMES: dict[JobState, str] = {
+    JobState.REGISTERED: N_("registered"),
+    JobState.DISPATCHED: N_("dispatched"),
+    JobState.ACCEPTED: N_("accepted"),
+    JobState.SCHEDULED: N_("scheduled"),
+    JobState.EN_ROUTE: N_("on the way"),
+    JobState.ON_SITE: N_("on site"),
+    JobState.WAITING_PART: N_("waiting for a part"),
+    JobState.AWAITING_APPROVAL: N_("awaiting approval"),
+    JobState.AWAITING_SIGNOFF: N_("awaiting sign-off"),
+    JobState.DISPUTED: N_("disputed"),
+    JobState.SIGNED_OFF: N_("signed off"),
+    JobState.IN_WORKSHOP: N_("in the workshop"),
+    JobState.AWAITING_INSPECTION: N_("awaiting inspection"),
+    JobState.READY_FOR_RETURN: N_("ready for return"),
+    JobState.CLOSED: N_("closed"),
+    JobState.CANCELLED: N_("cancelled"),
+}
