@@ -5,27 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fieldbot.domain.errors import DomainError, IllegalTransition, InvalidMoney, NotAllowed
+from fieldbot.domain.model import JobState
 from fieldbot.i18n import N_
+from fieldbot.labels import STATE_NAMES
 from fieldbot.store import ConcurrencyConflict, StoreError
 
-STATE_NAMES = {
-    "registered": N_("registered"),
-    "dispatched": N_("dispatched"),
-    "accepted": N_("accepted"),
-    "scheduled": N_("scheduled"),
-    "en_route": N_("on the way"),
-    "on_site": N_("on site"),
-    "waiting_part": N_("waiting for a part"),
-    "awaiting_approval": N_("awaiting approval"),
-    "awaiting_signoff": N_("awaiting sign-off"),
-    "disputed": N_("disputed"),
-    "signed_off": N_("signed off"),
-    "in_workshop": N_("in the workshop"),
-    "awaiting_inspection": N_("awaiting inspection"),
-    "ready_for_return": N_("ready for return"),
-    "closed": N_("closed"),
-    "cancelled": N_("cancelled"),
-}
+_STATES = {state.value for state in JobState}
 
 MONEY_REASONS = {
     "empty": N_("nothing was written"),
@@ -49,7 +34,7 @@ def refusal(exc: Exception) -> tuple[str, dict[str, Any]]:
         state = str(exc.params.get("state", ""))
         return (
             N_("That is no longer possible: the job is {state} now. Nothing was changed."),
-            {"state": {"t": STATE_NAMES.get(state, state)}},
+            {"state": {"t": STATE_NAMES[JobState(state)] if state in _STATES else state}},
         )
     if isinstance(exc, NotAllowed):
         return N_("You may not do that. Nothing was changed."), {}

@@ -32,9 +32,15 @@ from fieldbot.domain.model import (
 from fieldbot.domain.permissions import Permission, may
 from fieldbot.domain.states import OPEN_STATES
 from fieldbot.domain.zones import zone_for
-from fieldbot.handlers.refusals import STATE_NAMES
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
+from fieldbot.labels import (
+    CHANNEL_NAMES,
+    KIND_NAMES,
+    PRIORITY_NAMES,
+    STATE_NAMES,
+    TYPE_NAMES,
+)
 from fieldbot.services import dispatch as dispatching
 from fieldbot.services import fieldwork, signoff, workshop
 from fieldbot.services.calendars import calendar_of, require_branch
@@ -73,31 +79,6 @@ CALLS_SHOWN = 20
 FAULT_MAX = 500
 REASON_MAX = 500
 
-KIND_NAMES = {
-    WorkKind.REPAIR: N_("repair"),
-    WorkKind.INSTALLATION: N_("installation"),
-    WorkKind.MAINTENANCE: N_("maintenance"),
-    WorkKind.TRAINING: N_("customer training"),
-    WorkKind.CONSULTATION: N_("consultation"),
-}
-PRIORITY_NAMES = {
-    Priority.EMERGENCY: N_("emergency"),
-    Priority.GENERAL: N_("general"),
-    Priority.CONSULT: N_("consult"),
-}
-CHANNEL_NAMES = {
-    Channel.PHONE: N_("phone"),
-    Channel.TELEGRAM: N_("Telegram"),
-    Channel.WALK_IN: N_("walk-in"),
-    Channel.EMAIL: N_("email"),
-    Channel.OTHER: N_("other"),
-}
-TYPE_NAMES = {
-    ServiceType.A: N_("fee-paying"),
-    ServiceType.B: N_("maintenance contract"),
-    ServiceType.C: N_("free under warranty"),
-    ServiceType.D: N_("internal work"),
-}
 ZONE_NAMES = {Zone.URBAN: N_("urban"), Zone.SUBURBAN: N_("suburban")}
 
 REGISTER = N_("Register")
@@ -841,7 +822,7 @@ async def accept_as_is_pressed(turn: Turn, payload: dict[str, object]) -> None:
     final = signed.closed.job if signed.closed is not None else signed.change.job
     await turn.reply(
         N_("Job {number} is accepted as it is and signed off; it is {state} now."),
-        args={"number": final.number, "state": {"t": STATE_NAMES[final.state.value]}},
+        args={"number": final.number, "state": {"t": STATE_NAMES[final.state]}},
     )
 
 
@@ -918,7 +899,7 @@ async def calls_command(turn: Turn, args: str) -> None:
 
 def _state_arg(job: JobRecord) -> dict[str, Any]:
     """The state, marked when the job is an emergency or was carried over (DESIGN §3)."""
-    state: dict[str, Any] = {"t": STATE_NAMES[job.state.value]}
+    state: dict[str, Any] = {"t": STATE_NAMES[job.state]}
     if job.priority is Priority.EMERGENCY:
         state = {"t": N_("{state}, emergency"), "args": {"state": state}}
     if job.carried_over and job.state is JobState.REGISTERED:

@@ -27,9 +27,9 @@ from fieldbot.domain.model import JobState, Part
 from fieldbot.domain.money import Money, parse_money
 from fieldbot.domain.permissions import Permission, may
 from fieldbot.domain.zones import distance_m
-from fieldbot.handlers.refusals import STATE_NAMES
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
+from fieldbot.labels import STATE_NAMES
 from fieldbot.services import dispatch, fieldwork, signoff, workshop
 from fieldbot.services.jobs import next_deadline
 from fieldbot.services.signoff import CashNotAllowed, SignedOff, amount_due
@@ -208,7 +208,7 @@ async def send_card(turn: Turn, job: JobRecord) -> None:
     lines: list[dict[str, Any]] = [
         {
             "t": N_("Job {number} — {state}"),
-            "args": {"number": job.number, "state": {"t": STATE_NAMES[job.state.value]}},
+            "args": {"number": job.number, "state": {"t": STATE_NAMES[job.state]}},
         },
         {"t": N_("Fault: {fault}"), "args": {"fault": job.fault}},
         {
@@ -264,7 +264,7 @@ async def jobs_command(turn: Turn, _args: str) -> None:
                 "t": N_("{number} · {state} · {customer}"),
                 "args": {
                     "number": job.number,
-                    "state": {"t": STATE_NAMES[job.state.value]},
+                    "state": {"t": STATE_NAMES[job.state]},
                     "customer": customer_arg(job.customer_id),
                 },
             }
@@ -467,7 +467,7 @@ async def arrived_pressed(turn: Turn, payload: dict[str, object]) -> None:
     if job.state not in ARRIVING:
         await turn.reply(
             N_("Job {number} is {state}: there is no arrival to report."),
-            args={"number": job.number, "state": {"t": STATE_NAMES[job.state.value]}},
+            args={"number": job.number, "state": {"t": STATE_NAMES[job.state]}},
         )
         return
     await turn.uow.forms.start(turn.user_id, FORM_ARRIVAL, "location", _ref(job), turn.now)
@@ -783,7 +783,7 @@ async def _start_work_form(turn: Turn, payload: dict[str, object], name: str) ->
     if job.state is not expected:
         await turn.reply(
             N_("Job {number} is {state}: that is not possible now."),
-            args={"number": job.number, "state": {"t": STATE_NAMES[job.state.value]}},
+            args={"number": job.number, "state": {"t": STATE_NAMES[job.state]}},
         )
         return
     data: dict[str, Any] = {"job_id": job.id, "parts": [], "fees": {}}

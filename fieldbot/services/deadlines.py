@@ -32,6 +32,7 @@ from fieldbot.domain.sla import (
     plan_ladder,
 )
 from fieldbot.i18n import N_
+from fieldbot.labels import PRIORITY_NAMES
 from fieldbot.services.calendars import calendar_of
 from fieldbot.services.jobs import arrival_working_hours, assign_hours, contact_hours
 from fieldbot.settings import Settings
@@ -60,11 +61,6 @@ CLOCK_NAMES: dict[str, str] = {
     "complaint_reply": N_("complaint reply"),
     "complaint_verify": N_("complaint verification"),
     "survey": N_("survey"),
-}
-PRIORITY_NAMES: dict[str, str] = {
-    Priority.EMERGENCY: N_("emergency"),
-    Priority.GENERAL: N_("general"),
-    Priority.CONSULT: N_("consult"),
 }
 
 REMINDER_TEXT = N_("Reminder: {clock} at {customer} is due {due}, {left} left (job {number}).")
