@@ -15,10 +15,12 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from fieldbot.domain.errors import DomainError
+from fieldbot.domain.model import JobState
 from fieldbot.handlers import common, customer, escalation, registration, supervisor, technician
 from fieldbot.handlers.refusals import refusal
 from fieldbot.handlers.turn import Deps, Turn
 from fieldbot.i18n import N_
+from fieldbot.labels import STATE_NAMES
 from fieldbot.store import Form, StoreError
 
 log = logging.getLogger("fieldbot.handlers")
@@ -147,6 +149,8 @@ class Router:
             return
         form = await turn.uow.forms.get(turn.user_id)
         if form is not None and form.name in FORMS:
+            if await _about_a_finished_job(turn, form):
+                return
             await FORMS[form.name](turn, form, message)
             return
         media = STAFF_MEDIA if turn.person.kind == "staff" else CUSTOMER_MEDIA
@@ -173,6 +177,22 @@ class Router:
                 await self._refuse(turn, exc)
             await turn.commit()
         await query.answer()
+
+
+async def _about_a_finished_job(turn: Turn, form: Form) -> bool:
+    """A form about a job that was cancelled or closed meanwhile ends at the next message."""
+    job_id = form.data.get("job_id")
+    if not isinstance(job_id, int):
+        return False
+    job = await turn.uow.jobs.get(job_id)
+    if job is None or job.state not in (JobState.CANCELLED, JobState.CLOSED):
+        return False
+    await turn.uow.forms.clear(turn.user_id)
+    await turn.reply(
+        N_("Job {number} is {state} now: the form is closed and nothing of it was saved."),
+        args={"number": job.number, "state": {"t": STATE_NAMES[job.state]}},
+    )
+    return True
 
 
 def _command(text: str) -> tuple[str | None, str]:

@@ -43,6 +43,7 @@ from fieldbot.services.workflow import (
     dt_arg,
     load_job,
     money_arg,
+    require_state,
 )
 from fieldbot.store import Form, JobRecord
 
@@ -59,6 +60,7 @@ SHARE_LOCATION = N_("Share my location")
 FINISH = N_("Finish")
 NEED_PART = N_("Need a part")
 TAKE_BACK = N_("Take back")
+DEFECTIVE = N_("Defective part taken out")
 REPAIRED = N_("Repaired")
 RETURNED = N_("Returned to the customer")
 SHOW_QR = N_("Sign-off QR code")
@@ -90,6 +92,7 @@ FORM_ARRIVAL = "arrival"
 FORM_FINISH = "finish"
 FORM_REPAIR = "repair"
 FORM_NEED_PART = "need_part"
+FORM_DEFECTIVE = "defective"
 FORM_VOUCHER = "voucher"
 FORM_TAKE_BACK = "take_back"
 
@@ -188,11 +191,11 @@ async def job_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:
         rows.append([(ARRIVED, "job.arrived", ref)])
     elif state is JobState.ON_SITE:
         rows.append([(FINISH, "job.finish", ref), (NEED_PART, "job.need_part", ref)])
-        rows.append([(TAKE_BACK, "job.take_back", ref)])
+        rows.append([(TAKE_BACK, "job.take_back", ref), (DEFECTIVE, "job.defective", ref)])
     elif state is JobState.AWAITING_SIGNOFF:
         rows.append([(SHOW_QR, "job.signoff_qr", ref), (VOUCHER_PHOTO, "job.voucher", ref)])
     elif state is JobState.IN_WORKSHOP:
-        rows.append([(REPAIRED, "job.repaired", ref)])
+        rows.append([(REPAIRED, "job.repaired", ref), (DEFECTIVE, "job.defective", ref)])
     elif state is JobState.READY_FOR_RETURN:
         rows.append([(RETURNED, "job.return", ref)])
     if state in (JobState.AWAITING_SIGNOFF, JobState.SIGNED_OFF):
@@ -625,7 +628,7 @@ async def part_chosen(turn: Turn, payload: dict[str, object]) -> None:
     """A part button of the finish, repair or need-a-part form: ask how many."""
     _technician(turn)
     form = await turn.uow.forms.get(turn.user_id)
-    if form is None or form.name not in (FORM_FINISH, FORM_REPAIR, FORM_NEED_PART):
+    if form is None or form.name not in (FORM_FINISH, FORM_REPAIR, FORM_NEED_PART, FORM_DEFECTIVE):
         await turn.reply(N_("That form is closed. Open the job again with /jobs."))
         return
     code = str(payload["code"])
@@ -670,6 +673,10 @@ async def _quantity_step(turn: Turn, form: Form, text: str) -> None:
     if form.name == FORM_NEED_PART:
         await turn.uow.forms.clear(turn.user_id)
         await _need_part(turn, job_id, [(code, quantity)])
+        return
+    if form.name == FORM_DEFECTIVE:
+        await turn.uow.forms.clear(turn.user_id)
+        await _defective(turn, job_id, code, quantity)
         return
     chosen: list[list[Any]] = [list(p) for p in form.data.get("parts") or []]
     have = await turn.uow.stock.quantity(_van(turn), code)
@@ -727,6 +734,30 @@ async def need_part_pressed(turn: Turn, payload: dict[str, object]) -> None:
     await turn.uow.forms.start(turn.user_id, FORM_NEED_PART, "part", _ref(job), turn.now)
     await turn.reply(
         N_("Job {number}: which part do you need? Send its code or a part of its name."),
+        args={"number": job.number},
+    )
+
+
+async def _defective(turn: Turn, job_id: int, part: str, quantity: int) -> None:
+    code = _technician(turn)
+    s, clock = turn.deps.settings, turn.deps.clock
+    await fieldwork.return_defective(
+        turn.uow, s, clock, job=job_id, actor=code, part=part, quantity=quantity
+    )
+    job = await load_job(turn.uow, job_id)
+    await turn.reply(
+        N_("Recorded for job {number}: {quantity} × {part} taken out as defective."),
+        args={"number": job.number, "quantity": quantity, "part": part},
+    )
+
+
+async def defective_pressed(turn: Turn, payload: dict[str, object]) -> None:
+    _technician(turn)
+    job = await load_job(turn.uow, _job_id(payload))
+    require_state(job, (JobState.ON_SITE, JobState.IN_WORKSHOP), "record a defective part of")
+    await turn.uow.forms.start(turn.user_id, FORM_DEFECTIVE, "part", _ref(job), turn.now)
+    await turn.reply(
+        N_("Job {number}: which defective part did you take out? Send its code or name."),
         args={"number": job.number},
     )
 
@@ -1277,6 +1308,7 @@ def register() -> None:
         "job.arrive_manual": arrive_manual_pressed,
         "job.finish": finish_pressed,
         "job.need_part": need_part_pressed,
+        "job.defective": defective_pressed,
         "job.take_back": take_back_pressed,
         "job.repaired": repaired_pressed,
         "job.return": return_pressed,
@@ -1298,6 +1330,7 @@ def register() -> None:
     router.FORMS[FORM_FINISH] = work_form
     router.FORMS[FORM_REPAIR] = work_form
     router.FORMS[FORM_NEED_PART] = need_part_form
+    router.FORMS[FORM_DEFECTIVE] = need_part_form
     router.FORMS[FORM_VOUCHER] = voucher_form
     router.FORMS[FORM_TAKE_BACK] = take_back_form
     router.STAFF_MEDIA["location"] = location_shared

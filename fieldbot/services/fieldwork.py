@@ -538,6 +538,7 @@ async def return_defective(
     now = clock.now()
     await check_parts(uow, [(part, quantity)])
     found = await load_job(uow, job)
+    require_state(found, (JobState.ON_SITE, JobState.IN_WORKSHOP), "return defective parts of")
     tech = await require_assigned(uow, actor, found, "return defective parts of")
     record_id = await uow.fieldwork.record_defective(
         job_id=job_id(found),
