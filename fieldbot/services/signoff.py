@@ -52,7 +52,7 @@ from fieldbot.services.workflow import (
 )
 from fieldbot.settings import Settings
 from fieldbot.store import JobRecord, StaffRow, UnitOfWork
-from fieldbot.store_field import Settlement, WorkRecordRow
+from fieldbot.store_field import Settlement, SignoffOutcome, WorkRecordRow
 
 REWORK = N_("Rework")
 ACCEPT_AS_IS = N_("Accept as is")
@@ -326,6 +326,34 @@ async def dispute(
     return JobChange(saved, Action.DISPUTE, found.state, tuple(ids))
 
 
+async def _resolve_dispute(
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    job: JobRef,
+    actor: str,
+    reason: str | None,
+    expected_version: int | None,
+    action: Action,
+    outcome: SignoffOutcome,
+) -> tuple[JobRecord, JobRecord]:
+    """A supervisor's decision on a disputed job, recorded as a sign-off line: (before, after)."""
+    now = clock.now()
+    found = await load_job(uow, job, expected_version)
+    supervisor = await require_supervisor(uow, actor, found, Permission.RESOLVE_DISPUTE, action)
+    text = (reason or "").strip() or None
+    saved = await apply(uow, found, action, staff_tag(supervisor), now, payload={"reason": text})
+    await uow.fieldwork.add_signoff(
+        job_id=job_id(saved),
+        outcome=outcome,
+        method="supervisor",
+        staff_id=supervisor.id,
+        reason=text,
+        now=now,
+    )
+    return found, saved
+
+
 async def rework(
     uow: UnitOfWork,
     settings: Settings,
@@ -337,22 +365,15 @@ async def rework(
     expected_version: int | None = None,
 ) -> JobChange:
     """The supervisor sends the disputed job back on site; the technician is told."""
-    now = clock.now()
-    found = await load_job(uow, job, expected_version)
-    supervisor = await require_supervisor(
-        uow, actor, found, Permission.RESOLVE_DISPUTE, Action.REWORK
-    )
-    text = (reason or "").strip() or None
-    saved = await apply(
-        uow, found, Action.REWORK, staff_tag(supervisor), now, payload={"reason": text}
-    )
-    await uow.fieldwork.add_signoff(
-        job_id=job_id(saved),
+    found, saved = await _resolve_dispute(
+        uow,
+        clock,
+        job=job,
+        actor=actor,
+        reason=reason,
+        expected_version=expected_version,
+        action=Action.REWORK,
         outcome="rework",
-        method="supervisor",
-        staff_id=supervisor.id,
-        reason=text,
-        now=now,
     )
     notices = Notices()
     tech = await technician_of(uow, saved)
@@ -362,8 +383,8 @@ async def rework(
                 uow,
                 tech,
                 N_("Job {number} needs rework: {reason}"),
-                {"number": saved.number, "reason": text or ""},
-                now,
+                {"number": saved.number, "reason": (reason or "").strip()},
+                clock.now(),
             )
         )
     return JobChange(saved, Action.REWORK, found.state, notices.tuple())
@@ -381,21 +402,15 @@ async def accept_as_is(
 ) -> SignedOff:
     """The supervisor accepts the disputed work as it is: signed off (by the supervisor)."""
     now = clock.now()
-    found = await load_job(uow, job, expected_version)
-    supervisor = await require_supervisor(
-        uow, actor, found, Permission.RESOLVE_DISPUTE, Action.ACCEPT_AS_IS
-    )
-    text = (reason or "").strip() or None
-    saved = await apply(
-        uow, found, Action.ACCEPT_AS_IS, staff_tag(supervisor), now, payload={"reason": text}
-    )
-    await uow.fieldwork.add_signoff(
-        job_id=job_id(saved),
+    found, saved = await _resolve_dispute(
+        uow,
+        clock,
+        job=job,
+        actor=actor,
+        reason=reason,
+        expected_version=expected_version,
+        action=Action.ACCEPT_AS_IS,
         outcome="accepted_as_is",
-        method="supervisor",
-        staff_id=supervisor.id,
-        reason=text,
-        now=now,
     )
     change = JobChange(saved, Action.ACCEPT_AS_IS, found.state)
     return SignedOff(change, await close_if_settled(uow, saved, now))
