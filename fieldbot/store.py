@@ -1111,6 +1111,27 @@ class JobRepository(_Repository):
             )
         return replace(job, version=int(version), updated_at=now)
 
+    _DUE_COLUMNS = frozenset({"assign_due_at", "contact_due_at", "arrival_due_at"})
+
+    async def set_deadlines(
+        self, job_id: int, deadlines: Mapping[str, datetime | None], now: datetime
+    ) -> None:
+        """Write the due instants the job's clocks moved to (a pause, a recomputation).
+
+        They follow the clocks, not a decision about the job: the version stays, so the
+        buttons people hold for the job stay valid."""
+        unknown = set(deadlines) - self._DUE_COLUMNS
+        if unknown:
+            raise StoreError(f"not a deadline of a job: {sorted(unknown)}")
+        if not deadlines:
+            return
+        values: dict[str, Any] = {
+            name: None if value is None else _aware(value, name)
+            for name, value in deadlines.items()
+        }
+        values["updated_at"] = _aware(now, "now")
+        await self._conn.execute(update(t.jobs).where(t.jobs.c.id == job_id).values(values))
+
 
 # ---------------------------------------------------------------------------------------------
 # Calendar overrides
@@ -1604,6 +1625,18 @@ class ClockRepository(_Repository):
         if self._row_locks:
             query = query.with_for_update(skip_locked=True)
         return [self._clock(row) for row in await self._all(query)]
+
+    async def open_on(self, calendar: str, branch_id: int | None = None) -> list[ClockRow]:
+        """The running and paused clocks counting on ``calendar`` ("working", "calendar"),
+        of one branch or (None) of every branch."""
+        column = t.clocks.c
+        query = select(t.clocks).where(
+            column.state.in_(("running", "paused")), column.calendar == calendar
+        )
+        if branch_id is not None:
+            query = query.where(column.branch_id == branch_id)
+        rows = await self._all(query.order_by(column.id))
+        return [self._clock(row) for row in rows]
 
     async def next_wake_at(self) -> datetime | None:
         column = t.clocks.c

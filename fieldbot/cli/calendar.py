@@ -109,6 +109,7 @@ def _override_commands(group: typer.Typer, name: str, is_working: bool) -> None:
                 is_working=is_working,
                 branch_code=branch,
                 actor=ACTOR,
+                settings=config,
             ),
             commit=True,
         )
@@ -137,6 +138,7 @@ def _override_commands(group: typer.Typer, name: str, is_working: bool) -> None:
                 is_working=is_working,
                 branch_code=branch,
                 actor=ACTOR,
+                settings=config,
             ),
             commit=True,
         )

@@ -34,9 +34,11 @@ COMMANDS: tuple[tuple[str, str, frozenset[Role] | str | None], ...] = (
     ),
     (
         "override",
-        N_("correct a job's service type or zone, with a reason"),
+        N_("correct a job's service type, zone or priority, with a reason"),
         frozenset({Role.SUPERVISOR, Role.TECHNICIAN}),
     ),
+    ("pause", N_("pause a job's deadline, with a reason"), frozenset({Role.SUPERVISOR})),
+    ("resume", N_("resume a paused deadline"), frozenset({Role.SUPERVISOR})),
 )
 
 

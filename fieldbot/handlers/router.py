@@ -16,7 +16,15 @@ from telegram.ext import ContextTypes
 
 from fieldbot.domain.errors import DomainError
 from fieldbot.domain.model import JobState
-from fieldbot.handlers import common, customer, escalation, registration, supervisor, technician
+from fieldbot.handlers import (
+    common,
+    customer,
+    deadlines,
+    escalation,
+    registration,
+    supervisor,
+    technician,
+)
 from fieldbot.handlers.refusals import refusal
 from fieldbot.handlers.turn import Deps, Turn
 from fieldbot.i18n import N_
@@ -205,5 +213,6 @@ def _command(text: str) -> tuple[str | None, str]:
 
 
 supervisor.register()
+deadlines.register()
 technician.register()
 customer.register()

@@ -32,6 +32,7 @@ from fieldbot.domain.model import (
 from fieldbot.domain.permissions import Permission, may
 from fieldbot.domain.states import OPEN_STATES
 from fieldbot.domain.zones import zone_for
+from fieldbot.handlers.deadlines import clock_buttons
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import (
@@ -465,12 +466,14 @@ OVERRIDE_ON_SUMMARY = N_(
     "On the summary of /new: /override type A|B|C|D REASON or /override zone urban|suburban REASON"
 )
 OVERRIDE_A_JOB = N_(
-    "Write /override NUMBER type A|B|C|D REASON or /override NUMBER zone urban|suburban REASON"
+    "Write /override NUMBER type A|B|C|D REASON, /override NUMBER zone urban|suburban REASON "
+    "or /override NUMBER priority emergency|general|consult REASON"
 )
 
 
 def _parse_override(args: str) -> tuple[str | None, dict[str, str]] | None:
-    """``[NUMBER] type|zone VALUE REASON`` -> (number, {"type" or "zone": value, "reason"})."""
+    """``[NUMBER] type|zone|priority VALUE REASON`` -> (number, {"type", "zone" or
+    "priority": value, "reason"})."""
     words = args.split()
     number = None
     if words and JOB_NUMBER.fullmatch(words[0].upper()):
@@ -482,6 +485,8 @@ def _parse_override(args: str) -> tuple[str | None, dict[str, str]] | None:
         return number, {"type": value.upper(), "reason": reason}
     if what == "zone" and value.lower() in {z.value for z in Zone}:
         return number, {"zone": value.lower(), "reason": reason}
+    if what == "priority" and value.lower() in {p.value for p in Priority}:
+        return number, {"priority": value.lower(), "reason": reason}
     return None
 
 
@@ -504,6 +509,8 @@ async def override_command(turn: Turn, args: str) -> None:
         if "type" in change:
             data["type_override"] = change["type"]
             data["type_reason"] = change["reason"]
+        elif "priority" in change:
+            data["priority"] = change["priority"]
         else:
             data["zone_override"] = change["zone"]
             data["zone_reason"] = change["reason"]
@@ -522,9 +529,28 @@ async def override_command(turn: Turn, args: str) -> None:
         reason=change["reason"],
         service_type=change.get("type"),
         zone=change.get("zone"),
+        priority=change.get("priority"),
     )
     tz = await branch_timezone(turn.uow, turn.deps.settings, job)
     arrival = job.arrival_due_at
+    if "priority" in change:
+        due = job.contact_due_at if job.state is JobState.ACCEPTED else job.assign_due_at
+        await turn.reply(
+            N_(
+                "Job {number}: priority {priority}; dispatch and contact deadlines recomputed, "
+                "{clock} by {due}. Reason: {reason}"
+            ),
+            args={
+                "number": job.number,
+                "priority": {"t": PRIORITY_NAMES[job.priority]},
+                "clock": {
+                    "t": CLOCK_NAMES["contact" if job.state is JobState.ACCEPTED else "assign"]
+                },
+                "due": {**dt_arg(due, tz), "fmt": "short"} if due else "-",
+                "reason": change["reason"],
+            },
+        )
+        return
     await turn.reply(
         N_(
             "Job {number}: service type {type}, zone {zone}, arrival by {arrival}. Reason: {reason}"
@@ -970,7 +996,8 @@ async def show_job(turn: Turn, job: JobRecord) -> None:
                 "args": {"deadline": _deadline_args(job, deadline, tz)},
             }
         )
-    await turn.reply("@lines", extra={"lines": lines}, buttons=_job_buttons(turn, job))
+    buttons = _job_buttons(turn, job) + await clock_buttons(turn, job)
+    await turn.reply("@lines", extra={"lines": lines}, buttons=buttons)
 
 
 def _job_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:

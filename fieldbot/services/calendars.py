@@ -136,10 +136,12 @@ async def set_override(
     branch_code: str | None,
     actor: str,
     note: str | None = None,
+    settings: Settings | None = None,
 ) -> bool:
     """Make ``day`` a working day or a holiday (company-wide when ``branch_code`` is None).
 
-    Returns whether something changed; a change is recorded as an event.
+    Returns whether something changed; a change is recorded as an event. With ``settings``
+    the running working-hours clocks of the branch (company-wide: of all) are recomputed.
     """
     if branch_code is not None:
         await require_branch(uow, branch_code)
@@ -155,6 +157,7 @@ async def set_override(
         {"day": day, "is_working": is_working, "branch": branch_code},
         clock.now(),
     )
+    await _recompute(uow, settings, branch_code, clock, actor)
     return True
 
 
@@ -166,9 +169,11 @@ async def remove_override(
     is_working: bool,
     branch_code: str | None,
     actor: str,
+    settings: Settings | None = None,
 ) -> bool:
     """Remove the override of ``day`` when it is of the kind named (a holiday: ``is_working``
-    False). Returns whether something changed; a change is recorded as an event."""
+    False). Returns whether something changed; a change is recorded as an event. With
+    ``settings`` the running working-hours clocks affected are recomputed."""
     if branch_code is not None:
         await require_branch(uow, branch_code)
     existing = await uow.calendar.get(day, branch=branch_code)
@@ -183,4 +188,16 @@ async def remove_override(
         {"day": day, "is_working": is_working, "branch": branch_code},
         clock.now(),
     )
+    await _recompute(uow, settings, branch_code, clock, actor)
     return True
+
+
+async def _recompute(
+    uow: UnitOfWork, settings: Settings | None, branch_code: str | None, clock: Clock, actor: str
+) -> None:
+    if settings is None:
+        return
+    # Imported here: the deadlines service reads its calendars from this module.
+    from fieldbot.services.deadlines import recompute_for_calendar
+
+    await recompute_for_calendar(uow, settings, branch_code, clock.now(), actor)

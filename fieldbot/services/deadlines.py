@@ -381,6 +381,7 @@ async def resume_clock(
     calendar = await Calendars(settings).of(uow, found.branch_id)
     running = replace(found, state="running", started_at=now, paused_at=None, pause_reason=None)
     resumed = await uow.clocks.save(await _scheduled(uow, settings, running, calendar), now)
+    await sync_job_deadline(uow, resumed, now)
     await uow.events.append(
         actor,
         CLOCK_RESUMED,
@@ -432,6 +433,7 @@ async def recompute(
     if restarted.state == "paused":
         restarted = replace(restarted, due_at=None, wake_at=None)
     restarted = await uow.clocks.save(await _scheduled(uow, settings, restarted, new_calendar), now)
+    await sync_job_deadline(uow, restarted, now)
     await uow.events.append(
         actor,
         CLOCK_RECOMPUTED,
@@ -451,6 +453,64 @@ async def recompute(
         now,
     )
     return restarted
+
+
+# The job columns that show where each job clock's deadline is (the workshop's is the date
+# promised to the customer, not a clock's).
+JOB_DUE_COLUMNS = {
+    "assign": "assign_due_at",
+    "contact": "contact_due_at",
+    "arrival": "arrival_due_at",
+}
+
+
+async def sync_job_deadline(uow: UnitOfWork, clock: ClockRow, now: datetime) -> None:
+    """Copy a running job clock's deadline to the job's row (the call log and the cards read
+    it there)."""
+    column = JOB_DUE_COLUMNS.get(clock.clock)
+    if clock.subject_type != JOB or column is None or clock.state != "running":
+        return
+    await uow.jobs.set_deadlines(clock.subject_id, {column: clock.due_at}, now)
+
+
+async def recompute_for_calendar(
+    uow: UnitOfWork,
+    settings: Settings,
+    branch_code: str | None,
+    now: datetime,
+    actor: str,
+) -> list[ClockRow]:
+    """A calendar override changed the working days of a branch (None: of every branch):
+    each running working-hours clock there whose deadline moves is recomputed as a new
+    generation (its job's due instant follows, an event says so). Returns those clocks."""
+    branch_id: int | None = None
+    if branch_code is not None:
+        branch_id = await uow.branches.id_of(branch_code)
+        if branch_id is None:
+            return []
+    calendars = Calendars(settings)
+    moved: list[ClockRow] = []
+    for clock in await uow.clocks.open_on(ClockCalendar.WORKING.value, branch_id):
+        if clock.state != "running":
+            continue  # a paused clock does not count: its deadline is set when it resumes
+        calendar = await calendars.of(uow, clock.branch_id)
+        fired = await _fired(uow, clock)
+        due = ladder_of(clock, calendar, settings, fired.get(Step.LEVEL1)).due_at
+        if due == clock.due_at:
+            continue
+        moved.append(
+            await recompute(
+                uow,
+                settings,
+                subject_type=clock.subject_type,
+                subject_id=clock.subject_id,
+                clock=clock.clock,
+                now=now,
+                actor=actor,
+                reason="calendar",
+            )
+        )
+    return moved
 
 
 @dataclass(frozen=True, slots=True)

@@ -306,11 +306,13 @@ async def override_job(
     service_type: ServiceType | str | None = None,
     zone: Zone | str | None = None,
     expected_version: int | None = None,
+    priority: Priority | str | None = None,
 ) -> JobRecord:
-    """Correct a registered job's service type or zone, with a reason (damage by misuse is
+    """Correct a registered job's service type, zone or priority, with a reason (damage by misuse is
     not a warranty case [seed 003 §5.2]). The branch's supervisor may change either; the
     assigned technician the service type. A new zone moves the arrival deadline and
-    recomputes its clock."""
+    recomputes its clock; a new
+    priority recomputes the dispatch (and contact) clocks, as new generations."""
     # Imported here: the workflow and deadlines services import this module.
     from fieldbot.domain.permissions import Permission
     from fieldbot.domain.states import OPEN_STATES
@@ -327,13 +329,15 @@ async def override_job(
     text = reason.strip()
     if not text:
         raise MissingReason("an override needs a reason", action="override")
-    if service_type is None and zone is None:
-        raise InvalidJobField("give a service type or a zone", field="override", value="")
+    if service_type is None and zone is None and priority is None:
+        raise InvalidJobField(
+            "give a service type, a zone or a priority", field="override", value=""
+        )
     found = await load_job(uow, job, expected_version)
     require_state(found, OPEN_STATES, "override")
     row = await load_staff(uow, actor)
     require_permission(row, Permission.OVERRIDE_SERVICE_TYPE, "override")
-    if zone is not None or found.technician_id != row.id:
+    if zone is not None or priority is not None or found.technician_id != row.id:
         # The branch's supervisor: who registers its jobs (a technician has the override
         # permission too, for their own job's service type only).
         await require_supervisor(uow, actor, found, Permission.REGISTER_JOB, "override")
@@ -348,6 +352,8 @@ async def override_job(
         changes["zone"] = new_zone
         changes["zone_reason"] = text
         changes["arrival_due_at"] = arrival_due(calendar, settings, found.called_at, new_zone)
+    if priority is not None:
+        changes["priority"] = parse_choice(Priority, priority, "priority")
     saved = await uow.jobs.update(replace(found, **changes), now)  # type: ignore[arg-type]
     assert saved.id is not None
     await uow.events.append(
@@ -360,12 +366,13 @@ async def override_job(
             "reason": text,
             "service_type": {"from": found.service_type, "to": saved.service_type},
             "zone": {"from": found.zone, "to": saved.zone},
+            "priority": {"from": found.priority, "to": saved.priority},
             "arrival_due_at": saved.arrival_due_at,
         },
         now,
     )
     await on_job_transition(uow, settings, found, saved, now, f"staff:{row.id}")
-    return saved
+    return await load_job(uow, saved.id)  # with the due instants its clocks moved to
 
 
 async def _equipment_of(

@@ -284,7 +284,7 @@ async def test_calls_lists_the_jobs_in_call_order(sb: Sandbox) -> None:
     assert "已登记 · 尚未指派 · 到达时限 2026/9/14 16:00" in log.text
     await sup.send(f"/job {second.lower()}")
     card = await sup.wait_for(f"工单 {second}：已登记")
-    assert card.buttons == [["派工", "取消工单"]]
+    assert card.buttons == [["派工", "取消工单"], ["暂停派工计时", "暂停到达计时"]]
 
 
 async def test_a_job_left_undispatched_overnight_shows_as_carried_over(sb: Sandbox) -> None:
@@ -355,7 +355,10 @@ async def test_cancel_asks_a_reason_and_tells_the_technician(sb: Sandbox) -> Non
     await tech.wait_for(number)
     await sup.send(f"/job {number}")
     card = await sup.wait_for(f"Job {number}: dispatched, emergency")
-    assert card.buttons == [["Reassign", "Cancel the job"]]
+    assert card.buttons == [
+        ["Reassign", "Cancel the job"],
+        ["Pause dispatch", "Pause arrival"],
+    ]
     await sup.tap("Cancel the job")
     await sup.wait_for("Why is job")
     await sup.send("   ")
@@ -546,7 +549,7 @@ async def test_a_failed_inspection_goes_back_to_the_workshop_then_passes(sb: San
     await sup.wait_for("更换风扇")
     await sup.send(f"/job {number}")
     card = await sup.wait_for(f"工单 {number}：等待检验")
-    assert card.buttons == [["通过", "不通过"], ["改派", "取消工单"]]
+    assert card.buttons == [["通过", "不通过"], ["改派", "取消工单"], ["暂停返修计时"]]
     await sup.tap("通过")
     await sup.wait_for("检验通过")
     assert (await _job_state(sb, number))[0] is JobState.READY_FOR_RETURN

@@ -1,0 +1,286 @@
+"""The supervisor's controls of a job's deadline clocks (DESIGN.md §4): ``/pause NUMBER CLOCK
+REASON``, ``/resume NUMBER CLOCK`` and the same as buttons on the /job card (Pause asks the
+reason as a form step, a row in ``uow.forms``).
+
+Only the supervisors of the job's branch may (permission pause_clock). The reply says how much
+of the target the clock has used and, on resume, the new deadline in local time. The
+deadlines service records the events.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from telegram import Message
+
+from fieldbot.domain.errors import NotAllowed
+from fieldbot.domain.permissions import Permission, may
+from fieldbot.handlers.turn import ButtonSpec, Turn
+from fieldbot.i18n import N_
+from fieldbot.services.deadlines import (
+    CLOCK_NAMES,
+    JOB,
+    JOB_CLOCK_STATES,
+    Calendars,
+    clock_elapsed,
+    left_arg,
+    pause_clock,
+    resume_clock,
+)
+from fieldbot.services.workflow import branch_timezone, dt_arg
+from fieldbot.store import ClockRow, Form, JobRecord
+
+FORM_PAUSE = "clock.pause"
+REASON_MAX = 500
+
+# What a supervisor may type for each clock (the design's names, and the Chinese ones).
+CLOCK_WORDS: dict[str, str] = {
+    "assign": "assign",
+    "dispatch": "assign",
+    "派工": "assign",
+    "contact": "contact",
+    "联系": "contact",
+    "arrival": "arrival",
+    "到达": "arrival",
+    "workshop": "workshop",
+    "返修": "workshop",
+}
+PAUSE_LABELS = {
+    "assign": N_("Pause dispatch"),
+    "contact": N_("Pause contact"),
+    "arrival": N_("Pause arrival"),
+    "workshop": N_("Pause workshop"),
+}
+RESUME_LABELS = {
+    "assign": N_("Resume dispatch"),
+    "contact": N_("Resume contact"),
+    "arrival": N_("Resume arrival"),
+    "workshop": N_("Resume workshop"),
+}
+
+PAUSE_USAGE = N_("Write /pause NUMBER assign|contact|arrival|workshop REASON")
+RESUME_USAGE = N_("Write /resume NUMBER assign|contact|arrival|workshop")
+NO_SUCH_JOB = N_(
+    "There is no job {number}. Job numbers look like J20260914-001; /calls lists them."
+)
+NO_CLOCK = N_("Job {number} has no {clock} deadline.")
+NOT_RUNNING = N_("The {clock} deadline of job {number} is not running; nothing was changed.")
+NOT_PAUSED = N_("The {clock} deadline of job {number} is not paused; nothing was changed.")
+ASK_REASON = N_(
+    "Why is the {clock} deadline of job {number} paused (e.g. customer unavailable, waiting "
+    "for a part)? Write the reason, or /cancel."
+)
+REASON_TEXT = N_("Please write the reason in words (at most {max} characters), or /cancel.")
+STALE = N_("This choice is no longer open. Nothing was changed.")
+PAUSED = N_(
+    "Job {number}: the {clock} deadline is paused ({reason}). Used so far: {used} of {target}."
+)
+RESUMED = N_(
+    "Job {number}: the {clock} deadline runs again. Used so far: {used} of {target}; now due {due}."
+)
+
+
+def register() -> None:
+    """Add /pause, /resume, the pause form and the card's buttons to the router's tables."""
+    from fieldbot.handlers import router
+
+    router.STAFF_COMMANDS["pause"] = pause_command
+    router.STAFF_COMMANDS["resume"] = resume_command
+    router.FORMS[FORM_PAUSE] = pause_form
+    router.ACTIONS["clock.pause"] = pause_pressed
+    router.ACTIONS["clock.resume"] = resume_pressed
+
+
+def _require(turn: Turn, job: JobRecord) -> str:
+    """The staff code of a supervisor of the job's branch, or :class:`NotAllowed`."""
+    person = turn.person
+    allowed = (
+        person.kind == "staff"
+        and person.code is not None
+        and may(person.roles, Permission.PAUSE_CLOCK)
+        and person.branch_id == job.branch_id
+    )
+    if not allowed or person.code is None:
+        raise NotAllowed(f"{person.code} may not pause the clocks of {job.number}")
+    return person.code
+
+
+def _job_id(job: JobRecord) -> int:
+    assert job.id is not None
+    return job.id
+
+
+def _clock_arg(name: str) -> dict[str, Any]:
+    return {"t": CLOCK_NAMES.get(name, name)}
+
+
+async def _usage(turn: Turn, clock: ClockRow) -> dict[str, Any]:
+    calendar = await Calendars(turn.deps.settings).of(turn.uow, clock.branch_id)
+    used = clock_elapsed(clock, calendar, turn.now)
+    return {
+        "used": left_arg(used),
+        "target": left_arg(timedelta(seconds=clock.target_seconds)),
+    }
+
+
+async def _job_and_clock(
+    turn: Turn, args: str, usage: str, with_reason: bool
+) -> tuple[JobRecord, str, str] | None:
+    """``NUMBER CLOCK [REASON]`` -> (job, clock, reason); replies and returns None when the
+    command cannot be read."""
+    words = args.split()
+    if len(words) < (3 if with_reason else 2) or words[1].lower() not in CLOCK_WORDS:
+        await turn.reply(usage)
+        return None
+    number = words[0].upper()
+    job = await turn.uow.jobs.by_number(number)
+    if job is None:
+        await turn.reply(NO_SUCH_JOB, args={"number": number})
+        return None
+    return job, CLOCK_WORDS[words[1].lower()], " ".join(words[2:])
+
+
+async def pause_command(turn: Turn, args: str) -> None:
+    found = await _job_and_clock(turn, args, PAUSE_USAGE, with_reason=True)
+    if found is not None:
+        await _pause(turn, *found)
+
+
+async def resume_command(turn: Turn, args: str) -> None:
+    found = await _job_and_clock(turn, args, RESUME_USAGE, with_reason=False)
+    if found is not None:
+        job, clock, _ = found
+        await _resume(turn, job, clock)
+
+
+async def _current_clock(turn: Turn, job: JobRecord, name: str) -> ClockRow | None:
+    clock = await turn.uow.clocks.get(JOB, _job_id(job), name)
+    if clock is None:
+        await turn.reply(NO_CLOCK, args={"number": job.number, "clock": _clock_arg(name)})
+    return clock
+
+
+async def _pause(turn: Turn, job: JobRecord, name: str, reason: str) -> None:
+    code = _require(turn, job)
+    clock = await _current_clock(turn, job, name)
+    if clock is None:
+        return
+    if clock.state != "running":
+        await turn.reply(NOT_RUNNING, args={"number": job.number, "clock": _clock_arg(name)})
+        return
+    paused = await pause_clock(
+        turn.uow,
+        turn.deps.settings,
+        subject_type=JOB,
+        subject_id=_job_id(job),
+        clock=name,
+        reason=reason,
+        now=turn.now,
+        actor=f"staff:{turn.person.id}" if turn.person.id is not None else code,
+    )
+    await turn.reply(
+        PAUSED,
+        args={
+            "number": job.number,
+            "clock": _clock_arg(name),
+            "reason": reason.strip(),
+            **await _usage(turn, paused),
+        },
+    )
+
+
+async def _resume(turn: Turn, job: JobRecord, name: str) -> None:
+    code = _require(turn, job)
+    clock = await _current_clock(turn, job, name)
+    if clock is None:
+        return
+    if clock.state != "paused":
+        await turn.reply(NOT_PAUSED, args={"number": job.number, "clock": _clock_arg(name)})
+        return
+    resumed = await resume_clock(
+        turn.uow,
+        turn.deps.settings,
+        subject_type=JOB,
+        subject_id=_job_id(job),
+        clock=name,
+        now=turn.now,
+        actor=f"staff:{turn.person.id}" if turn.person.id is not None else code,
+    )
+    tz = await branch_timezone(turn.uow, turn.deps.settings, job)
+    due = resumed.due_at
+    await turn.reply(
+        RESUMED,
+        args={
+            "number": job.number,
+            "clock": _clock_arg(name),
+            "due": {**dt_arg(due, tz), "fmt": "short"} if due else "-",
+            **await _usage(turn, resumed),
+        },
+    )
+
+
+# --- the /job card's buttons and the pause form --------------------------------------------------
+
+
+async def clock_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:
+    """Pause for each running clock of the job, Resume for each paused one (one row), for a
+    supervisor of the job's branch; nothing for anyone else."""
+    person = turn.person
+    if not may(person.roles, Permission.PAUSE_CLOCK) or person.branch_id != job.branch_id:
+        return []
+    row: list[ButtonSpec] = []
+    clocks = {c.clock: c for c in await turn.uow.clocks.for_subject(JOB, _job_id(job))}
+    for name in JOB_CLOCK_STATES:  # assign, contact, arrival, workshop
+        clock = clocks.get(name)
+        if clock is None:
+            continue
+        payload = {"job_id": _job_id(job), "clock": clock.clock, "generation": clock.generation}
+        if clock.state == "running":
+            row.append((PAUSE_LABELS[clock.clock], "clock.pause", payload))
+        elif clock.state == "paused":
+            row.append((RESUME_LABELS[clock.clock], "clock.resume", payload))
+    return [row] if row else []
+
+
+async def _pressed(turn: Turn, payload: dict[str, object], state: str) -> JobRecord | None:
+    """The job of a clock button still in the state and generation it was shown in."""
+    job = await turn.uow.jobs.get(int(str(payload["job_id"])))
+    if job is None:
+        await turn.reply(STALE)
+        return None
+    _require(turn, job)
+    clock = await turn.uow.clocks.get(JOB, _job_id(job), str(payload["clock"]))
+    if clock is None or clock.state != state or clock.generation != payload.get("generation"):
+        await turn.reply(STALE)
+        return None
+    return job
+
+
+async def pause_pressed(turn: Turn, payload: dict[str, object]) -> None:
+    job = await _pressed(turn, payload, "running")
+    if job is None:
+        return
+    name = str(payload["clock"])
+    data = {"job_id": _job_id(job), "clock": name, "generation": payload.get("generation")}
+    await turn.uow.forms.start(turn.user_id, FORM_PAUSE, "reason", data, turn.now)
+    await turn.reply(ASK_REASON, args={"number": job.number, "clock": _clock_arg(name)})
+
+
+async def pause_form(turn: Turn, form: Form, message: Message) -> None:
+    text = (message.text or "").strip()
+    if not text or len(text) > REASON_MAX:
+        await turn.reply(REASON_TEXT, args={"max": REASON_MAX})
+        return
+    await turn.uow.forms.clear(turn.user_id)
+    job = await turn.uow.jobs.get(int(str(form.data["job_id"])))
+    if job is None:
+        await turn.reply(STALE)
+        return
+    await _pause(turn, job, str(form.data["clock"]), text)
+
+
+async def resume_pressed(turn: Turn, payload: dict[str, object]) -> None:
+    job = await _pressed(turn, payload, "paused")
+    if job is not None:
+        await _resume(turn, job, str(payload["clock"]))
