@@ -35,7 +35,6 @@ def build_application(deps: Deps, token: str) -> BotApplication:
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .updater(None)
-        .job_queue(None)
         .build()
     )
     application.add_handler(TypeHandler(Update, Router(deps)))

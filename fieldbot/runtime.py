@@ -24,7 +24,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from fieldbot.app import BotApplication, build_application, publish_commands
-from fieldbot.clock import Clock
+from fieldbot.clock import Clock, SystemClock
 from fieldbot.crypto import Cipher
 from fieldbot.domain.model import Language, Role
 from fieldbot.handlers.turn import Deps
@@ -43,6 +43,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("fieldbot.runtime")
 
 # A fixed key for sandbox databases only (tests, the demo, benchmarks): never for real data.
+SWEEP_JOB = "fieldbot-sweep"
+NEXT_DUE_JOB = "fieldbot-next-due"
+MISFIRE_GRACE_S = 60
+
 UNDELIVERABLE = N_(
     "A message to {who} could not be delivered ({error}). Please reach them another way."
 )
@@ -121,7 +125,7 @@ class BotRuntime:
         if self._send:
             self._spawn(self.sender.run(), "sender")
         if self._sweep_every:
-            self._spawn(self._sweep_periodically(self._sweep_every), "sweep")
+            await self._schedule_sweeps(self._sweep_every)
 
     async def _start_webhook(self, url: str) -> None:
         assert self.application is not None
@@ -139,14 +143,45 @@ class BotRuntime:
             url, secret_token=secret, allowed_updates=Update.ALL_TYPES
         )
 
-    async def _sweep_periodically(self, seconds: float) -> None:
-        """Wakes the sweep on wall time; what is due is decided by the database and the clock."""
-        while True:
-            await asyncio.sleep(seconds)
-            try:
-                await self.run_due()
-            except Exception:
-                log.exception("sweep failed; trying again in %ss", seconds)
+    async def _schedule_sweeps(self, seconds: float) -> None:
+        """The JobQueue (APScheduler) wakes the sweep every ``seconds`` and at the next due
+        instant; it holds no state: what is due is decided by the database and the clock."""
+        assert self.application is not None
+        queue = self.application.job_queue
+        assert queue is not None
+        queue.run_repeating(
+            self._sweep_job,
+            interval=seconds,
+            first=0,
+            name=SWEEP_JOB,
+            job_kwargs={
+                "misfire_grace_time": MISFIRE_GRACE_S,
+                "coalesce": True,
+                "max_instances": 1,
+            },
+        )
+        await queue.start()
+
+    async def _sweep_job(self, _context: object) -> None:
+        try:
+            await self.run_due()
+        except Exception:
+            log.exception("the sweep failed; it runs again at the next wake")
+            return
+        if not isinstance(self.clock, SystemClock):
+            return  # a simulated clock's instants are not wall time: the timer alone wakes it
+        due = await self.next_due()
+        queue = self.application.job_queue if self.application is not None else None
+        if due is None or queue is None:
+            return
+        for job in queue.get_jobs_by_name(NEXT_DUE_JOB):
+            job.schedule_removal()
+        queue.run_once(
+            self._sweep_job,
+            when=max(due, self.clock.now()),
+            name=NEXT_DUE_JOB,
+            job_kwargs={"misfire_grace_time": MISFIRE_GRACE_S},
+        )
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.get_running_loop().create_task(coroutine, name=f"fieldbot:{name}")
@@ -161,6 +196,10 @@ class BotRuntime:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        queue = self.application.job_queue if self.application is not None else None
+        if queue is not None and queue.scheduler.running:
+            with contextlib.suppress(Exception):
+                await queue.stop(wait=False)
         if self.webhook is not None:
             await self.webhook.stop()
         if self.sender is not None:
