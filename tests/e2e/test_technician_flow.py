@@ -212,7 +212,7 @@ async def _type_a_happy_path(sb: Sandbox) -> None:
     arrived = await tech.wait_for("arrival verified")
     assert " m from the site" in arrived.text
     on_site = await tech.wait_for("on site")
-    assert on_site.buttons == [["Finish", "Need a part"], ["Take back"]]
+    assert on_site.buttons == [["Finish", "Need a part"], ["Take back", "Defective part taken out"]]
     await sb.clock.advance(hours=2)
 
     await tech.tap("Finish")
