@@ -140,3 +140,26 @@ def test_bad_data_exits_1_with_the_reason_on_stderr(
 )
 def test_wrong_usage_exits_2(runner: CliRunner, cli_db: str, args: list[str]) -> None:
     assert runner.invoke(app, args).exit_code == 2
+
+
+def test_a_holiday_added_from_the_command_line_moves_a_running_arrival_deadline(
+    runner: CliRunner, cli_company: str
+) -> None:
+    from tests.cli.test_jobs_cli import new_job
+
+    created = new_job(runner, "--at", "2026-09-30T16:00+08:00", "--json")
+    assert created.exit_code == 0, created.output
+    before = runner.invoke(app, ["job", "show", _number(created.stdout), "--json"])
+    assert '"arrival": "2026-10-08T15:00:00+08:00"' in before.stdout  # suburban: 7 h
+    added = runner.invoke(app, ["calendar", "holiday", "add", "2026-10-08"])
+    assert added.exit_code == 0, added.output
+    after = runner.invoke(app, ["job", "show", _number(created.stdout), "--json"])
+    assert '"arrival": "2026-10-09T15:00:00+08:00"' in after.stdout  # a day later
+
+
+def _number(output: str) -> str:
+    import re
+
+    found = re.search(r"J\d{8}-\d{3}", output)
+    assert found is not None, output
+    return found.group(0)
