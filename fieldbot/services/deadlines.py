@@ -408,15 +408,15 @@ async def recompute(
     calendar: ClockCalendar | str | None = None,
     branch_id: int | None = None,
 ) -> ClockRow:
-    """A changed priority, zone or calendar: the clock keeps its time so far but gets a new
-    target (and urgency, calendar), as a new generation: the steps fired for the old one no
-    longer count and the new ladder starts from nothing."""
+    """A changed priority, zone or calendar: the clock keeps its start (and the time it ran
+    before any pause) but gets a new target (and urgency, calendar), as a new generation: the
+    steps fired for the old one no longer count and the new ladder starts from nothing. Its
+    time is counted again on the calendar as it is now, so a holiday added for a day the clock
+    already ran through is taken out of it too."""
     found = await _require(uow, subject_type, subject_id, clock)
     if found.state == "stopped":
         raise ClockNotRunning(f"the {clock} clock is stopped", clock=clock)
     calendars = Calendars(settings)
-    old_calendar = await calendars.of(uow, found.branch_id)
-    spent = clock_elapsed(found, old_calendar, now)
     changed = replace(
         found,
         target_seconds=found.target_seconds
@@ -425,8 +425,6 @@ async def recompute(
         urgent=found.urgent if urgent is None else urgent,
         calendar=found.calendar if calendar is None else ClockCalendar(calendar).value,
         branch_id=found.branch_id if branch_id is None else branch_id,
-        elapsed_before_pause_seconds=spent.total_seconds(),
-        started_at=now if found.state == "running" else found.started_at,
     )
     restarted = await uow.clocks.start(changed, now)
     new_calendar = await calendars.of(uow, restarted.branch_id)
