@@ -39,6 +39,7 @@ COMMANDS: tuple[tuple[str, str, frozenset[Role] | str | None], ...] = (
     ),
     ("pause", N_("pause a job's deadline, with a reason"), frozenset({Role.SUPERVISOR})),
     ("resume", N_("resume a paused deadline"), frozenset({Role.SUPERVISOR})),
+    ("status", N_("the status of your service jobs"), "customer"),
 )
 
 

@@ -13,14 +13,18 @@ from typing import Any
 from telegram import Message
 
 from fieldbot.domain.errors import NotAllowed
+from fieldbot.domain.model import JobState
 from fieldbot.handlers.technician import SET_APPOINTMENT
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
+from fieldbot.labels import STATE_NAMES
 from fieldbot.services import signoff
 from fieldbot.services.registration import identify
 from fieldbot.services.signoff import SignoffLinkInvalid
 from fieldbot.services.workflow import (
+    branch_timezone,
     customer_tag,
+    dt_arg,
     load_customer,
     load_job,
     notify_staff,
@@ -196,9 +200,43 @@ async def appointment_other_form(turn: Turn, form: Form, message: Message) -> No
     await turn.reply(N_("Thank you. The technician will propose a new time."))
 
 
+# --- status ------------------------------------------------------------------------------------
+
+STATUS_SHOWN = 5
+
+
+async def status_command(turn: Turn, _args: str) -> None:
+    """The customer's own jobs, newest first: state, who comes and when. Nothing of anyone
+    else's."""
+    assert turn.person.id is not None
+    jobs = await turn.uow.jobs.list(customer_id=turn.person.id)
+    if not jobs:
+        await turn.reply(N_("You have no service jobs with us yet."))
+        return
+    lines: list[dict[str, Any]] = [{"t": N_("Your service jobs:"), "args": {}}]
+    for job in reversed(jobs[-STATUS_SHOWN:]):
+        tech = await technician_of(turn.uow, job)
+        args: dict[str, Any] = {
+            "number": job.number,
+            "state": {"t": STATE_NAMES[job.state]},
+            "technician": tech.staff.name if tech is not None else {"t": N_("not assigned yet")},
+        }
+        if job.appointment_at is not None and job.state in (
+            JobState.SCHEDULED,
+            JobState.EN_ROUTE,
+        ):
+            tz = await branch_timezone(turn.uow, turn.deps.settings, job)
+            args["when"] = dt_arg(job.appointment_at, tz)
+            lines.append({"t": N_("{number}: {state}; {technician} comes {when}."), "args": args})
+        else:
+            lines.append({"t": N_("{number}: {state}; technician: {technician}."), "args": args})
+    await turn.reply("@lines", extra={"lines": lines})
+
+
 def register() -> None:
     from fieldbot.handlers import router
 
+    router.CUSTOMER_COMMANDS["status"] = status_command
     router.ACTIONS["signoff.confirm"] = confirm_pressed
     router.ACTIONS["signoff.dispute"] = dispute_pressed
     router.ACTIONS["appointment.confirm"] = appointment_confirm_pressed
