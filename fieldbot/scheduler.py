@@ -257,7 +257,7 @@ async def _carry_over(
             {"numbers": ", ".join(numbers)},
             now,
             dedupe=f"carry_over:{branch_id}:{now.date().isoformat()}",
-            priority=OutboxRepository.PRIORITY_REPLY,
+            priority=OutboxRepository.PRIORITY_ASSIGNMENT,
         )
     return numbers
 

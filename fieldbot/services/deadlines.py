@@ -829,7 +829,10 @@ async def _send(
             template=template,
             params=params,
             now=now,
-            priority=OutboxRepository.PRIORITY_NORMAL,
+            # a reminder informs; a missed deadline and the levels above it are escalations
+            priority=OutboxRepository.PRIORITY_NORMAL
+            if step is Step.REMINDER
+            else OutboxRepository.PRIORITY_ESCALATION,
             dedupe_key=(
                 f"step:{clock.subject_type}:{clock.subject_id}:{clock.clock}:"
                 f"{clock.generation}:{step}:{row.id}"

@@ -29,7 +29,7 @@ from fieldbot.services.deadlines import (
     raise_level3,
     start_clock,
 )
-from fieldbot.store import OutboxMessage
+from fieldbot.store import OutboxMessage, OutboxRepository
 from tests.deadlines.conftest import Desk, local
 
 
@@ -85,6 +85,7 @@ async def test_deadline_sends_overdue_and_level1_to_every_supervisor(desk: Desk)
         assert row[0]["label"] == "Acknowledge"
         assert level1.params["args"]["number"] == job.number
         assert level1.params["args"]["priority"] == {"t": "general"}
+        assert level1.priority == OutboxRepository.PRIORITY_ESCALATION  # before information
     assert LEVEL1_TEXT not in await desk.templates("S02")  # another branch
     clock = await desk.clock_of(job, "arrival")
     assert clock.wake_at == local(9, 14, 17)  # level 2: one more working hour
