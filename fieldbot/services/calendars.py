@@ -49,6 +49,12 @@ def _overrides(found: Iterable[CalendarOverride]) -> dict[date, bool]:
     return merge_overrides(company, branch)
 
 
+def builtin_calendar(settings: Settings) -> WorkCalendar:
+    """The company's calendar without a database: the settings' timezone and working hours
+    and China's official holidays, no overrides (``fieldbot calendar due`` with no database)."""
+    return WorkCalendar(settings.timezone, WorkingWindows.parse(settings.working_hours))
+
+
 async def calendar_of(uow: UnitOfWork, settings: Settings, branch: Branch | None) -> WorkCalendar:
     """The calendar of a branch record already read (None: the company's)."""
     found = await uow.calendar.between(
