@@ -86,7 +86,9 @@ def register(app: typer.Typer) -> None:
         begin = start_at if start_at.tzinfo else start_at.replace(tzinfo=calendar.tz)
         try:
             instant = calendar.add_working(begin, _duration(amount))
-        except (DomainError, OverflowError):
+        except DomainError as exc:
+            refuse(str(exc))
+        except OverflowError:
             refuse(f"HOURS {hours!r}: the due instant is beyond the calendar")
         print(instant.astimezone(calendar.tz).isoformat())
 
