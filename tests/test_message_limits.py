@@ -247,3 +247,15 @@ def test_a_text_that_fits_is_sent_whole_as_one_message() -> None:
     assert split_text("x" * TEXT_LIMIT) == ["x" * TEXT_LIMIT]
     assert len(split_text("x" * (TEXT_LIMIT + 1))) == 2
     assert len(split_text("😀" * (TEXT_LIMIT // 2 + 1))) == 2  # counted in UTF-16 units
+
+
+def test_the_texts_sent_outside_the_outbox_fit_their_own_limits_in_both_languages() -> None:
+    """The callback answer (200 characters) and the command menu (descriptions 1-256)."""
+    from fieldbot.handlers.common import COMMANDS
+    from fieldbot.handlers.router import STALE_BUTTON
+
+    for t in TRANSLATORS.values():
+        assert 0 < len(t.gettext(STALE_BUTTON)) <= 200
+        for command, description, _audience in COMMANDS:
+            assert 1 <= len(command) <= 32
+            assert 1 <= len(t.gettext(description)) <= 256
