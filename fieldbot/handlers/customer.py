@@ -18,6 +18,7 @@ from fieldbot.handlers.technician import SET_APPOINTMENT
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import STATE_NAMES
+from fieldbot.rendering import more_line
 from fieldbot.services import signoff
 from fieldbot.services.registration import identify
 from fieldbot.services.signoff import SignoffLinkInvalid
@@ -230,6 +231,8 @@ async def status_command(turn: Turn, _args: str) -> None:
             lines.append({"t": N_("{number}: {state}; {technician} comes {when}."), "args": args})
         else:
             lines.append({"t": N_("{number}: {state}; technician: {technician}."), "args": args})
+    if len(jobs) > STATUS_SHOWN:
+        lines.append(more_line(len(jobs) - STATUS_SHOWN))
     await turn.reply("@lines", extra={"lines": lines})
 
 

@@ -30,6 +30,7 @@ from fieldbot.domain.zones import distance_m
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import STATE_NAMES
+from fieldbot.rendering import more_line
 from fieldbot.services import dispatch, fieldwork, signoff, workshop
 from fieldbot.services.jobs import next_deadline
 from fieldbot.services.signoff import CashNotAllowed, SignedOff, amount_due
@@ -272,6 +273,8 @@ async def jobs_command(turn: Turn, _args: str) -> None:
                 },
             }
         )
+    if len(jobs) > 20:
+        lines.append(more_line(len(jobs) - 20))
     buttons: list[list[ButtonSpec]] = [[(job.number, "job.card", _ref(job))] for job in jobs[:20]]
     await turn.reply("@lines", buttons=buttons, extra={"lines": lines})
 
