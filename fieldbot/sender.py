@@ -32,7 +32,8 @@ from fieldbot.clock import Clock
 from fieldbot.election import leadership_for
 from fieldbot.i18n import Translator
 from fieldbot.rendering import Rendered, Renderer
-from fieldbot.store import OutboxMessage, Store
+from fieldbot.repositories.outbox import OutboxMessage
+from fieldbot.store import Store
 
 log = logging.getLogger(__name__)
 

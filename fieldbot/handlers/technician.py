@@ -30,6 +30,8 @@ from fieldbot.domain.zones import distance_m
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import STATE_NAMES
+from fieldbot.repositories.conversations import Form
+from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import dispatch, fieldwork, signoff, workshop
 from fieldbot.services.jobs import next_deadline
 from fieldbot.services.signoff import CashNotAllowed, SignedOff, amount_due
@@ -45,7 +47,6 @@ from fieldbot.services.workflow import (
     money_arg,
     require_state,
 )
-from fieldbot.store import Form, JobRecord
 
 # --- texts -------------------------------------------------------------------------------------
 
