@@ -14,14 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    Table,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import ColumnElement, Select, Table, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -60,24 +53,26 @@ class InsufficientStock(StoreError):
     """Taking this many would make stock negative; nothing was taken."""
 
 
-def _dialect_insert(conn: AsyncConnection, table: Table) -> Any:
+def dialect_insert(conn: AsyncConnection, table: Table) -> Any:
     """``INSERT`` with ``on_conflict_do_*`` for the connection's dialect."""
     if conn.dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
 
 
-def _loads(text: str | None) -> JsonObject:
+def json_object(text: str | None) -> JsonObject:
+    """A JSON object column read back (empty when the column is empty)."""
     return {} if not text else dict(json.loads(text))
 
 
-def _aware(instant: datetime, what: str = "instant") -> datetime:
+def aware(instant: datetime, what: str = "instant") -> datetime:
+    """The instant in UTC; a naive datetime is refused (``what`` names it in the error)."""
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise ValueError(f"{what} must be timezone-aware")
     return instant.astimezone(UTC)
 
 
-def _from_db_instant(value: Any) -> datetime:
+def from_db_instant(value: Any) -> datetime:
     """An aggregate (``min``) loses the column type: make its result an aware UTC instant."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
@@ -94,12 +89,13 @@ def new_token(nbytes: int = 16) -> str:
 T = TypeVar("T")
 
 
-def _fields(cls: type[T], row: RowMapping, **extra: Any) -> T:
+def row_fields(cls: type[T], row: RowMapping, **extra: Any) -> T:
+    """A frozen row value from the columns named like its fields (``extra`` given apart)."""
     names = [name for name in cls.__dataclass_fields__ if name not in extra]  # type: ignore[attr-defined]
     return cls(**{name: row[name] for name in names}, **extra)
 
 
-class _Repository:
+class Repository:
     def __init__(self, connection: AsyncConnection, cipher: Cipher) -> None:
         self._conn = connection
         self._cipher = cipher
@@ -150,7 +146,7 @@ class Stored(Generic[R]):
     record: R
 
 
-class _KeyedRepository(_Repository, Generic[R]):
+class KeyedRepository(Repository, Generic[R]):
     """Records keyed by one unique text column (code, serial, number)."""
 
     table: ClassVar[Table]

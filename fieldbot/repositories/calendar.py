@@ -6,21 +6,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    and_,
-    delete,
-    insert,
-    or_,
-    select,
-)
+from sqlalchemy import ColumnElement, Select, and_, delete, insert, or_, select
 from sqlalchemy.engine import RowMapping
 
 from fieldbot import tables as t
-from fieldbot.repositories.base import (
-    _Repository,
-)
+from fieldbot.repositories.base import Repository
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +21,7 @@ class CalendarOverride:
     note: str | None = None
 
 
-class CalendarRepository(_Repository):
+class CalendarRepository(Repository):
     def _query(self) -> Select[Any]:
         return select(t.calendar_overrides, t.branches.c.code.label("branch_code")).select_from(
             t.calendar_overrides.outerjoin(

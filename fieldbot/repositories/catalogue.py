@@ -5,25 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import (
-    Select,
-    select,
-)
+from sqlalchemy import Select, select
 from sqlalchemy.engine import RowMapping
 
 from fieldbot import tables as t
-from fieldbot.domain.model import (
-    Branch,
-    Contract,
-    Equipment,
-    Part,
-)
-from fieldbot.repositories.base import (
-    _KeyedRepository,
-)
+from fieldbot.domain.model import Branch, Contract, Equipment, Part
+from fieldbot.repositories.base import KeyedRepository
 
 
-class BranchRepository(_KeyedRepository[Branch]):
+class BranchRepository(KeyedRepository[Branch]):
     table = t.branches
     key_column = "code"
 
@@ -53,7 +43,7 @@ class BranchRepository(_KeyedRepository[Branch]):
         }
 
 
-class EquipmentRepository(_KeyedRepository[Equipment]):
+class EquipmentRepository(KeyedRepository[Equipment]):
     table = t.equipment
     key_column = "serial"
 
@@ -92,7 +82,7 @@ class EquipmentRepository(_KeyedRepository[Equipment]):
         return [self._record(row) for row in rows]
 
 
-class ContractRepository(_KeyedRepository[Contract]):
+class ContractRepository(KeyedRepository[Contract]):
     table = t.contracts
     key_column = "number"
 
@@ -140,7 +130,7 @@ class ContractRepository(_KeyedRepository[Contract]):
         return [self._record(row) for row in rows]
 
 
-class PartRepository(_KeyedRepository[Part]):
+class PartRepository(KeyedRepository[Part]):
     table = t.parts
     key_column = "code"
 

@@ -6,24 +6,17 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import (
-    ColumnElement,
-    and_,
-    func,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import ColumnElement, and_, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from fieldbot import tables as t
 from fieldbot.repositories.base import (
     ConcurrencyConflict,
+    Repository,
     StoreError,
-    _aware,
-    _dialect_insert,
-    _from_db_instant,
-    _Repository,
+    aware,
+    dialect_insert,
+    from_db_instant,
 )
 
 ClockState = Literal["running", "paused", "stopped"]
@@ -63,7 +56,7 @@ class ClockRow:
 _CLOCK_FIELDS = tuple(f.name for f in fields(ClockRow))
 
 
-class ClockRepository(_Repository):
+class ClockRepository(Repository):
     @staticmethod
     def _clock(row: RowMapping) -> ClockRow:
         values = {name: row[name] for name in _CLOCK_FIELDS}
@@ -80,7 +73,7 @@ class ClockRepository(_Repository):
     async def start(self, clock: ClockRow, now: datetime) -> ClockRow:
         """Start a clock; if the subject already has this clock it restarts as a new
         generation (so the steps of the old one cannot block the new one's)."""
-        now = _aware(now, "now")
+        now = aware(now, "now")
         column = t.clocks.c
         existing = await self._first(
             select(t.clocks)
@@ -145,7 +138,7 @@ class ClockRepository(_Repository):
             raise StoreError("start a clock before saving it")
         column = t.clocks.c
         values = self._values(clock)
-        values.update(version=column.version + 1, updated_at=_aware(now, "now"))
+        values.update(version=column.version + 1, updated_at=aware(now, "now"))
         row = await self._first(
             update(t.clocks)
             .where(column.id == clock.id, column.version == clock.version)
@@ -164,7 +157,7 @@ class ClockRepository(_Repository):
         column = t.clocks.c
         query = (
             select(t.clocks)
-            .where(column.state == "running", column.wake_at <= _aware(now, "now"))
+            .where(column.state == "running", column.wake_at <= aware(now, "now"))
             .order_by(column.wake_at, column.id)
             .limit(limit)
         )
@@ -191,7 +184,7 @@ class ClockRepository(_Repository):
                 select(func.min(column.wake_at)).where(column.state == "running")
             )
         ).scalar_one_or_none()
-        return None if value is None else _from_db_instant(value)
+        return None if value is None else from_db_instant(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +203,7 @@ class FiredStep:
 _STEP_FIELDS = tuple(f.name for f in fields(FiredStep))
 
 
-class StepRepository(_Repository):
+class StepRepository(Repository):
     """Escalation steps that fired: each (subject, clock, generation, step) exactly once."""
 
     @staticmethod
@@ -242,14 +235,14 @@ class StepRepository(_Repository):
         earlier, or by another instance): then send nothing. On PostgreSQL a concurrent
         firer waits for the first to commit and then gets False."""
         stmt = (
-            _dialect_insert(self._conn, t.fired_steps)
+            dialect_insert(self._conn, t.fired_steps)
             .values(
                 subject_type=subject_type,
                 subject_id=subject_id,
                 clock=clock,
                 generation=generation,
                 step=step,
-                fired_at=_aware(now, "now"),
+                fired_at=aware(now, "now"),
             )
             .on_conflict_do_nothing(
                 index_elements=["subject_type", "subject_id", "clock", "generation", "step"]
@@ -285,7 +278,7 @@ class StepRepository(_Repository):
                 self._key(subject_type, subject_id, clock, generation, step),
                 t.fired_steps.c.acknowledged_at.is_(None),
             )
-            .values(acknowledged_by=staff_id, acknowledged_at=_aware(now, "now"))
+            .values(acknowledged_by=staff_id, acknowledged_at=aware(now, "now"))
             .returning(t.fired_steps.c.id)
         )
         return result.first() is not None
@@ -314,7 +307,7 @@ class StepRepository(_Repository):
             .where(
                 column.step == step,
                 column.acknowledged_at.is_(None),
-                column.fired_at < _aware(fired_before, "fired_before"),
+                column.fired_at < aware(fired_before, "fired_before"),
             )
             .order_by(column.fired_at, column.id)
             .limit(limit)

@@ -9,22 +9,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    delete,
-    insert,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 
 from fieldbot import tables as t
 from fieldbot.repositories.base import (
     ConcurrencyConflict,
     JsonObject,
-    _aware,
-    _loads,
-    _Repository,
+    Repository,
+    aware,
+    json_object,
     new_token,
 )
 from fieldbot.repositories.events import canonical_json
@@ -42,14 +36,14 @@ class Form:
     updated_at: datetime | None = None
 
 
-class FormRepository(_Repository):
+class FormRepository(Repository):
     @staticmethod
     def _form(row: RowMapping) -> Form:
         return Form(
             user_id=int(row["user_id"]),
             name=row["name"],
             step=row["step"],
-            data=_loads(row["data"]),
+            data=json_object(row["data"]),
             version=int(row["version"]),
             updated_at=row["updated_at"],
         )
@@ -62,7 +56,7 @@ class FormRepository(_Repository):
         self, user_id: int, name: str, step: str, data: Mapping[str, Any], now: datetime
     ) -> Form:
         """Begin a form, replacing whatever form the user had open."""
-        now = _aware(now, "now")
+        now = aware(now, "now")
         await self._conn.execute(delete(t.forms).where(t.forms.c.user_id == user_id))
         await self._conn.execute(
             insert(t.forms).values(
@@ -78,7 +72,7 @@ class FormRepository(_Repository):
 
     async def save(self, form: Form, now: datetime) -> Form:
         """Write the form's new step and data if nobody changed it since it was read."""
-        now = _aware(now, "now")
+        now = aware(now, "now")
         column = t.forms.c
         result = await self._conn.execute(
             update(t.forms)
@@ -114,14 +108,14 @@ class Button:
     used_at: datetime | None = None
 
 
-class ButtonRepository(_Repository):
+class ButtonRepository(Repository):
     @staticmethod
     def _button(row: RowMapping) -> Button:
         return Button(
             token=row["token"],
             user_id=int(row["user_id"]),
             action=row["action"],
-            payload=_loads(row["payload"]),
+            payload=json_object(row["payload"]),
             created_at=row["created_at"],
             expires_at=row["expires_at"],
             used_at=row["used_at"],
@@ -143,8 +137,8 @@ class ButtonRepository(_Repository):
                 user_id=user_id,
                 action=action,
                 payload=canonical_json(dict(payload)),
-                created_at=_aware(now, "now"),
-                expires_at=None if expires_at is None else _aware(expires_at, "expires_at"),
+                created_at=aware(now, "now"),
+                expires_at=None if expires_at is None else aware(expires_at, "expires_at"),
             )
         )
         return token
@@ -155,7 +149,7 @@ class ButtonRepository(_Repository):
 
     async def use(self, token: str, user_id: int, now: datetime) -> Button | None:
         """Press a single-use button: None when unknown, not this user's, used or expired."""
-        now = _aware(now, "now")
+        now = aware(now, "now")
         column = t.buttons.c
         row = await self._first(
             update(t.buttons)
@@ -174,7 +168,7 @@ class ButtonRepository(_Repository):
         column = t.buttons.c
         result = await self._conn.execute(
             delete(t.buttons)
-            .where(column.expires_at.is_not(None), column.expires_at <= _aware(now, "now"))
+            .where(column.expires_at.is_not(None), column.expires_at <= aware(now, "now"))
             .returning(column.token)
         )
         return len(result.all())

@@ -6,19 +6,11 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import (
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from fieldbot import tables as t
-from fieldbot.repositories.base import (
-    _aware,
-    _Repository,
-    new_token,
-)
+from fieldbot.repositories.base import Repository, aware, new_token
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +30,7 @@ class Invite:
 _INVITE_FIELDS = tuple(f.name for f in fields(Invite))
 
 
-class InviteRepository(_Repository):
+class InviteRepository(Repository):
     """Single-use deep-link payloads: staff invites and customers' sign-off links."""
 
     @staticmethod
@@ -63,8 +55,8 @@ class InviteRepository(_Repository):
             "staff_id": staff_id,
             "customer_id": customer_id,
             "job_id": job_id,
-            "created_at": _aware(now, "now"),
-            "expires_at": _aware(expires_at, "expires_at"),
+            "created_at": aware(now, "now"),
+            "expires_at": aware(expires_at, "expires_at"),
         }
         row = (
             (await self._conn.execute(insert(t.invites).values(values).returning(*t.invites.c)))
@@ -79,7 +71,7 @@ class InviteRepository(_Repository):
 
     async def redeem(self, payload: str, user_id: int, now: datetime) -> Invite | None:
         """Use the invite once: None when unknown, used already or expired."""
-        now = _aware(now, "now")
+        now = aware(now, "now")
         column = t.invites.c
         row = await self._first(
             update(t.invites)
@@ -91,7 +83,7 @@ class InviteRepository(_Repository):
 
     async def expire_for_job(self, job_id: int, now: datetime) -> int:
         """Expire the unused links of a job (it left awaiting_signoff); returns how many."""
-        now = _aware(now, "now")
+        now = aware(now, "now")
         column = t.invites.c
         result = await self._conn.execute(
             update(t.invites)

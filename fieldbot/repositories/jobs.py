@@ -7,29 +7,18 @@ from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from fieldbot import tables as t
-from fieldbot.domain.model import (
-    Channel,
-    JobState,
-    Priority,
-    ServiceType,
-    WorkKind,
-    Zone,
-)
+from fieldbot.domain.model import Channel, JobState, Priority, ServiceType, WorkKind, Zone
 from fieldbot.repositories.base import (
     ConcurrencyConflict,
     NotFound,
+    Repository,
     StoreError,
-    _aware,
-    _dialect_insert,
-    _Repository,
+    aware,
+    dialect_insert,
 )
 
 
@@ -81,7 +70,7 @@ def format_job_number(day: date, sequence: int) -> str:
     return f"J{day:%Y%m%d}-{sequence:03d}"
 
 
-class JobRepository(_Repository):
+class JobRepository(Repository):
     @staticmethod
     def _record(row: RowMapping) -> JobRecord:
         values = {name: row[name] for name in _JOB_FIELDS}
@@ -104,7 +93,7 @@ class JobRepository(_Repository):
         """``J20260914-001``: ``day`` is the date of the call (in the branch's time zone)."""
         counter = t.job_number_counters
         stmt = (
-            _dialect_insert(self._conn, counter)
+            dialect_insert(self._conn, counter)
             .values(day=day, last=1)
             .on_conflict_do_update(index_elements=["day"], set_={"last": counter.c.last + 1})
             .returning(counter.c.last)
@@ -116,7 +105,7 @@ class JobRepository(_Repository):
         """Store a new job; returns it with its id, version 1 and timestamps."""
         if job.id is not None:
             raise StoreError(f"job {job.number} is already stored")
-        now = _aware(now, "now")
+        now = aware(now, "now")
         values = self._values(job)
         values.update(number=job.number, version=1, created_at=now, updated_at=now)
         job_id = (
@@ -181,7 +170,7 @@ class JobRepository(_Repository):
         if job.id is None:
             raise StoreError("insert a job before updating it")
         expected = job.version if expected_version is None else expected_version
-        now = _aware(now, "now")
+        now = aware(now, "now")
         values = self._values(job)
         values.update(version=t.jobs.c.version + 1, updated_at=now)
         result = await self._conn.execute(
@@ -216,8 +205,7 @@ class JobRepository(_Repository):
         if not deadlines:
             return
         values: dict[str, Any] = {
-            name: None if value is None else _aware(value, name)
-            for name, value in deadlines.items()
+            name: None if value is None else aware(value, name) for name, value in deadlines.items()
         }
-        values["updated_at"] = _aware(now, "now")
+        values["updated_at"] = aware(now, "now")
         await self._conn.execute(update(t.jobs).where(t.jobs.c.id == job_id).values(values))

@@ -7,25 +7,17 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
-from sqlalchemy import (
-    ColumnElement,
-    and_,
-    case,
-    func,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.engine import RowMapping
 
 from fieldbot import tables as t
 from fieldbot.repositories.base import (
     JsonObject,
-    _aware,
-    _dialect_insert,
-    _from_db_instant,
-    _loads,
-    _Repository,
+    Repository,
+    aware,
+    dialect_insert,
+    from_db_instant,
+    json_object,
 )
 from fieldbot.repositories.events import canonical_json
 
@@ -58,7 +50,7 @@ class OutboxMessage:
     sent_at: datetime | None
 
 
-class OutboxRepository(_Repository):
+class OutboxRepository(Repository):
     """Messages to deliver, written in the same unit of work as the change they report.
 
     Lower ``priority`` goes first: :attr:`PRIORITY_REPLY` for the answer to the person who
@@ -75,7 +67,7 @@ class OutboxRepository(_Repository):
     @staticmethod
     def _message(row: RowMapping) -> OutboxMessage:
         values = {f.name: row[f.name] for f in fields(OutboxMessage)}
-        values["params"] = _loads(row["params"])
+        values["params"] = json_object(row["params"])
         return OutboxMessage(**values)
 
     async def enqueue(
@@ -99,7 +91,7 @@ class OutboxRepository(_Repository):
         ``params`` must not hold personal data: the text is rendered at send time.
         ``not_before`` holds it (e.g. until the recipient's next working moment).
         """
-        now = _aware(now, "now")
+        now = aware(now, "now")
         values = {
             "chat_id": chat_id,
             "recipient_kind": recipient_kind,
@@ -112,10 +104,10 @@ class OutboxRepository(_Repository):
             "ref_outbox_id": ref_outbox_id,
             "ref_message_id": ref_message_id,
             "status": "pending",
-            "next_attempt_at": now if not_before is None else _aware(not_before, "not_before"),
+            "next_attempt_at": now if not_before is None else aware(not_before, "not_before"),
             "created_at": now,
         }
-        stmt = _dialect_insert(self._conn, t.outbox).values(values).returning(t.outbox.c.id)
+        stmt = dialect_insert(self._conn, t.outbox).values(values).returning(t.outbox.c.id)
         if dedupe_key is not None:
             stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
         found = (await self._conn.execute(stmt)).scalar_one_or_none()
@@ -165,7 +157,7 @@ class OutboxRepository(_Repository):
         ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, a conditional ``UPDATE … RETURNING`` inside
         the ``BEGIN IMMEDIATE`` transaction on SQLite. Ordered by priority, then due time.
         """
-        now = _aware(now, "now")
+        now = aware(now, "now")
         column = t.outbox.c
         picked = (
             select(column.id)
@@ -188,7 +180,7 @@ class OutboxRepository(_Repository):
             .where(column.id.in_(chosen), self._due(now))
             .values(
                 status="in_flight",
-                lease_until=_aware(lease_until, "lease_until"),
+                lease_until=aware(lease_until, "lease_until"),
                 attempts=column.attempts + 1,
                 reclaims=column.reclaims + case((column.status == "in_flight", 1), else_=0),
             )
@@ -207,7 +199,7 @@ class OutboxRepository(_Repository):
             .values(
                 status="sent",
                 message_id=telegram_message_id,
-                sent_at=_aware(now, "now"),
+                sent_at=aware(now, "now"),
                 lease_until=None,
                 last_error=None,
             )
@@ -220,7 +212,7 @@ class OutboxRepository(_Repository):
             .where(t.outbox.c.id == message_id)
             .values(
                 status="pending",
-                next_attempt_at=_aware(next_attempt_at, "next_attempt_at"),
+                next_attempt_at=aware(next_attempt_at, "next_attempt_at"),
                 lease_until=None,
                 last_error=error,
             )
@@ -253,11 +245,11 @@ class OutboxRepository(_Repository):
             (await self._conn.execute(pending)).scalar_one_or_none(),
             (await self._conn.execute(leased)).scalar_one_or_none(),
         ]
-        found = [_from_db_instant(c) for c in candidates if c is not None]
+        found = [from_db_instant(c) for c in candidates if c is not None]
         return min(found) if found else None
 
     async def count_due(self, now: datetime) -> int:
-        query = select(func.count()).select_from(t.outbox).where(self._due(_aware(now, "now")))
+        query = select(func.count()).select_from(t.outbox).where(self._due(aware(now, "now")))
         return int((await self._conn.execute(query)).scalar_one())
 
     async def messages(

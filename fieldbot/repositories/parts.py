@@ -11,18 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import (
-    select,
-    update,
-)
+from sqlalchemy import select, update
 
 from fieldbot import tables as t
-from fieldbot.repositories.base import (
-    ConcurrencyConflict,
-    _aware,
-    _fields,
-    _Repository,
-)
+from fieldbot.repositories.base import ConcurrencyConflict, Repository, aware, row_fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +56,7 @@ class DefectivePart:
     note: str | None = None
 
 
-class JobPartsRepository(_Repository):
+class JobPartsRepository(Repository):
     """Parts of jobs: used (from a van or a store), requested, and returned defective."""
 
     async def record_part_use(
@@ -87,7 +79,7 @@ class JobPartsRepository(_Repository):
                 "location": location,
                 "staff_id": staff_id,
                 "stage": stage,
-                "used_at": _aware(now, "now"),
+                "used_at": aware(now, "now"),
             },
         )
 
@@ -98,7 +90,7 @@ class JobPartsRepository(_Repository):
             .where(t.part_usages.c.job_id == job_id)
             .order_by(t.part_usages.c.id)
         )
-        return [_fields(PartUse, row) for row in rows]
+        return [row_fields(PartUse, row) for row in rows]
 
     async def charge_part_uses(self, use_ids: Sequence[int], record_id: int) -> None:
         """Mark part uses as charged by a work record."""
@@ -136,7 +128,7 @@ class JobPartsRepository(_Repository):
                 "target": target,
                 "requested_by": requested_by,
                 "status": "open",
-                "created_at": _aware(now, "now"),
+                "created_at": aware(now, "now"),
             },
         )
         found = await self.part_request(request_id)
@@ -150,7 +142,7 @@ class JobPartsRepository(_Repository):
 
     async def part_request(self, request_id: int) -> PartRequest | None:
         row = await self._first(self._requests_query().where(t.part_requests.c.id == request_id))
-        return None if row is None else _fields(PartRequest, row)
+        return None if row is None else row_fields(PartRequest, row)
 
     async def part_requests(
         self, *, job_id: int | None = None, status: str | None = None
@@ -160,7 +152,7 @@ class JobPartsRepository(_Repository):
             query = query.where(t.part_requests.c.job_id == job_id)
         if status is not None:
             query = query.where(t.part_requests.c.status == status)
-        return [_fields(PartRequest, row) for row in await self._all(query)]
+        return [row_fields(PartRequest, row) for row in await self._all(query)]
 
     async def fulfil_part_request(
         self, request_id: int, *, source: str, staff_id: int, now: datetime
@@ -174,7 +166,7 @@ class JobPartsRepository(_Repository):
                 status="fulfilled",
                 source=source,
                 fulfilled_by=staff_id,
-                fulfilled_at=_aware(now, "now"),
+                fulfilled_at=aware(now, "now"),
             )
             .returning(column.id)
         )
@@ -210,7 +202,7 @@ class JobPartsRepository(_Repository):
                 "quantity": quantity,
                 "staff_id": staff_id,
                 "note": note,
-                "recorded_at": _aware(now, "now"),
+                "recorded_at": aware(now, "now"),
             },
         )
 
@@ -224,4 +216,4 @@ class JobPartsRepository(_Repository):
         )
         if job_id is not None:
             query = query.where(t.defective_parts.c.job_id == job_id)
-        return [_fields(DefectivePart, row) for row in await self._all(query)]
+        return [row_fields(DefectivePart, row) for row in await self._all(query)]

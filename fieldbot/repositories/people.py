@@ -9,27 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    Select,
-    select,
-    update,
-)
+from sqlalchemy import Select, select, update
 from sqlalchemy.engine import RowMapping
 
 from fieldbot import tables as t
 from fieldbot.crypto import aad_for
-from fieldbot.domain.model import (
-    Customer,
-    Language,
-    Role,
-    Staff,
-)
-from fieldbot.repositories.base import (
-    AlreadyBound,
-    NotFound,
-    _aware,
-    _KeyedRepository,
-)
+from fieldbot.domain.model import Customer, Language, Role, Staff
+from fieldbot.repositories.base import AlreadyBound, KeyedRepository, NotFound, aware
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +39,7 @@ def _split(text: str | None) -> list[str]:
     return [part for part in (text or "").split(";") if part]
 
 
-class StaffRepository(_KeyedRepository[Staff]):
+class StaffRepository(KeyedRepository[Staff]):
     table = t.staff
     key_column = "code"
 
@@ -171,7 +157,7 @@ class StaffRepository(_KeyedRepository[Staff]):
         await self._conn.execute(
             update(t.staff)
             .where(t.staff.c.id == staff_id)
-            .values(last_latitude=latitude, last_longitude=longitude, last_located_at=_aware(at))
+            .values(last_latitude=latitude, last_longitude=longitude, last_located_at=aware(at))
         )
 
     async def set_active(self, code: str, active: bool) -> None:
@@ -195,7 +181,7 @@ class CustomerRow:
     version: int
 
 
-class CustomerRepository(_KeyedRepository[Customer]):
+class CustomerRepository(KeyedRepository[Customer]):
     """Customers; name, phone and address are encrypted, the phone also blind-indexed."""
 
     table = t.customers

@@ -8,19 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import (
-    func,
-    select,
-    update,
-)
+from sqlalchemy import func, select, update
 
 from fieldbot import tables as t
-from fieldbot.repositories.base import (
-    ConcurrencyConflict,
-    _aware,
-    _fields,
-    _Repository,
-)
+from fieldbot.repositories.base import ConcurrencyConflict, Repository, aware, row_fields
 
 SignoffOutcome = Literal["confirmed", "disputed", "rework", "accepted_as_is", "returned"]
 SignoffMethod = Literal["customer_chat", "paper_photo", "in_person", "supervisor"]
@@ -53,7 +44,7 @@ class Settlement:
     cash_confirmed_at: datetime | None = None
 
 
-class SignoffRepository(_Repository):
+class SignoffRepository(Repository):
     """Sign-off evidence and outcomes of jobs, their settlement, and the cash technicians hold."""
 
     async def add_signoff(
@@ -78,7 +69,7 @@ class SignoffRepository(_Repository):
                 "staff_id": staff_id,
                 "evidence": evidence,
                 "reason": reason,
-                "at": _aware(now, "now"),
+                "at": aware(now, "now"),
             },
         )
 
@@ -86,7 +77,7 @@ class SignoffRepository(_Repository):
         rows = await self._all(
             select(t.signoffs).where(t.signoffs.c.job_id == job_id).order_by(t.signoffs.c.id)
         )
-        return [_fields(Signoff, row) for row in rows]
+        return [row_fields(Signoff, row) for row in rows]
 
     # --- settlement and cash held -------------------------------------------------------------
 
@@ -110,7 +101,7 @@ class SignoffRepository(_Repository):
                 "amount_fen": amount_fen,
                 "invoice_number": invoice_number,
                 "collected_by": collected_by,
-                "settled_at": _aware(now, "now"),
+                "settled_at": aware(now, "now"),
             },
         )
         found = await self.settlement(job_id)
@@ -119,7 +110,7 @@ class SignoffRepository(_Repository):
 
     async def settlement(self, job_id: int) -> Settlement | None:
         row = await self._first(select(t.settlements).where(t.settlements.c.job_id == job_id))
-        return None if row is None else _fields(Settlement, row)
+        return None if row is None else row_fields(Settlement, row)
 
     async def cash_held(self, staff_id: int) -> int:
         """Cash (fen) the technician collected that the accountant has not confirmed yet."""
@@ -146,7 +137,7 @@ class SignoffRepository(_Repository):
                 column.method == "cash",
                 column.cash_confirmed_at.is_(None),
             )
-            .values(cash_confirmed_by=accountant_id, cash_confirmed_at=_aware(now, "now"))
+            .values(cash_confirmed_by=accountant_id, cash_confirmed_at=aware(now, "now"))
             .returning(column.amount_fen)
         )
         return sum(int(amount) for (amount,) in result.all())

@@ -4,28 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import (
-    Select,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Select, insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from fieldbot import tables as t
-from fieldbot.domain.model import (
-    StockLevel,
-)
+from fieldbot.domain.model import StockLevel
 from fieldbot.repositories.base import (
     InsufficientStock,
+    Repository,
     StoreError,
     UpsertResult,
-    _dialect_insert,
-    _Repository,
+    dialect_insert,
 )
 
 
-class StockRepository(_Repository):
+class StockRepository(Repository):
     """Stock per (location, part code); quantities never go below zero."""
 
     def _query(self) -> Select[Any]:
@@ -116,7 +109,7 @@ class StockRepository(_Repository):
             raise StoreError("add a positive quantity")
         part_id = await self._part_id(part)
         stmt = (
-            _dialect_insert(self._conn, t.stock)
+            dialect_insert(self._conn, t.stock)
             .values(location=location, part_id=part_id, quantity=quantity)
             .on_conflict_do_update(
                 index_elements=["location", "part_id"],

@@ -7,20 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import (
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from fieldbot import tables as t
-from fieldbot.repositories.base import (
-    ConcurrencyConflict,
-    _aware,
-    _fields,
-    _Repository,
-)
+from fieldbot.repositories.base import ConcurrencyConflict, Repository, aware, row_fields
 
 ApprovalStatus = Literal["none", "pending", "approved", "rejected"]
 
@@ -54,7 +45,7 @@ class WorkRecordRow:
     decision_reason: str | None = None
 
 
-class WorkRecordRepository(_Repository):
+class WorkRecordRepository(Repository):
     """What the technician reports at finish: work records and their fee lines."""
 
     async def add_work_record(
@@ -71,7 +62,7 @@ class WorkRecordRepository(_Repository):
         lines: Sequence[FeeLineRow],
         now: datetime,
     ) -> WorkRecordRow:
-        now = _aware(now, "now")
+        now = aware(now, "now")
         record_id = await self._insert(
             t.work_records,
             {
@@ -125,7 +116,7 @@ class WorkRecordRepository(_Repository):
         )
 
     async def _record(self, row: RowMapping) -> WorkRecordRow:
-        return _fields(WorkRecordRow, row, lines=await self._lines(int(row["id"])))
+        return row_fields(WorkRecordRow, row, lines=await self._lines(int(row["id"])))
 
     async def work_record(self, record_id: int) -> WorkRecordRow | None:
         row = await self._first(select(t.work_records).where(t.work_records.c.id == record_id))
@@ -160,7 +151,7 @@ class WorkRecordRepository(_Repository):
             .values(
                 approval=approval,
                 decided_by=staff_id,
-                decided_at=_aware(now, "now"),
+                decided_at=aware(now, "now"),
                 decision_reason=reason,
             )
             .returning(column.id)

@@ -10,18 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import (
-    select,
-    update,
-)
+from sqlalchemy import select, update
 
 from fieldbot import tables as t
 from fieldbot.repositories.base import (
     ConcurrencyConflict,
+    Repository,
     StoreError,
-    _aware,
-    _fields,
-    _Repository,
+    aware,
+    row_fields,
 )
 
 
@@ -70,7 +67,7 @@ class Inspection:
     reason: str | None = None
 
 
-class WorkshopRepository(_Repository):
+class WorkshopRepository(Repository):
     """Take-back records: receipts, the in/out register, repair cards and inspections."""
 
     async def issue_receipt(
@@ -90,19 +87,19 @@ class WorkshopRepository(_Repository):
                 "job_id": job_id,
                 "equipment_id": equipment_id,
                 "issued_by": issued_by,
-                "issued_at": _aware(now, "now"),
-                "promised_at": _aware(promised_at, "promised_at"),
+                "issued_at": aware(now, "now"),
+                "promised_at": aware(promised_at, "promised_at"),
             },
         )
         row = await self._first(select(t.receipts).where(t.receipts.c.id == receipt_id))
         assert row is not None
-        return _fields(Receipt, row)
+        return row_fields(Receipt, row)
 
     async def receipts(self, job_id: int) -> list[Receipt]:
         rows = await self._all(
             select(t.receipts).where(t.receipts.c.job_id == job_id).order_by(t.receipts.c.id)
         )
-        return [_fields(Receipt, row) for row in rows]
+        return [row_fields(Receipt, row) for row in rows]
 
     async def active_receipt(self, job_id: int) -> Receipt | None:
         found = [r for r in await self.receipts(job_id) if r.voided_at is None]
@@ -113,7 +110,7 @@ class WorkshopRepository(_Repository):
         result = await self._conn.execute(
             update(t.receipts)
             .where(column.id == receipt_id, column.voided_at.is_(None))
-            .values(voided_at=_aware(now, "now"))
+            .values(voided_at=aware(now, "now"))
             .returning(column.id)
         )
         if result.first() is None:
@@ -135,7 +132,7 @@ class WorkshopRepository(_Repository):
                 "receipt_id": receipt_id,
                 "direction": direction,
                 "staff_id": staff_id,
-                "at": _aware(now, "now"),
+                "at": aware(now, "now"),
             },
         )
 
@@ -146,7 +143,7 @@ class WorkshopRepository(_Repository):
         )
         if job_id is not None:
             query = query.where(t.workshop_register.c.job_id == job_id)
-        return [_fields(RegisterEntry, row) for row in await self._all(query)]
+        return [row_fields(RegisterEntry, row) for row in await self._all(query)]
 
     async def add_repair_card(
         self,
@@ -170,7 +167,7 @@ class WorkshopRepository(_Repository):
                 "minutes": minutes,
                 "notes": notes,
                 "parts": json.dumps([[code, qty] for code, qty in parts]),
-                "created_at": _aware(now, "now"),
+                "created_at": aware(now, "now"),
             },
         )
         cards = await self.repair_cards(job_id)
@@ -183,7 +180,7 @@ class WorkshopRepository(_Repository):
             .order_by(t.repair_cards.c.id)
         )
         return [
-            _fields(
+            row_fields(
                 RepairCard,
                 row,
                 parts=tuple((str(code), int(qty)) for code, qty in json.loads(row["parts"])),
@@ -209,7 +206,7 @@ class WorkshopRepository(_Repository):
                 "passed": passed,
                 "reason": reason,
                 "supervisor_id": supervisor_id,
-                "at": _aware(now, "now"),
+                "at": aware(now, "now"),
             },
         )
 
@@ -219,4 +216,4 @@ class WorkshopRepository(_Repository):
             .where(t.inspections.c.job_id == job_id)
             .order_by(t.inspections.c.id)
         )
-        return [_fields(Inspection, row, passed=bool(row["passed"])) for row in rows]
+        return [row_fields(Inspection, row, passed=bool(row["passed"])) for row in rows]
