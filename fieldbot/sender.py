@@ -38,7 +38,8 @@ from fieldbot.clock import Clock
 from fieldbot.election import leadership_for
 from fieldbot.i18n import Translator
 from fieldbot.rendering import Delivery, Rendered, Renderer, deliveries
-from fieldbot.store import OutboxMessage, Store
+from fieldbot.repositories.outbox import OutboxMessage
+from fieldbot.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -35,7 +35,7 @@ from fieldbot.rendering import (
     split_text,
     telegram_length,
 )
-from fieldbot.store import new_token
+from fieldbot.repositories.base import new_token
 
 TEXT_MAX = 1000  # FIELDBOT_TEXT_MAX_CHARS' default: no free text is longer
 MAX_FEN = 2**63 - 1  # the largest amount a BIGINT column holds

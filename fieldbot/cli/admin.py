@@ -83,7 +83,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
         """Check the hash chain of the event log; exit 1 when it is broken."""
-        from fieldbot.events import VerifyResult, verify
+        from fieldbot.repositories.events import VerifyResult, verify
 
         config = settings()
 

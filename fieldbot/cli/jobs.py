@@ -13,9 +13,10 @@ import typer
 from fieldbot.cli.common import clock_for, open_store, refuse, run, settings
 from fieldbot.domain.errors import DomainError
 from fieldbot.domain.model import JobState
+from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services.jobs import Deadline, JobDetails, JobSummary
 from fieldbot.settings import Settings
-from fieldbot.store import JobRecord, UnitOfWork
+from fieldbot.store import UnitOfWork
 
 ACTOR = "admin"
 T = TypeVar("T")

@@ -19,6 +19,8 @@ from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import STATE_NAMES
 from fieldbot.rendering import more_line
+from fieldbot.repositories.conversations import Form
+from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.services import signoff
 from fieldbot.services.registration import identify
 from fieldbot.services.signoff import SignoffLinkInvalid
@@ -33,7 +35,6 @@ from fieldbot.services.workflow import (
     require_customer_of,
     technician_of,
 )
-from fieldbot.store import Form, OutboxRepository
 
 FORM_DISPUTE = "dispute"
 FORM_OTHER_TIME = "appointment_request"

@@ -31,6 +31,8 @@ from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import STATE_NAMES
 from fieldbot.rendering import more_line
+from fieldbot.repositories.conversations import Form
+from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import dispatch, fieldwork, signoff, workshop
 from fieldbot.services.jobs import next_deadline
 from fieldbot.services.signoff import CashNotAllowed, SignedOff, amount_due
@@ -46,7 +48,6 @@ from fieldbot.services.workflow import (
     money_arg,
     require_state,
 )
-from fieldbot.store import Form, JobRecord
 
 # --- texts -------------------------------------------------------------------------------------
 

@@ -22,8 +22,9 @@ from fieldbot.domain.calendar import (
 )
 from fieldbot.domain.errors import DomainError
 from fieldbot.domain.model import Branch
+from fieldbot.repositories.calendar import CalendarOverride
 from fieldbot.settings import Settings
-from fieldbot.store import CalendarOverride, UnitOfWork
+from fieldbot.store import UnitOfWork
 
 COMPANY = "company"
 OVERRIDE_SET = "calendar.override_set"

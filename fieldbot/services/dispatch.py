@@ -21,6 +21,9 @@ from fieldbot.domain.zones import distance_m
 from fieldbot.i18n import N_
 from fieldbot.labels import KIND_NAMES, PRIORITY_NAMES
 from fieldbot.rendering import LOCATION, clip
+from fieldbot.repositories.jobs import JobRecord
+from fieldbot.repositories.outbox import OutboxRepository
+from fieldbot.repositories.people import StaffRow
 from fieldbot.services.jobs import contact_hours
 from fieldbot.services.signoff import service_history
 from fieldbot.services.workflow import (
@@ -46,7 +49,7 @@ from fieldbot.services.workflow import (
     technician_of,
 )
 from fieldbot.settings import Settings
-from fieldbot.store import JobRecord, OutboxRepository, StaffRow, UnitOfWork
+from fieldbot.store import UnitOfWork
 
 # The weights of the score, in kilometres of detour.
 LOAD_PENALTY_KM = 5.0  # per open job

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 import fieldbot
+from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.sandbox.driver import Phone, Sandbox
 from fieldbot.sandbox.limits import Limits
 from fieldbot.services import dispatch
 from fieldbot.services.jobs import register_job
-from fieldbot.store import OutboxRepository
 
 pytestmark = pytest.mark.e2e
 
