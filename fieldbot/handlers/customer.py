@@ -12,8 +12,9 @@ from typing import Any
 
 from telegram import Message
 
-from fieldbot.domain.errors import NotAllowed
+from fieldbot.domain.errors import IllegalTransition, NotAllowed
 from fieldbot.domain.model import JobState
+from fieldbot.handlers.refusals import refusal
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import STATE_NAMES
@@ -32,6 +33,16 @@ def _customer(turn: Turn) -> str:
     if person.kind != "customer" or person.code is None:
         raise NotAllowed("only the customer may answer this", user=turn.user_id)
     return person.code
+
+
+async def _form_overtaken(turn: Turn, exc: IllegalTransition) -> None:
+    """The job moved on while the customer was writing: nothing of the answer is kept, the
+    form ends (else every later message would be refused again), and they are told why."""
+    turn.refused("form overtaken", detail=str(exc))
+    await turn.restart()
+    await turn.uow.forms.clear(turn.user_id)
+    template, args = refusal(exc)
+    await turn.reply(template, args=args)
 
 
 def _job_id(payload: dict[str, object]) -> int:
@@ -72,9 +83,13 @@ async def dispute_form(turn: Turn, form: Form, message: Message) -> None:
         await turn.reply(N_("Please describe the problem as text, or send /cancel."))
         return
     s, clock = turn.deps.settings, turn.deps.clock
-    change = await signoff.dispute(
-        turn.uow, s, clock, job=int(form.data["job_id"]), customer=code, reason=text
-    )
+    try:
+        change = await signoff.dispute(
+            turn.uow, s, clock, job=int(form.data["job_id"]), customer=code, reason=text
+        )
+    except IllegalTransition as exc:
+        await _form_overtaken(turn, exc)
+        return
     await turn.uow.forms.clear(turn.user_id)
     await turn.reply(
         N_(
@@ -181,9 +196,13 @@ async def appointment_other_form(turn: Turn, form: Form, message: Message) -> No
         await turn.reply(N_("Please write the time that suits you as text, or send /cancel."))
         return
     s, clock = turn.deps.settings, turn.deps.clock
-    await fieldwork.ask_other_time(
-        turn.uow, s, clock, job=int(form.data["job_id"]), customer=code, wish=text
-    )
+    try:
+        await fieldwork.ask_other_time(
+            turn.uow, s, clock, job=int(form.data["job_id"]), customer=code, wish=text
+        )
+    except IllegalTransition as exc:
+        await _form_overtaken(turn, exc)
+        return
     await turn.uow.forms.clear(turn.user_id)
     await turn.reply(N_("Thank you. The technician will propose a new time."))
 

@@ -386,3 +386,25 @@ async def test_a_signoff_request_goes_only_to_the_bound_customer(sb: Sandbox) ->
     assert isinstance(refused, signoff.SignoffLinkRefused) and refused.asked_customer
     assert (await job_now(sb, job.id)).state is JobState.AWAITING_SIGNOFF
     await cafe.wait_for("Please confirm job")
+
+
+async def test_another_time_written_after_the_job_moved_on_is_refused_and_the_form_ends(
+    sb: Sandbox,
+) -> None:
+    tech = await staff(sb, "T02", 1002, "Li Wei", "en")
+    cafe = await customer(sb, "+8613601710003", 5003, "Bund Corner")
+    job = await new_job(sb, "C003", "CF21-0033", "T02")
+    await run(sb, dispatch.accept, job=job.id, actor="T02")
+    at = sb.clock.now() + timedelta(hours=2)
+    await run(sb, fieldwork.set_appointment, job=job.id, actor="T02", at=at)
+    await cafe.wait_for("will visit you")
+    await cafe.tap("Another time, please")
+    await cafe.wait_for("When would suit you")
+    await run(sb, fieldwork.on_my_way, job=job.id, actor="T02")
+    await cafe.send("Friday afternoon")
+    refused = await cafe.wait_for("no longer possible")
+    assert "on the way" in refused.text
+    await cafe.send("Friday afternoon")
+    await cafe.wait_for("did not understand")
+    assert "job.appointment_declined" not in await events(sb, job.id)
+    assert not any("Friday afternoon" in m.text for m in tech.inbox)
