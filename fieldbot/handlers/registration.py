@@ -25,9 +25,26 @@ REFUSALS = {
         "We could not find a customer with this phone number. Please call our service line."
     ),
     Refusal.STAFF_INACTIVE: N_("This staff record is no longer active."),
+    Refusal.CUSTOMER_ACCOUNT: N_(
+        "This Telegram account is registered as a customer, so it cannot also take a staff "
+        "invite. Open the invite from the Telegram account you use for work, or ask your "
+        "supervisor."
+    ),
+    Refusal.STAFF_ACCOUNT: N_(
+        "This Telegram account is registered as staff, so it cannot also be bound to a "
+        "customer. Customers register from their own Telegram account."
+    ),
 }
 
 SHARE_CONTACT = N_("Share my phone number")
+
+
+async def refuse(turn: Turn, reason: str, exc: RegistrationRefused) -> None:
+    """A refused registration: whatever the attempt wrote is rolled back (nothing is used up),
+    then the person is told why in a fresh transaction."""
+    turn.refused(reason, detail=str(exc))
+    await turn.restart()
+    await turn.reply(REFUSALS[exc.reason])
 
 
 async def explain(turn: Turn) -> None:
@@ -70,8 +87,7 @@ async def start(turn: Turn, payload: str) -> None:
             turn.uow, payload, user_id=turn.user_id, chat_id=turn.chat_id, now=turn.now
         )
     except RegistrationRefused as exc:
-        turn.refused(f"invite {exc.reason.value}")
-        await turn.reply(REFUSALS[exc.reason])
+        await refuse(turn, f"invite {exc.reason.value}", exc)
         return
     turn.person = person
     await turn.reply(
@@ -84,7 +100,7 @@ async def start(turn: Turn, payload: str) -> None:
 async def contact(turn: Turn, update: Update) -> None:
     message = update.effective_message
     assert message is not None and message.contact is not None
-    if turn.person.kind != "unknown":
+    if turn.person.kind == "customer":
         await turn.reply(
             N_("You are already registered as {name}."), args={"name": turn.person.name}
         )
@@ -101,8 +117,7 @@ async def contact(turn: Turn, update: Update) -> None:
             now=turn.now,
         )
     except RegistrationRefused as exc:
-        turn.refused(f"contact {exc.reason.value}")
-        await turn.reply(REFUSALS[exc.reason])
+        await refuse(turn, f"contact {exc.reason.value}", exc)
         return
     turn.person = person
     await turn.reply(

@@ -29,7 +29,7 @@ from fieldbot.domain.model import (
     WorkKind,
     Zone,
 )
-from fieldbot.domain.permissions import Permission, may
+from fieldbot.domain.permissions import Permission, covers_branch, may
 from fieldbot.domain.states import OPEN_STATES
 from fieldbot.domain.zones import zone_for
 from fieldbot.handlers.deadlines import clock_buttons
@@ -172,6 +172,17 @@ def _require(turn: Turn, permission: Permission) -> str:
     if person.kind != "staff" or person.code is None or not may(person.roles, permission):
         raise NotAllowed(f"{person.code} may not {permission.value}", permission=permission.value)
     return person.code
+
+
+def _require_branch_of(turn: Turn, job: JobRecord) -> None:
+    """Staff of a branch see and act on that branch's jobs only (the manager, without a
+    branch, on every branch's): checked before a job's card, suggestions or a question."""
+    if not covers_branch(turn.person.branch_id, job.branch_id):
+        raise NotAllowed(
+            f"{turn.person.code} does not see the branch of job {job.number}",
+            staff=turn.person.code,
+            job=job.number,
+        )
 
 
 async def _branch_code(turn: Turn) -> str | None:
@@ -668,6 +679,7 @@ async def _current(turn: Turn, payload: Mapping[str, object]) -> JobRecord:
     """The job a button is for. Moved on since the button was made: by this person, say in
     which state it is now; by someone else, that someone else changed it."""
     job = await load_job(turn.uow, int(str(payload["job_id"])))
+    _require_branch_of(turn, job)
     seen = int(str(payload["version"]))
     if job.version == seen:
         return job
@@ -951,6 +963,7 @@ async def job_command(turn: Turn, args: str) -> None:
     if job is None:
         await turn.reply(NO_SUCH_JOB, args={"number": number})
         return
+    _require_branch_of(turn, job)
     await show_job(turn, job)
 
 

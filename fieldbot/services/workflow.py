@@ -17,7 +17,7 @@ from typing import Any, Literal
 from fieldbot.domain.entitlement import MissingReason
 from fieldbot.domain.errors import DomainError, IllegalTransition, NotAllowed
 from fieldbot.domain.model import JobState, Role
-from fieldbot.domain.permissions import Permission, may
+from fieldbot.domain.permissions import Permission, covers_branch, may
 from fieldbot.domain.states import Action, transition
 from fieldbot.i18n import N_
 from fieldbot.repositories.jobs import JobRecord
@@ -148,7 +148,7 @@ async def require_supervisor(
     no branch supervises every branch)."""
     row = await load_staff(uow, code)
     require_permission(row, permission, action)
-    if row.branch_id is not None and row.branch_id != job.branch_id:
+    if not covers_branch(row.branch_id, job.branch_id):
         raise NotAllowed(
             f"{row.staff.code} does not supervise the branch of job {job.number}",
             staff=row.staff.code,
