@@ -30,6 +30,7 @@ from fieldbot.services.workflow import (
     notify_staff,
     record,
     require_customer_of,
+    staff_arg,
     technician_of,
 )
 from fieldbot.store import Form, OutboxRepository
@@ -219,7 +220,7 @@ async def status_command(turn: Turn, _args: str) -> None:
         args: dict[str, Any] = {
             "number": job.number,
             "state": {"t": STATE_NAMES[job.state]},
-            "technician": tech.staff.name if tech is not None else {"t": N_("not assigned yet")},
+            "technician": staff_arg(tech.id) if tech is not None else {"t": N_("not assigned yet")},
         }
         if job.appointment_at is not None and job.state in (
             JobState.SCHEDULED,
