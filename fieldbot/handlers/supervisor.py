@@ -945,7 +945,7 @@ async def _technician_names(turn: Turn, jobs: Sequence[JobRecord]) -> dict[int, 
 
 
 def _staff_with_code(staff_id: int, code: str) -> dict[str, Any]:
-    """ "张磊 (T01)": the name by reference, looked up at send time."""
+    """A technician as "张磊 (T01)", the name by reference (looked up at send time)."""
     return {"t": STAFF_WITH_CODE, "args": {"name": staff_arg(staff_id), "code": code}}
 
 
