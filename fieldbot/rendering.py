@@ -7,7 +7,8 @@ The template key is the message's gettext id (marked with ``N_`` where it is enq
 - ``args``: the placeholders. A plain value is used as is; a dict is typed:
   ``{"money": fen}``, ``{"dt": iso, "tz": name}``, ``{"t": msgid, "args": {...}}`` (a nested
   translated text) or ``{"customer": id, "field": "name"|"phone"|"address"}`` — personal data
-  is never copied into the outbox, only looked up when the message is rendered.
+  is never copied into the outbox, only looked up when the message is rendered; likewise
+  ``{"staff": id, "field": "name"}`` for a member of staff.
   ``{"roles": [role, ...]}`` (role names in the reader's language).
 - ``lines``: for ``@lines``, a list of ``{"t": msgid, "args": {...}}``.
 - ``buttons``: rows of ``{"label": msgid, "token": callback token}`` or
@@ -64,6 +65,8 @@ MORE = N_("… and {count} more")
 
 # (customer id, field) -> plain text; the store decrypts.
 CustomerLookup = Callable[[int, str], Awaitable[str]]
+# (staff id, field) -> plain text.
+StaffLookup = Callable[[int, str], Awaitable[str]]
 
 
 @dataclass(frozen=True)
@@ -86,8 +89,13 @@ class Rendered:
 
 
 class Renderer:
-    def __init__(self, customer_lookup: CustomerLookup | None = None) -> None:
+    def __init__(
+        self,
+        customer_lookup: CustomerLookup | None = None,
+        staff_lookup: StaffLookup | None = None,
+    ) -> None:
         self._customer_lookup = customer_lookup
+        self._staff_lookup = staff_lookup
 
     async def render(self, t: Translator, template: str, params: Mapping[str, Any]) -> Rendered:
         if template == LOCATION:
@@ -144,6 +152,10 @@ class Renderer:
             if self._customer_lookup is None:
                 raise LookupError("rendering a customer's data needs a customer lookup")
             return await self._customer_lookup(int(value["customer"]), str(value["field"]))
+        if "staff" in value:
+            if self._staff_lookup is None:
+                raise LookupError("rendering a staff member's name needs a staff lookup")
+            return await self._staff_lookup(int(value["staff"]), str(value.get("field", "name")))
         raise ValueError(f"unknown typed parameter {sorted(value)}")
 
 

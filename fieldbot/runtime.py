@@ -35,6 +35,7 @@ from fieldbot.repositories.outbox import OutboxMessage, OutboxRepository
 from fieldbot.scheduler import next_wake, sweep
 from fieldbot.sender import Sender
 from fieldbot.services.registration import create_staff_invite
+from fieldbot.services.workflow import customer_arg, staff_arg
 from fieldbot.settings import Settings, load_settings
 from fieldbot.store import Store
 
@@ -106,7 +107,7 @@ class BotRuntime:
             store=store,
             bot=self.application.bot,
             clock=self.clock,
-            renderer=Renderer(self._customer_field),
+            renderer=Renderer(self._customer_field, self._staff_field),
             translator_for=self._translator_for,
             send_rate=settings.send_rate,
             send_rate_per_chat=settings.send_rate_per_chat,
@@ -293,11 +294,11 @@ class BotRuntime:
             if message.recipient_kind == "staff":
                 staff = await uow.staff.row_by_id(message.recipient_id)
                 branch_id = staff.branch_id if staff else None
-                who = staff.staff.name if staff else "?"
+                who = staff_arg(staff.id) if staff else "?"
             else:
                 customer = await uow.customers.row_by_id(message.recipient_id)
                 branch_id = customer.branch_id if customer else None
-                who = {"customer": message.recipient_id, "field": "name"}
+                who = customer_arg(message.recipient_id)
             supervisors = [
                 row
                 for row in await uow.staff.rows(role=Role.SUPERVISOR)
@@ -328,6 +329,14 @@ class BotRuntime:
             return "?"
         value: str = getattr(row.customer, field)
         return value
+
+    async def _staff_field(self, staff_id: int, field: str) -> str:
+        if field != "name":
+            raise LookupError(f"a staff reference renders the name only, not {field!r}")
+        assert self.store is not None
+        async with self.store.unit_of_work(readonly=True) as uow:
+            row = await uow.staff.row_by_id(staff_id)
+        return "?" if row is None else row.staff.name
 
 
 def _log_crash(task: asyncio.Task[None]) -> None:

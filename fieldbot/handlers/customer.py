@@ -27,6 +27,7 @@ from fieldbot.services.signoff import LinkRefusal, SignoffLinkInvalid, SignoffLi
 from fieldbot.services.workflow import (
     branch_timezone,
     dt_arg,
+    staff_arg,
     technician_of,
 )
 
@@ -232,7 +233,7 @@ async def status_command(turn: Turn, _args: str) -> None:
         args: dict[str, Any] = {
             "number": job.number,
             "state": {"t": STATE_NAMES[job.state]},
-            "technician": tech.staff.name if tech is not None else {"t": N_("not assigned yet")},
+            "technician": staff_arg(tech.id) if tech is not None else {"t": N_("not assigned yet")},
         }
         if job.appointment_at is not None and job.state in (
             JobState.SCHEDULED,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
+from fieldbot.handlers.common import name_arg
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.services.registration import (
@@ -67,7 +68,7 @@ async def start(turn: Turn, payload: str) -> None:
         else:
             await turn.reply(
                 N_("Welcome back, {name}! Send /help to see what you can do."),
-                args={"name": turn.person.name},
+                args={"name": name_arg(turn.person)},
             )
         return
     from fieldbot.handlers.customer import open_signoff
@@ -79,7 +80,7 @@ async def start(turn: Turn, payload: str) -> None:
         if invite is not None and invite.used_by_user_id == turn.user_id:
             await turn.reply(
                 N_("You are already registered as {name}. Send /help to see what you can do."),
-                args={"name": turn.person.name},
+                args={"name": name_arg(turn.person)},
             )
             return
     try:
@@ -92,7 +93,7 @@ async def start(turn: Turn, payload: str) -> None:
     turn.person = person
     await turn.reply(
         N_("Welcome, {name}! You are registered as {roles}. Send /help to see what you can do."),
-        args={"name": person.name, "roles": {"roles": sorted(r.value for r in person.roles)}},
+        args={"name": name_arg(person), "roles": {"roles": sorted(r.value for r in person.roles)}},
         extra={"reply": {"remove": True}},
     )
 
@@ -102,7 +103,7 @@ async def contact(turn: Turn, update: Update) -> None:
     assert message is not None and message.contact is not None
     if turn.person.kind == "customer":
         await turn.reply(
-            N_("You are already registered as {name}."), args={"name": turn.person.name}
+            N_("You are already registered as {name}."), args={"name": name_arg(turn.person)}
         )
         return
     try:
@@ -125,6 +126,6 @@ async def contact(turn: Turn, update: Update) -> None:
             "Thank you, {name}! You are registered as our customer. We will tell you here who "
             "is coming and when. Send /help to see what you can do."
         ),
-        args={"name": {"customer": person.id, "field": "name"}},
+        args={"name": name_arg(person)},
         extra={"reply": {"remove": True}},
     )

@@ -770,7 +770,11 @@ async def _about(
                     "due": due,
                     "number": job.number,
                     "priority": {"t": PRIORITY_NAMES[job.priority]},
-                    "technician": technician.staff.name if technician else {"t": NOBODY_YET},
+                    "technician": (
+                        {"staff": technician.id, "field": "name"}
+                        if technician
+                        else {"t": NOBODY_YET}
+                    ),
                 },
                 owners=owners,
                 tz=calendar.timezone,

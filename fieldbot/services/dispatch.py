@@ -45,6 +45,7 @@ from fieldbot.services.workflow import (
     require_assigned,
     require_reason,
     require_supervisor,
+    staff_arg,
     staff_tag,
     technician_of,
 )
@@ -316,7 +317,7 @@ async def reassign(
                 uow,
                 previous,
                 N_("Job {number} was reassigned to {technician}."),
-                {"number": saved.number, "technician": tech.staff.name},
+                {"number": saved.number, "technician": staff_arg(tech.id)},
                 now,
             )
         )
@@ -421,7 +422,7 @@ async def decline(
         uow,
         saved,
         N_("Job {number} was declined by {technician}: {reason}"),
-        {"number": saved.number, "technician": tech.staff.name, "reason": text},
+        {"number": saved.number, "technician": staff_arg(tech.id), "reason": text},
         now,
         buttons=[(DISPATCH_AGAIN, "sup.suggest", job_button(saved))],
     )

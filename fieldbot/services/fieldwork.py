@@ -60,6 +60,7 @@ from fieldbot.services.workflow import (
     require_reason,
     require_state,
     require_supervisor,
+    staff_arg,
     staff_tag,
     technician_of,
 )
@@ -135,7 +136,7 @@ async def set_appointment(
             uow,
             await customer_of(uow, saved),
             N_("Job {number}: {technician} will visit you at {when}."),
-            {"number": saved.number, "technician": tech.staff.name, "when": dt_arg(at, tz)},
+            {"number": saved.number, "technician": staff_arg(tech.id), "when": dt_arg(at, tz)},
             now,
             buttons=[
                 (CONFIRM_TIME, "appointment.confirm", answer),
@@ -258,7 +259,7 @@ async def on_my_way(
             uow,
             await customer_of(uow, saved),
             N_("Job {number}: {technician} is on the way to you."),
-            {"number": saved.number, "technician": tech.staff.name},
+            {"number": saved.number, "technician": staff_arg(tech.id)},
             now,
         )
     )
@@ -328,7 +329,7 @@ async def arrive(
             uow,
             saved,
             N_("Job {number}: {technician} reported arrival manually, without a location."),
-            {"number": saved.number, "technician": tech.staff.name},
+            {"number": saved.number, "technician": staff_arg(tech.id)},
             now,
         )
     elif not verified:
@@ -337,7 +338,7 @@ async def arrive(
             uow,
             saved,
             N_("Job {number}: arrival unverified, {technician} was {distance} m from the site."),
-            {"number": saved.number, "technician": tech.staff.name, "distance": round(metres)},
+            {"number": saved.number, "technician": staff_arg(tech.id), "distance": round(metres)},
             now,
         )
     change = JobChange(saved, Action.ARRIVE, found.state, tuple(ids))
@@ -386,7 +387,7 @@ async def _request_part(
                     "number": job.number,
                     "quantity": quantity,
                     "part": f"{part} {name}",
-                    "technician": tech.staff.name,
+                    "technician": staff_arg(tech.id),
                 },
                 now,
                 buttons=[(DELIVER, "part.deliver", {"request_id": request.id})],

@@ -264,7 +264,16 @@ async def record(
 
 # --- notifications -----------------------------------------------------------------------------
 
-ButtonSpec = tuple[str, str, Mapping[str, Any]]  # label msgid, action, payload
+# A label is a msgid, or {"t": msgid, "args": {...}} when it names someone (by reference).
+ButtonLabel = str | Mapping[str, Any]
+ButtonSpec = tuple[ButtonLabel, str, Mapping[str, Any]]  # label, action, payload
+
+
+def label_params(label: ButtonLabel) -> dict[str, Any]:
+    """A button's label as the outbox keeps it (see :mod:`fieldbot.rendering`)."""
+    if isinstance(label, str):
+        return {"label": label}
+    return {"label": str(label["t"]), "label_args": dict(label.get("args", {}))}
 
 
 async def _buttons(
@@ -275,7 +284,7 @@ async def _buttons(
     row = []
     for label, action, payload in specs:
         token = await uow.buttons.create(user_id, action, payload, now)
-        row.append({"label": label, "token": token})
+        row.append({**label_params(label), "token": token})
     return [row]
 
 
@@ -405,7 +414,15 @@ def money_arg(fen: int) -> dict[str, int]:
 
 
 def customer_arg(customer_id: int, what: str = "name") -> dict[str, Any]:
+    """A customer's name, phone or address in a message: looked up (and decrypted) when the
+    message is rendered, never copied into the outbox (DESIGN §6)."""
     return {"customer": customer_id, "field": what}
+
+
+def staff_arg(staff_id: int) -> dict[str, Any]:
+    """A member of staff's name in a message: looked up when the message is rendered, like a
+    customer's (outbox and event rows refer to people by id)."""
+    return {"staff": staff_id, "field": "name"}
 
 
 def job_button(job: JobRecord) -> dict[str, Any]:
