@@ -173,7 +173,7 @@ async def test_a_phone_typed_into_new_leaves_no_digits_in_the_database(sb: Sandb
     await sup.wait_for("No customer matches that")
     await sup.send("+86 139-0171-0002")  # C002's phone
     await sup.wait_for("Blue Harbour Bistro (C002)")
-    data = _database_bytes(sb.env.db_url)
+    data = _database_bytes(sb.db_url)
     assert data and b"13800138000" not in data and b"13901710002" not in data
 
 

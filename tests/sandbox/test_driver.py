@@ -351,7 +351,7 @@ async def test_start_defaults_to_monday_morning_in_shanghai_and_a_temporary_sqli
     async with Sandbox.start(factory=fake_factory(state), prepare=prepare) as sb:
         assert sb.clock.now() == DEFAULT_NOW
         assert DEFAULT_NOW.isoformat() == "2026-09-14T08:30:00+08:00"
-        db_url = sb.env.db_url
+        db_url = sb.db_url
         assert db_url.startswith("sqlite+aiosqlite:///")
         directory = Path(db_url.removeprefix("sqlite+aiosqlite:///")).parent
         assert directory.is_dir()
@@ -385,8 +385,8 @@ async def test_a_postgresql_url_gets_a_fresh_database_dropped_afterwards(
         pytest.skip(f"PostgreSQL unreachable: {exc}")
     try:
         async with Sandbox.start(db_url=pg_url, factory=fake_factory(state)) as sb:
-            name = sb.env.db_url.rsplit("/", 1)[1]
-            assert sb.env.db_url.startswith("postgresql+asyncpg://")
+            name = sb.db_url.rsplit("/", 1)[1]
+            assert sb.db_url.startswith("postgresql+asyncpg://")
             assert re.fullmatch(r"fieldbot_[0-9a-f]{12}", name)
             assert await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
         assert await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name) is None
