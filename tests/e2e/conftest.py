@@ -1,4 +1,8 @@
-"""End-to-end tests start the real bot on the Bot API sandbox with the sample company."""
+"""End-to-end tests start the real bot on the Bot API sandbox with the sample company.
+
+Every sandbox of the session (``Sandbox.start()`` without a ``harness``) uses
+``Harness.shared()``: the sample company is migrated and imported once, into a template that
+each sandbox's SQLite file is copied from."""
 
 from __future__ import annotations
 
