@@ -223,4 +223,4 @@ async def test_a_phone_typed_where_a_serial_belongs_is_not_echoed() -> None:
         await sup.send("139 0171 0002")
         refused = await sup.wait_for("That is not a unit of this customer")
         assert "0171" not in refused.text and "CF22-0107" in refused.text
-        assert leaks(sqlite_files(sb.env.db_url), customer_needles()) == []
+        assert leaks(sqlite_files(sb.db_url), customer_needles()) == []

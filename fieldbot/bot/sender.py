@@ -34,8 +34,8 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from fieldbot.bot.election import leadership_for
 from fieldbot.clock import Clock
-from fieldbot.election import leadership_for
 from fieldbot.i18n import Translator
 from fieldbot.rendering import Delivery, Rendered, Renderer, deliveries
 from fieldbot.repositories.outbox import OutboxMessage
