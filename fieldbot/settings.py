@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     cash_limit_fen: int = Field(default=20000, ge=0)
     approval_limit_fen: int = Field(default=50000, ge=0)
     max_amount_fen: int = Field(default=10000000, gt=0)
+    text_max_chars: int = Field(default=1000, ge=1, le=3500)
     assign_hours_emergency: float = Field(default=2, gt=0)
     assign_hours_general: float = Field(default=24, gt=0)
     assign_hours_consult: float = Field(default=48, gt=0)

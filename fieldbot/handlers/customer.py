@@ -14,6 +14,7 @@ from telegram import Message
 
 from fieldbot.domain.errors import NotAllowed
 from fieldbot.domain.model import JobState
+from fieldbot.domain.text import clean_text
 from fieldbot.handlers.technician import SET_APPOINTMENT
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
@@ -79,10 +80,10 @@ async def dispute_pressed(turn: Turn, payload: dict[str, object]) -> None:
 
 async def dispute_form(turn: Turn, form: Form, message: Message) -> None:
     code = _customer(turn)
-    text = (message.text or "").strip()
-    if not text:
+    if not (message.text or "").strip():
         await turn.reply(N_("Please describe the problem as text, or send /cancel."))
         return
+    text = clean_text(message.text, turn.deps.settings.text_max_chars)
     s, clock = turn.deps.settings, turn.deps.clock
     change = await signoff.dispute(
         turn.uow, s, clock, job=int(form.data["job_id"]), customer=code, reason=text
@@ -176,10 +177,10 @@ async def appointment_other_pressed(turn: Turn, payload: dict[str, object]) -> N
 
 async def appointment_other_form(turn: Turn, form: Form, message: Message) -> None:
     code = _customer(turn)
-    text = (message.text or "").strip()
-    if not text:
+    if not (message.text or "").strip():
         await turn.reply(N_("Please write the time that suits you as text, or send /cancel."))
         return
+    text = clean_text(message.text, turn.deps.settings.text_max_chars)
     job = await load_job(turn.uow, int(form.data["job_id"]))
     row = await load_customer(turn.uow, code)
     await record(

@@ -40,6 +40,10 @@ Action = Callable[[Turn, dict[str, object]], Awaitable[None]]
 FormHandler = Callable[[Turn, Form, Message], Awaitable[None]]
 
 STALE_BUTTON = N_("This button is no longer valid.")
+EDITED = N_(
+    "I do not take an edited message as an answer, and nothing was changed. If something "
+    "needs correcting, send the correction as a new message."
+)
 REFUSED = (DomainError, StoreError)
 
 
@@ -103,7 +107,10 @@ class Router:
         async with Turn(self.deps, update) as turn:
             was = turn.person.kind
             try:
-                await self._message(turn, update)
+                if _edited_text(update):
+                    await _edited(turn)
+                else:
+                    await self._message(turn, update)
             except REFUSED as exc:
                 await self._refuse(turn, exc)
             await turn.commit()
@@ -123,7 +130,7 @@ class Router:
 
     async def _refuse(self, turn: Turn, exc: Exception) -> None:
         """Undo whatever the step wrote, then say why, in a fresh transaction."""
-        turn.refused(type(exc).__name__, detail=str(exc))
+        turn.refused(type(exc).__name__, code=getattr(exc, "code", "-"), detail=str(exc))
         template, args = refusal(exc)
         await turn.restart()
         await turn.reply(template, args=args)
@@ -185,6 +192,18 @@ class Router:
                 await self._refuse(turn, exc)
             await turn.commit()
         await query.answer()
+
+
+def _edited_text(update: Update) -> bool:
+    """An edit of something the person sent earlier (DESIGN.md §6): it answers no prompt.
+    A live location moving is an edit too, and it stays a location."""
+    edited = update.edited_message
+    return edited is not None and edited.location is None
+
+
+async def _edited(turn: Turn) -> None:
+    turn.refused("edited message")
+    await turn.reply(EDITED)
 
 
 async def _about_a_finished_job(turn: Turn, form: Form) -> bool:
