@@ -228,7 +228,9 @@ def _command(text: str) -> tuple[str | None, str]:
         return None, text
     head, _, rest = text.partition(" ")
     name = head[1:].split("@", 1)[0].lower()
-    return name, rest.strip()
+    # Only plain spaces are trimmed: an invisible reason (an ideographic space) stays for the
+    # command to refuse as such (domain.text).
+    return name, rest.strip(" \t\r\n")
 
 
 supervisor.register()
