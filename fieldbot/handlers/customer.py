@@ -14,7 +14,7 @@ from telegram import Message
 
 from fieldbot.domain.errors import NotAllowed
 from fieldbot.domain.model import JobState
-from fieldbot.domain.text import clean_text
+from fieldbot.handlers.refusals import free_text
 from fieldbot.handlers.technician import SET_APPOINTMENT
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
@@ -83,7 +83,7 @@ async def dispute_form(turn: Turn, form: Form, message: Message) -> None:
     if not (message.text or "").strip():
         await turn.reply(N_("Please describe the problem as text, or send /cancel."))
         return
-    text = clean_text(message.text, turn.deps.settings.text_max_chars)
+    text = free_text(turn, message.text)
     s, clock = turn.deps.settings, turn.deps.clock
     change = await signoff.dispute(
         turn.uow, s, clock, job=int(form.data["job_id"]), customer=code, reason=text
@@ -180,7 +180,7 @@ async def appointment_other_form(turn: Turn, form: Form, message: Message) -> No
     if not (message.text or "").strip():
         await turn.reply(N_("Please write the time that suits you as text, or send /cancel."))
         return
-    text = clean_text(message.text, turn.deps.settings.text_max_chars)
+    text = free_text(turn, message.text)
     job = await load_job(turn.uow, int(form.data["job_id"]))
     row = await load_customer(turn.uow, code)
     await record(

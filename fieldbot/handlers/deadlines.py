@@ -16,7 +16,8 @@ from telegram import Message
 
 from fieldbot.domain.errors import NotAllowed
 from fieldbot.domain.permissions import Permission, may
-from fieldbot.domain.text import clean_text, job_number, split_words
+from fieldbot.domain.text import job_number, split_words
+from fieldbot.handlers.refusals import free_text, free_text_or_ask
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
 from fieldbot.services.deadlines import (
@@ -76,6 +77,7 @@ ASK_REASON = N_(
     "Why is the {clock} deadline of job {number} paused (e.g. customer unavailable, waiting "
     "for a part)? Write the reason, or /cancel."
 )
+REASON_TEXT = N_("Please write the reason in words (at most {max} characters), or /cancel.")
 STALE = N_("This choice is no longer open. Nothing was changed.")
 PAUSED = N_(
     "Job {number}: the {clock} deadline is paused ({reason}). Used so far: {used} of {target}."
@@ -133,7 +135,7 @@ async def _job_and_clock(
 ) -> tuple[JobRecord, str, str] | None:
     """``NUMBER CLOCK [REASON]`` -> (job, clock, reason); replies with what was expected (never
     with what was typed: it may be a phone, DESIGN.md §6) and returns None when the command
-    cannot be read. The reason is free text (bounded, visible: :func:`clean_text`)."""
+    cannot be read. The reason is free text (bounded, visible: :func:`free_text`)."""
     words, rest = split_words(args, 2)
     number = job_number(words[0]) if words else None
     if number is None or len(words) < 2 or words[1].lower() not in CLOCK_WORDS:
@@ -142,7 +144,7 @@ async def _job_and_clock(
     if with_reason and rest is None:
         await turn.reply(usage)
         return None
-    reason = clean_text(rest, turn.deps.settings.text_max_chars) if with_reason else ""
+    reason = free_text(turn, rest) if with_reason else ""
     job = await turn.uow.jobs.by_number(number)
     if job is None:
         await turn.reply(NO_SUCH_JOB, args={"number": number})
@@ -277,7 +279,9 @@ async def pause_pressed(turn: Turn, payload: dict[str, object]) -> None:
 
 
 async def pause_form(turn: Turn, form: Form, message: Message) -> None:
-    text = clean_text(message.text, turn.deps.settings.text_max_chars)
+    text = await free_text_or_ask(turn, message, REASON_TEXT)
+    if text is None:
+        return
     await turn.uow.forms.clear(turn.user_id)
     job = await turn.uow.jobs.get(int(str(form.data["job_id"])))
     if job is None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from telegram import Message
+
 from fieldbot.domain.errors import (
     DomainError,
     IllegalTransition,
@@ -17,6 +19,8 @@ from fieldbot.domain.errors import (
     NotAllowed,
 )
 from fieldbot.domain.model import JobState
+from fieldbot.domain.text import clean_text
+from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import STATE_NAMES
 from fieldbot.store import (
@@ -103,6 +107,24 @@ BY_STORE_ERROR: tuple[tuple[type[StoreError], str], ...] = (
     (NotFound, N_("That is not there any more. Nothing was changed.")),
     (MissingReference, N_("Something it refers to is not on record. Nothing was changed.")),
 )
+
+
+def free_text(turn: Turn, raw: str | None) -> str:
+    """Free text the person sent (a reason, a description, a search), by the one rule of
+    :mod:`fieldbot.domain.text` with ``FIELDBOT_TEXT_MAX_CHARS``; :class:`InvalidText` (told by
+    the router as a refusal) when it has no visible character or is too long."""
+    return clean_text(raw, turn.deps.settings.text_max_chars)
+
+
+async def free_text_or_ask(turn: Turn, message: Message, again: str) -> str | None:
+    """:func:`free_text` of a form's message; when it is not valid, the form's own question
+    ``again`` (taking ``{max}``) is asked again and None returned: nothing is saved."""
+    try:
+        return free_text(turn, message.text)
+    except InvalidText as exc:
+        turn.refused("invalid text", why=exc.params.get("reason"))
+        await turn.reply(again, args={"max": turn.deps.settings.text_max_chars})
+        return None
 
 
 def refusal(exc: Exception) -> tuple[str, dict[str, Any]]:

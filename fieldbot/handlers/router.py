@@ -130,7 +130,7 @@ class Router:
 
     async def _refuse(self, turn: Turn, exc: Exception) -> None:
         """Undo whatever the step wrote, then say why, in a fresh transaction."""
-        turn.refused(type(exc).__name__, code=getattr(exc, "code", "-"), detail=str(exc))
+        turn.refused(type(exc).__name__, error=getattr(exc, "code", "-"), detail=str(exc))
         template, args = refusal(exc)
         await turn.restart()
         await turn.reply(template, args=args)

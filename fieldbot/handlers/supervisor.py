@@ -33,6 +33,7 @@ from fieldbot.domain.states import OPEN_STATES
 from fieldbot.domain.text import clean_text, job_number, split_words
 from fieldbot.domain.zones import zone_for
 from fieldbot.handlers.deadlines import clock_buttons
+from fieldbot.handlers.refusals import free_text, free_text_or_ask
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import (
@@ -113,6 +114,8 @@ NOT_UNIT = N_(
 UNKNOWN_CUSTOMER = N_(
     "No customer matches that. Send a code like C001, a phone number or a part of a name."
 )
+FAULT_TEXT = N_("Please describe the fault in words (at most {max} characters).")
+REASON_TEXT = N_("Please write the reason in words (at most {max} characters), or /cancel.")
 SEVERAL_CUSTOMERS = N_("{count} customers match. Which one?")
 CANDIDATE = N_("{code}: {name}, {address}")
 NO_SUCH_JOB = N_(
@@ -184,14 +187,9 @@ async def new_command(turn: Turn, args: str) -> None:
     data = {"called_at": turn.now.isoformat()}
     form = await turn.uow.forms.start(turn.user_id, FORM_NEW, "customer", data, turn.now)
     if args.strip():
-        await _customer_given(turn, form, _text(turn, args))
+        await _customer_given(turn, form, clean_text(args, turn.deps.settings.text_max_chars))
         return
     await turn.reply(ASK_CUSTOMER)
-
-
-def _text(turn: Turn, raw: str | None) -> str:
-    """Free text the supervisor sent: bounded, with visible characters (DESIGN §6)."""
-    return clean_text(raw, turn.deps.settings.text_max_chars)
 
 
 async def new_form(turn: Turn, form: Form, message: Message) -> None:
@@ -199,11 +197,13 @@ async def new_form(turn: Turn, form: Form, message: Message) -> None:
         if not (message.text or "").strip():
             await turn.reply(ASK_CUSTOMER)
             return
-        await _customer_given(turn, form, _text(turn, message.text))
+        await _customer_given(turn, form, free_text(turn, message.text))
     elif form.step == "equipment":
-        await _unit_typed(turn, form, _text(turn, message.text) if message.text else "")
+        await _unit_typed(turn, form, free_text(turn, message.text) if message.text else "")
     elif form.step == "fault":
-        await _advance(turn, form, {"fault": _text(turn, message.text)})
+        fault = await free_text_or_ask(turn, message, FAULT_TEXT)
+        if fault is not None:
+            await _advance(turn, form, {"fault": fault})
     else:
         await turn.reply(CHOOSE_BUTTON)
 
@@ -769,7 +769,9 @@ def _expect(job: JobRecord, state: JobState) -> None:
 
 
 async def reason_form(turn: Turn, form: Form, message: Message) -> None:
-    text = _text(turn, message.text)
+    text = await free_text_or_ask(turn, message, REASON_TEXT)
+    if text is None:
+        return
     what = str(form.data["what"])
     job = int(str(form.data["job_id"]))
     version = int(str(form.data["version"]))

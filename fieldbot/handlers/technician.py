@@ -26,8 +26,8 @@ from fieldbot.domain.errors import NotAllowed
 from fieldbot.domain.model import JobState, Part
 from fieldbot.domain.money import Money, parse_money
 from fieldbot.domain.permissions import Permission, may
-from fieldbot.domain.text import clean_text
 from fieldbot.domain.zones import check_coordinates, distance_m
+from fieldbot.handlers.refusals import free_text
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import STATE_NAMES
@@ -132,11 +132,6 @@ _HOURS = re.compile(r"^\s*(\d{1,2})(?:[.,](\d{1,2}))?\s*$")
 _QUANTITY = re.compile(r"^\s*(\d{1,3})\s*$")
 
 # --- who ---------------------------------------------------------------------------------------
-
-
-def _text(turn: Turn, raw: str | None) -> str:
-    """Free text the person sent: bounded, with visible characters (DESIGN §6)."""
-    return clean_text(raw, turn.deps.settings.text_max_chars)
 
 
 def _staff(turn: Turn, permission: Permission) -> str:
@@ -452,7 +447,7 @@ async def decline_form(turn: Turn, form: Form, message: Message) -> None:
     if not (message.text or "").strip():
         await turn.reply(N_("Please write the reason as text."))
         return
-    text = _text(turn, message.text)
+    text = free_text(turn, message.text)
     await turn.uow.forms.clear(turn.user_id)
     await _decline(turn, int(form.data["job_id"]), text)
 
@@ -621,7 +616,7 @@ async def _ask_parts(turn: Turn, form: Form) -> None:
 async def _parts_search_reply(turn: Turn, text: str) -> None:
     """A search of the catalogue by code or name. What was typed is not repeated: it may be
     anything (DESIGN §6); the buttons show what was found."""
-    found = await _search_parts(turn, _text(turn, text)) if text.strip() else []
+    found = await _search_parts(turn, free_text(turn, text)) if text.strip() else []
     if not found:
         await turn.reply(
             N_("No part matches that. Send a code like P005 or a part of the name."),
@@ -874,7 +869,7 @@ async def work_form(turn: Turn, form: Form, message: Message) -> None:
         if not text.strip():
             await turn.reply(N_("Please describe the work as text."))
             return
-        work = _text(turn, text)
+        work = free_text(turn, text)
         proposed = await _minutes_since_arrival(turn, job) if form.name == FORM_FINISH else 60
         form = await turn.uow.forms.save(
             replace(form, step="hours", data={**form.data, "work": work, "proposed": proposed}),
