@@ -31,11 +31,12 @@ from fieldbot.handlers.turn import Deps
 from fieldbot.i18n import N_, Catalogs
 from fieldbot.poller import Poller, WebhookReceiver
 from fieldbot.rendering import Renderer
+from fieldbot.repositories.outbox import OutboxMessage, OutboxRepository
 from fieldbot.scheduler import next_wake, sweep
 from fieldbot.sender import Sender
 from fieldbot.services.registration import create_staff_invite
 from fieldbot.settings import Settings, load_settings
-from fieldbot.store import OutboxMessage, OutboxRepository, Store
+from fieldbot.store import Store
 
 if TYPE_CHECKING:
     from fieldbot.sandbox.driver import SandboxEnv

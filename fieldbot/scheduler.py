@@ -33,6 +33,9 @@ from fieldbot.domain.sla import (
     week_key,
 )
 from fieldbot.i18n import N_
+from fieldbot.repositories.clocks import ClockRow
+from fieldbot.repositories.outbox import OutboxRepository
+from fieldbot.repositories.people import StaffRow
 from fieldbot.services.deadlines import (
     JOB,
     JOB_CLOCK_STATES,
@@ -43,7 +46,7 @@ from fieldbot.services.deadlines import (
     supervisors_or_managers,
 )
 from fieldbot.settings import Settings
-from fieldbot.store import ClockRow, OutboxRepository, StaffRow, Store, UnitOfWork
+from fieldbot.store import Store, UnitOfWork
 
 log = logging.getLogger("fieldbot.scheduler")
 

@@ -9,18 +9,8 @@ from typing import Annotated
 
 import typer
 
-from fieldbot.cli.common import open_store, refuse, run, settings
-from fieldbot.clock import Clock
+from fieldbot.cli.common import clock_for, open_store, refuse, run, settings
 from fieldbot.settings import Settings
-
-
-def clock_for(config: Settings) -> Clock:
-    from fieldbot.clock import SystemClock
-    from fieldbot.sandbox.clock import SandboxClock
-
-    if config.clock == "sandbox":
-        return SandboxClock(config.bot_api_url)
-    return SystemClock()
 
 
 def register(app: typer.Typer) -> None:

@@ -19,6 +19,9 @@ from fieldbot.handlers.technician import SET_APPOINTMENT
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import STATE_NAMES
+from fieldbot.rendering import more_line
+from fieldbot.repositories.conversations import Form
+from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.services import signoff
 from fieldbot.services.registration import identify
 from fieldbot.services.signoff import SignoffLinkInvalid
@@ -33,7 +36,6 @@ from fieldbot.services.workflow import (
     require_customer_of,
     technician_of,
 )
-from fieldbot.store import Form, OutboxRepository
 
 FORM_DISPUTE = "dispute"
 FORM_OTHER_TIME = "appointment_request"
@@ -231,6 +233,8 @@ async def status_command(turn: Turn, _args: str) -> None:
             lines.append({"t": N_("{number}: {state}; {technician} comes {when}."), "args": args})
         else:
             lines.append({"t": N_("{number}: {state}; technician: {technician}."), "args": args})
+    if len(jobs) > STATUS_SHOWN:
+        lines.append(more_line(len(jobs) - STATUS_SHOWN))
     await turn.reply("@lines", extra={"lines": lines})
 
 

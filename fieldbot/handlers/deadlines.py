@@ -20,6 +20,9 @@ from fieldbot.domain.text import job_number, split_words
 from fieldbot.handlers.refusals import free_text, free_text_or_ask
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
+from fieldbot.repositories.clocks import ClockRow
+from fieldbot.repositories.conversations import Form
+from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services.deadlines import (
     CLOCK_NAMES,
     JOB,
@@ -31,7 +34,6 @@ from fieldbot.services.deadlines import (
     resume_clock,
 )
 from fieldbot.services.workflow import branch_timezone, dt_arg
-from fieldbot.store import ClockRow, Form, JobRecord
 
 FORM_PAUSE = "clock.pause"
 

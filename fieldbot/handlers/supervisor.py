@@ -43,6 +43,8 @@ from fieldbot.labels import (
     STATE_NAMES,
     TYPE_NAMES,
 )
+from fieldbot.repositories.conversations import Form
+from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import dispatch as dispatching
 from fieldbot.services import fieldwork, signoff, workshop
 from fieldbot.services.calendars import calendar_of, require_branch
@@ -72,7 +74,7 @@ from fieldbot.services.workflow import (
     load_job,
 )
 from fieldbot.services.workshop import FAIL, PASS
-from fieldbot.store import ConcurrencyConflict, Form, JobRecord
+from fieldbot.store import ConcurrencyConflict
 
 FORM_NEW = "sup.new"
 FORM_REASON = "sup.reason"

@@ -31,6 +31,9 @@ from fieldbot.handlers.refusals import free_text
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import STATE_NAMES
+from fieldbot.rendering import more_line
+from fieldbot.repositories.conversations import Form
+from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import dispatch, fieldwork, signoff, workshop
 from fieldbot.services.jobs import next_deadline
 from fieldbot.services.signoff import CashNotAllowed, SignedOff, amount_due
@@ -47,7 +50,6 @@ from fieldbot.services.workflow import (
     money_arg,
     require_state,
 )
-from fieldbot.store import Form, JobRecord
 
 # --- texts -------------------------------------------------------------------------------------
 
@@ -274,6 +276,8 @@ async def jobs_command(turn: Turn, _args: str) -> None:
                 },
             }
         )
+    if len(jobs) > 20:
+        lines.append(more_line(len(jobs) - 20))
     buttons: list[list[ButtonSpec]] = [[(job.number, "job.card", _ref(job))] for job in jobs[:20]]
     await turn.reply("@lines", buttons=buttons, extra={"lines": lines})
 

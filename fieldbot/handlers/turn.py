@@ -13,9 +13,10 @@ from telegram import Update
 from fieldbot.clock import Clock
 from fieldbot.domain.model import Language
 from fieldbot.i18n import Catalogs, Translator, language_from_telegram
+from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.services.registration import Person, identify
 from fieldbot.settings import Settings
-from fieldbot.store import OutboxRepository, Store, UnitOfWork
+from fieldbot.store import Store, UnitOfWork
 
 log = logging.getLogger("fieldbot.handlers")
 

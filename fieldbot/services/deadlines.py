@@ -33,10 +33,14 @@ from fieldbot.domain.sla import (
 )
 from fieldbot.i18n import N_
 from fieldbot.labels import PRIORITY_NAMES
+from fieldbot.repositories.clocks import ClockRow, FiredStep
+from fieldbot.repositories.jobs import JobRecord
+from fieldbot.repositories.outbox import OutboxRepository
+from fieldbot.repositories.people import StaffRow
 from fieldbot.services.calendars import calendar_of
 from fieldbot.services.jobs import arrival_working_hours, assign_hours, contact_hours
 from fieldbot.settings import Settings
-from fieldbot.store import ClockRow, FiredStep, JobRecord, OutboxRepository, StaffRow, UnitOfWork
+from fieldbot.store import UnitOfWork
 
 log = logging.getLogger("fieldbot.deadlines")
 

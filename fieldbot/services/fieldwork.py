@@ -26,6 +26,10 @@ from fieldbot.domain.permissions import Permission
 from fieldbot.domain.states import Action
 from fieldbot.domain.zones import check_coordinates, distance_m
 from fieldbot.i18n import N_
+from fieldbot.repositories.jobs import JobRecord
+from fieldbot.repositories.parts import PartRequest
+from fieldbot.repositories.people import StaffRow
+from fieldbot.repositories.work_records import FeeLineRow, WorkRecordRow
 from fieldbot.services.jobs import contact_hours
 from fieldbot.services.signoff import request_signoff
 from fieldbot.services.workflow import (
@@ -57,8 +61,7 @@ from fieldbot.services.workflow import (
     staff_tag,
 )
 from fieldbot.settings import Settings
-from fieldbot.store import InsufficientStock, JobRecord, StaffRow, UnitOfWork
-from fieldbot.store_field import FeeLineRow, PartRequest, WorkRecordRow
+from fieldbot.store import InsufficientStock, UnitOfWork
 
 DELIVER = N_("Deliver")
 CONFIRM_TIME = N_("This time suits me")

@@ -40,10 +40,11 @@ from fieldbot.domain.model import (
 )
 from fieldbot.domain.phones import normalise_phone
 from fieldbot.domain.zones import zone_for
-from fieldbot.events import Event
+from fieldbot.repositories.events import Event
+from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services.calendars import calendar_of, require_branch
 from fieldbot.settings import Settings
-from fieldbot.store import JobRecord, UnitOfWork
+from fieldbot.store import UnitOfWork
 
 JOB_REGISTERED = "job.registered"
 

@@ -11,7 +11,9 @@ from typing import Literal
 from fieldbot.domain.errors import DomainError, InvalidPhone
 from fieldbot.domain.model import Language, Role
 from fieldbot.domain.phones import normalise_phone
-from fieldbot.store import AlreadyBound, CustomerRow, Invite, StaffRow, UnitOfWork
+from fieldbot.repositories.invites import Invite
+from fieldbot.repositories.people import CustomerRow, StaffRow
+from fieldbot.store import AlreadyBound, UnitOfWork
 
 PAYLOAD_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 

@@ -21,6 +21,10 @@ from fieldbot.domain.money import Money
 from fieldbot.domain.permissions import Permission
 from fieldbot.domain.states import Action
 from fieldbot.i18n import N_
+from fieldbot.repositories.jobs import JobRecord
+from fieldbot.repositories.people import StaffRow
+from fieldbot.repositories.signoffs import Settlement, SignoffOutcome
+from fieldbot.repositories.work_records import WorkRecordRow
 from fieldbot.services.workflow import (
     CONFIRM,
     DISPUTE,
@@ -51,8 +55,7 @@ from fieldbot.services.workflow import (
     technician_of,
 )
 from fieldbot.settings import Settings
-from fieldbot.store import JobRecord, StaffRow, UnitOfWork
-from fieldbot.store_field import Settlement, SignoffOutcome, WorkRecordRow
+from fieldbot.store import UnitOfWork
 
 REWORK = N_("Rework")
 ACCEPT_AS_IS = N_("Accept as is")

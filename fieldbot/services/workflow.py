@@ -20,17 +20,13 @@ from fieldbot.domain.model import JobState, Role
 from fieldbot.domain.permissions import Permission, may
 from fieldbot.domain.states import Action, transition
 from fieldbot.i18n import N_
+from fieldbot.repositories.jobs import JobRecord
+from fieldbot.repositories.outbox import OutboxRepository
+from fieldbot.repositories.people import CustomerRow, StaffRow
 from fieldbot.services.deadlines import on_job_transition
 from fieldbot.services.jobs import UnknownCustomer, UnknownJob
 from fieldbot.settings import Settings
-from fieldbot.store import (
-    ConcurrencyConflict,
-    CustomerRow,
-    JobRecord,
-    OutboxRepository,
-    StaffRow,
-    UnitOfWork,
-)
+from fieldbot.store import ConcurrencyConflict, UnitOfWork
 
 JobRef = int | str  # a job's id, or its number (J20260914-001)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import deadlines
 from fieldbot.services.calendars import remove_override, set_override
 from fieldbot.services.jobs import override_job
-from fieldbot.store import JobRecord
 from tests.deadlines.conftest import Desk, local
 
 

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, timedelta
 
 from fieldbot.domain.model import JobState
+from fieldbot.repositories.outbox import OutboxMessage, OutboxRepository
 from fieldbot.scheduler import (
     CARRY_OVER_TEXT,
     RENEWAL_CUSTOMER_TEXT,
@@ -29,7 +30,6 @@ from fieldbot.services.deadlines import (
     raise_level3,
     start_clock,
 )
-from fieldbot.store import OutboxMessage, OutboxRepository
 from tests.deadlines.conftest import Desk, local
 
 

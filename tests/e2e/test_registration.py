@@ -215,7 +215,7 @@ async def test_a_form_survives_a_restart_and_continues_where_it_was(
     from fieldbot.handlers import router
     from fieldbot.handlers.turn import Turn
     from fieldbot.i18n import N_
-    from fieldbot.store import Form
+    from fieldbot.repositories.conversations import Form
 
     async def start_echo(turn: Turn, args: str) -> None:
         await turn.uow.forms.start(turn.user_id, "echo", "first", {}, turn.now)

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 from fieldbot.domain.model import JobState
+from fieldbot.repositories.jobs import JobRecord
 from fieldbot.sandbox.driver import Phone, Sandbox
 from fieldbot.sandbox.limits import Limits
 from fieldbot.services import dispatch, fieldwork, signoff, workshop
 from fieldbot.services.jobs import register_job
-from fieldbot.store import JobRecord
 from tests.e2e.conftest import answer_text, push_callback
 
 pytestmark = pytest.mark.e2e
