@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import select
 
 from fieldbot.domain.model import JobState, ServiceType
+from fieldbot.repositories.jobs import JobRecord
 from fieldbot.sandbox.driver import Phone, Sandbox
 from fieldbot.services import dispatch, fieldwork
-from fieldbot.store import JobRecord
 from fieldbot.tables import metadata
 from tests.e2e.test_technician_flow import (
     C003_SITE,
@@ -45,8 +45,6 @@ async def sb(request: pytest.FixtureRequest) -> AsyncIterator[Sandbox]:
 
 async def business_rows(sb: Sandbox) -> dict[str, list[str]]:
     """Every row of every business table (forms included), to compare before and after."""
-    import fieldbot.tables_field  # noqa: F401  (registers the field tables on the metadata)
-
     store: Any = sb.bots[0].store  # type: ignore[attr-defined]
     found: dict[str, list[str]] = {}
     async with store.engine.connect() as connection:

@@ -27,9 +27,9 @@ from fieldbot.domain.errors import DomainError
 from fieldbot.domain.money import parse_money
 from fieldbot.domain.text import clean_text
 from fieldbot.handlers.technician import parse_hours
+from fieldbot.repositories.jobs import JobRecord
 from fieldbot.sandbox.driver import Phone, Sandbox
 from fieldbot.services import dispatch, fieldwork
-from fieldbot.store import JobRecord
 from tests.e2e.test_input_bounds import business_rows
 from tests.e2e.test_technician_flow import FAST, FAST_LIMITS, new_job, run, staff
 
