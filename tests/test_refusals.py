@@ -14,7 +14,7 @@ from fieldbot.store import AlreadyBound, StoreError
 
 
 def _all_subclasses(kind: type[Exception]) -> list[type[Exception]]:
-    import fieldbot.handlers.router  # noqa: F401  (imports every service and its errors)
+    import fieldbot.bot.app  # noqa: F401  (imports every handler, service and its errors)
 
     found: list[type[Exception]] = []
     for sub in kind.__subclasses__():

@@ -1,4 +1,5 @@
-"""Wiring only: the python-telegram-bot Application built from its dependencies."""
+"""Wiring only: the python-telegram-bot Application built from its dependencies, and the one
+routes table of every audience's handlers."""
 
 from __future__ import annotations
 
@@ -12,8 +13,18 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from fieldbot.domain.model import Language
+from fieldbot.handlers import (
+    common,
+    customer,
+    escalation,
+    registration,
+    storekeeper,
+    supervisor,
+    technician,
+)
 from fieldbot.handlers.common import set_person_commands
 from fieldbot.handlers.router import Router
+from fieldbot.handlers.routes import Routes
 from fieldbot.handlers.turn import Deps
 from fieldbot.i18n import LANGUAGES, N_, language_from_telegram
 from fieldbot.repositories.outbox import OutboxRepository
@@ -27,6 +38,23 @@ SOMETHING_WENT_WRONG = N_(
 BotApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
+def build_routes() -> Routes:
+    """Every route of the bot, audience by audience (each module lists its own), and what a
+    stranger is told."""
+    return Routes(
+        [
+            *registration.routes(),
+            *common.routes(),
+            *escalation.routes(),
+            *customer.routes(),
+            *technician.routes(),
+            *storekeeper.routes(),
+            *supervisor.routes(),
+        ],
+        stranger=registration.explain,
+    )
+
+
 def build_application(deps: Deps, token: str) -> BotApplication:
     api = deps.settings.bot_api_url
     application = (
@@ -37,7 +65,7 @@ def build_application(deps: Deps, token: str) -> BotApplication:
         .updater(None)
         .build()
     )
-    application.add_handler(TypeHandler(Update, Router(deps)))
+    application.add_handler(TypeHandler(Update, Router(deps, build_routes())))
     application.add_error_handler(_error_handler(deps))
     return application
 

@@ -1,4 +1,5 @@
-"""What every registered person can do: /help, /me, /lang."""
+"""What every registered person can do: /help, /me, /lang (and its buttons), /cancel; the
+command menus of each role."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Sequence
 from telegram import Bot, BotCommand, BotCommandScopeChat
 
 from fieldbot.domain.model import Language, Role
+from fieldbot.handlers.routes import Route, action, command
 from fieldbot.handlers.turn import Deps, Turn
 from fieldbot.i18n import N_
 from fieldbot.services.registration import Person, set_language
@@ -47,10 +49,10 @@ COMMANDS: tuple[tuple[str, str, frozenset[Role] | str | None], ...] = (
 def commands_for(kind: str, roles: frozenset[Role]) -> list[tuple[str, str]]:
     """The commands this person may use, for /help and the command menu."""
     found: list[tuple[str, str]] = []
-    for command, description, audience in COMMANDS:
+    for name, description, audience in COMMANDS:
         by_role = isinstance(audience, frozenset) and bool(audience & roles)
         if audience is None or audience == kind or by_role:
-            found.append((command, description))
+            found.append((name, description))
     return found
 
 
@@ -68,17 +70,27 @@ async def set_person_commands(
     await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
 
 
-async def help_(turn: Turn) -> None:
+def routes() -> list[Route]:
+    return [
+        command("help", help_command, "registered"),
+        command("me", me_command, "registered"),
+        command("lang", lang_command, "registered"),
+        command("cancel", cancel_command, "registered"),
+        action("lang.set", lang_chosen, "registered"),
+    ]
+
+
+async def help_command(turn: Turn, _args: str) -> None:
     person = turn.person
     lines: list[dict[str, object]] = [
         {"t": N_("Hello, {name}. You can:"), "args": {"name": name_arg(person)}}
     ]
-    for command, description in commands_for(person.kind, person.roles):
+    for name, description in commands_for(person.kind, person.roles):
         lines.append(
             {
                 "t": N_("/{command} — {description}"),
                 "args": {
-                    "command": command,
+                    "command": name,
                     "description": {"t": description},
                 },
             }
@@ -86,7 +98,7 @@ async def help_(turn: Turn) -> None:
     await turn.reply("@lines", extra={"lines": lines})
 
 
-async def me(turn: Turn) -> None:
+async def me_command(turn: Turn, _args: str) -> None:
     person = turn.person
     if person.kind == "staff":
         await turn.reply(
@@ -109,7 +121,7 @@ async def me(turn: Turn) -> None:
         )
 
 
-async def lang(turn: Turn) -> None:
+async def lang_command(turn: Turn, _args: str) -> None:
     rows: Sequence[Sequence[tuple[str, str, dict[str, str]]]] = [
         [
             (name, "lang.set", {"language": language.value})
@@ -119,9 +131,18 @@ async def lang(turn: Turn) -> None:
     await turn.reply(N_("Choose your language:"), buttons=rows)
 
 
-async def lang_chosen(turn: Turn, language: str) -> None:
-    turn.person = await set_language(turn.uow, turn.person, Language(language), now=turn.now)
+async def lang_chosen(turn: Turn, payload: dict[str, object]) -> None:
+    language = Language(str(payload["language"]))
+    turn.person = await set_language(turn.uow, turn.person, language, now=turn.now)
     await turn.reply(N_("From now on I will speak English with you."))
+
+
+async def cancel_command(turn: Turn, _args: str) -> None:
+    if await turn.uow.forms.get(turn.user_id) is None:
+        await turn.reply(N_("There is nothing to cancel."))
+        return
+    await turn.uow.forms.clear(turn.user_id)
+    await turn.reply(N_("Cancelled. Nothing was saved."))
 
 
 def name_arg(person: Person) -> object:

@@ -1,9 +1,9 @@
-"""The customer's chat (DESIGN.md §3): confirming or disputing the work (sign-off), the
-job's sign-off link opened from the technician's QR code, and answering the appointment the
-technician set (this time suits me / another time, please).
+"""The customer's chat (DESIGN.md §3): confirming or disputing the work (sign-off), answering
+the appointment the technician set (this time suits me / another time, please) and /status.
+The job's sign-off link opened from the QR code is :mod:`fieldbot.handlers.signoff_link`.
 
-The services check that the job is this customer's; nothing here shows another customer's
-data.
+Every route here is for customers only (the router checks it); the services check that the
+job is this customer's, and nothing here shows another customer's data.
 """
 
 from __future__ import annotations
@@ -12,18 +12,16 @@ from typing import Any
 
 from telegram import Message
 
-from fieldbot.domain.errors import IllegalTransition, NotAllowed
+from fieldbot.domain.errors import IllegalTransition
 from fieldbot.domain.model import JobState
 from fieldbot.handlers.refusals import free_text, refusal
+from fieldbot.handlers.routes import Route, action, command, form
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import STATE_NAMES
 from fieldbot.rendering import more_line
 from fieldbot.repositories.conversations import Form
-from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.services import fieldwork, signoff
-from fieldbot.services.registration import RegistrationRefused, identify
-from fieldbot.services.signoff import LinkRefusal, SignoffLinkInvalid, SignoffLinkRefused
 from fieldbot.services.workflow import (
     branch_timezone,
     dt_arg,
@@ -35,11 +33,16 @@ FORM_DISPUTE = "dispute"
 FORM_OTHER_TIME = "appointment_request"
 
 
-def _customer(turn: Turn) -> str:
-    person = turn.person
-    if person.kind != "customer" or person.code is None:
-        raise NotAllowed("only the customer may answer this", user=turn.user_id)
-    return person.code
+def routes() -> list[Route]:
+    return [
+        command("status", status_command, "customer"),
+        action("signoff.confirm", confirm_pressed, "customer"),
+        action("signoff.dispute", dispute_pressed, "customer"),
+        action("appointment.confirm", appointment_confirm_pressed, "customer"),
+        action("appointment.other", appointment_other_pressed, "customer"),
+        form(FORM_DISPUTE, dispute_form, "customer"),
+        form(FORM_OTHER_TIME, appointment_other_form, "customer"),
+    ]
 
 
 async def _form_overtaken(turn: Turn, exc: IllegalTransition) -> None:
@@ -60,7 +63,7 @@ def _job_id(payload: dict[str, object]) -> int:
 
 
 async def confirm_pressed(turn: Turn, payload: dict[str, object]) -> None:
-    code = _customer(turn)
+    code = turn.code
     s, clock = turn.deps.settings, turn.deps.clock
     done = await signoff.confirm(turn.uow, s, clock, job=_job_id(payload), customer=code)
     await turn.reply(
@@ -74,7 +77,7 @@ async def confirm_pressed(turn: Turn, payload: dict[str, object]) -> None:
 
 
 async def dispute_pressed(turn: Turn, payload: dict[str, object]) -> None:
-    code = _customer(turn)
+    code = turn.code
     job = await signoff.disputable(turn.uow, job=_job_id(payload), customer=code)
     await turn.uow.forms.start(turn.user_id, FORM_DISPUTE, "reason", {"job_id": job.id}, turn.now)
     await turn.reply(
@@ -84,7 +87,7 @@ async def dispute_pressed(turn: Turn, payload: dict[str, object]) -> None:
 
 
 async def dispute_form(turn: Turn, form: Form, message: Message) -> None:
-    code = _customer(turn)
+    code = turn.code
     if not (message.text or "").strip():
         await turn.reply(N_("Please describe the problem as text, or send /cancel."))
         return
@@ -106,59 +109,6 @@ async def dispute_form(turn: Turn, form: Form, message: Message) -> None:
     )
 
 
-LINK_FOR_THE_CUSTOMER = N_("This link is for the customer to confirm the work.")
-# Says nothing of the job or its customer: the opener may be anyone who saw the QR code.
-LINK_NOT_FOR_THIS_ACCOUNT = N_(
-    "This link cannot be used from this Telegram account. If you are the customer it was made "
-    "for, please open it from the Telegram account you registered with us."
-)
-LINK_INVALID = N_("This sign-off link is no longer valid. Please ask the technician for a new one.")
-
-
-async def open_signoff(turn: Turn, payload: str) -> bool:
-    """``/start <payload>`` when the payload is a job's sign-off link: binds this customer and
-    shows the summary with Confirm / Dispute. Anyone but the job's customer is told nothing of
-    the job (the service asks the bound customer in their own chat). False when the payload is
-    not a sign-off link."""
-    invite = await turn.uow.invites.get(payload)
-    if invite is None or invite.kind != "signoff":
-        return False
-    s, clock = turn.deps.settings, turn.deps.clock
-    try:
-        opened = await signoff.open_signoff_link(
-            turn.uow, s, clock, payload=payload, user_id=turn.user_id, chat_id=turn.chat_id
-        )
-    except (SignoffLinkInvalid, RegistrationRefused) as exc:
-        turn.refused("sign-off link refused", detail=str(exc))
-        await turn.restart()
-        refused = isinstance(exc, RegistrationRefused)
-        await turn.reply(LINK_NOT_FOR_THIS_ACCOUNT if refused else LINK_INVALID)
-        return True
-    if isinstance(opened, SignoffLinkRefused):
-        turn.refused(f"sign-off link {opened.reason.value}", asked=opened.asked_customer)
-        staff = opened.reason is LinkRefusal.STAFF
-        await turn.reply(LINK_FOR_THE_CUSTOMER if staff else LINK_NOT_FOR_THIS_ACCOUNT)
-        return True
-    turn.person = await identify(
-        turn.uow, turn.user_id, turn.chat_id, turn.telegram_language, turn.person.language
-    )
-    await turn.reply(
-        N_("Welcome! You are now connected to our service bot."),
-        extra={"reply": {"remove": True}},
-    )
-    kind, recipient_id = turn.person.recipient
-    await turn.uow.outbox.enqueue(
-        chat_id=turn.chat_id,
-        recipient_kind=kind,
-        recipient_id=recipient_id,
-        template=opened.template,
-        params=opened.params,
-        now=turn.now,
-        priority=OutboxRepository.PRIORITY_REPLY,
-    )
-    return True
-
-
 # --- the appointment ---------------------------------------------------------------------------
 
 
@@ -168,7 +118,7 @@ def _shown_appointment(payload: dict[str, object]) -> str | None:
 
 
 async def appointment_confirm_pressed(turn: Turn, payload: dict[str, object]) -> None:
-    code = _customer(turn)
+    code = turn.code
     s, clock = turn.deps.settings, turn.deps.clock
     await fieldwork.confirm_appointment(
         turn.uow,
@@ -182,7 +132,7 @@ async def appointment_confirm_pressed(turn: Turn, payload: dict[str, object]) ->
 
 
 async def appointment_other_pressed(turn: Turn, payload: dict[str, object]) -> None:
-    code = _customer(turn)
+    code = turn.code
     job, _ = await fieldwork.appointment_to_answer(
         turn.uow,
         job=_job_id(payload),
@@ -197,7 +147,7 @@ async def appointment_other_pressed(turn: Turn, payload: dict[str, object]) -> N
 
 
 async def appointment_other_form(turn: Turn, form: Form, message: Message) -> None:
-    code = _customer(turn)
+    code = turn.code
     if not (message.text or "").strip():
         await turn.reply(N_("Please write the time that suits you as text, or send /cancel."))
         return
@@ -247,15 +197,3 @@ async def status_command(turn: Turn, _args: str) -> None:
     if len(jobs) > STATUS_SHOWN:
         lines.append(more_line(len(jobs) - STATUS_SHOWN))
     await turn.reply("@lines", extra={"lines": lines})
-
-
-def register() -> None:
-    from fieldbot.handlers import router
-
-    router.CUSTOMER_COMMANDS["status"] = status_command
-    router.ACTIONS["signoff.confirm"] = confirm_pressed
-    router.ACTIONS["signoff.dispute"] = dispute_pressed
-    router.ACTIONS["appointment.confirm"] = appointment_confirm_pressed
-    router.ACTIONS["appointment.other"] = appointment_other_pressed
-    router.FORMS[FORM_DISPUTE] = dispute_form
-    router.FORMS[FORM_OTHER_TIME] = appointment_other_form

@@ -1,8 +1,12 @@
-"""The Acknowledge button of a level 1 escalation (DESIGN.md §4)."""
+"""The Acknowledge button of a level 1 escalation (DESIGN.md §4).
+
+Its route is for every registered person: who may acknowledge (a supervisor or a manager) is
+told in the escalation's own words, not with the standard refusal."""
 
 from __future__ import annotations
 
 from fieldbot.domain.model import Role
+from fieldbot.handlers.routes import Route, action
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.services.deadlines import CLOCK_NAMES, acknowledge
@@ -17,6 +21,10 @@ ACKNOWLEDGED_OTHER = N_("Acknowledged: the {clock} deadline. The escalation stop
 ALREADY = N_("{name} already acknowledged this escalation.")
 GONE = N_("This escalation is no longer open.")
 NOT_ALLOWED = N_("Only a supervisor can acknowledge an escalation.")
+
+
+def routes() -> list[Route]:
+    return [action("deadline.ack", acknowledge_pressed, "registered")]
 
 
 async def acknowledge_pressed(turn: Turn, payload: dict[str, object]) -> None:

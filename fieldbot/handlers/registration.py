@@ -1,10 +1,14 @@
-"""Anyone not yet known: staff invites (``/start CODE``) and customers sharing their contact."""
+"""Anyone not yet known: staff invites (``/start CODE``), a job's sign-off link (``/start`` with
+its payload, :mod:`fieldbot.handlers.signoff_link`), customers sharing their contact, and what
+a stranger is told. Its routes are for anyone, at any time, before any form."""
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Message
 
 from fieldbot.handlers.common import name_arg
+from fieldbot.handlers.routes import Route, command, media
+from fieldbot.handlers.signoff_link import open_signoff
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.services.registration import (
@@ -40,6 +44,10 @@ REFUSALS = {
 SHARE_CONTACT = N_("Share my phone number")
 
 
+def routes() -> list[Route]:
+    return [command("start", start, "anyone"), media("contact", contact, "anyone")]
+
+
 async def refuse(turn: Turn, reason: str, exc: RegistrationRefused) -> None:
     """A refused registration: whatever the attempt wrote is rolled back (nothing is used up),
     then the person is told why in a fresh transaction."""
@@ -71,8 +79,6 @@ async def start(turn: Turn, payload: str) -> None:
                 args={"name": name_arg(turn.person)},
             )
         return
-    from fieldbot.handlers.customer import open_signoff
-
     if await open_signoff(turn, payload):
         return
     if turn.person.kind == "staff" and turn.person.code is not None:
@@ -98,9 +104,8 @@ async def start(turn: Turn, payload: str) -> None:
     )
 
 
-async def contact(turn: Turn, update: Update) -> None:
-    message = update.effective_message
-    assert message is not None and message.contact is not None
+async def contact(turn: Turn, message: Message) -> None:
+    assert message.contact is not None
     if turn.person.kind == "customer":
         await turn.reply(
             N_("You are already registered as {name}."), args={"name": name_arg(turn.person)}

@@ -1,31 +1,24 @@
-"""Routes each update to the handlers of the sender's audience (staff, customer, unknown).
+"""Routes each update by the routes table (:mod:`fieldbot.handlers.routes`): the route's
+audience and permission are checked once, here, before its handler runs.
 
 python-telegram-bot's filters are synchronous, and who someone is lives in the database, so
-one handler resolves the person inside the update's unit of work and routes from there: the
-audience check is applied once, here, not repeated in every handler.
+one handler resolves the person inside the update's unit of work and routes from there. The
+router knows no audience module: the wiring hands it the table.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 
 from telegram import Bot, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from fieldbot.domain.errors import DomainError
+from fieldbot.domain.errors import DomainError, NotAllowed
 from fieldbot.domain.model import JobState
-from fieldbot.handlers import (
-    common,
-    customer,
-    deadlines,
-    escalation,
-    registration,
-    supervisor,
-    technician,
-)
+from fieldbot.handlers.common import set_person_commands
 from fieldbot.handlers.refusals import refusal
+from fieldbot.handlers.routes import Route, Routes
 from fieldbot.handlers.turn import Deps, Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import STATE_NAMES
@@ -34,65 +27,20 @@ from fieldbot.store import StoreError
 
 log = logging.getLogger("fieldbot.handlers")
 
-Command = Callable[[Turn, str], Awaitable[None]]
-Action = Callable[[Turn, dict[str, object]], Awaitable[None]]
-# A form that spans several messages: its state is a row (uow.forms), so a restart in the
-# middle continues where the person was. The handler gets the form and the message.
-FormHandler = Callable[[Turn, Form, Message], Awaitable[None]]
-
 STALE_BUTTON = N_("This button is no longer valid.")
 EDITED = N_(
     "I do not take an edited message as an answer, and nothing was changed. If something "
     "needs correcting, send the correction as a new message."
 )
+UNKNOWN_COMMAND = N_("I don't know that command. Send /help to see what you can do.")
+NOT_UNDERSTOOD = N_("I did not understand that. Send /help to see what you can do.")
 REFUSED = (DomainError, StoreError)
 
 
-async def _help(turn: Turn, _args: str) -> None:
-    await common.help_(turn)
-
-
-async def _me(turn: Turn, _args: str) -> None:
-    await common.me(turn)
-
-
-async def _lang(turn: Turn, _args: str) -> None:
-    await common.lang(turn)
-
-
-async def _lang_chosen(turn: Turn, payload: dict[str, object]) -> None:
-    await common.lang_chosen(turn, str(payload["language"]))
-
-
-# Commands of every registered person; audience modules add their own (``register``).
-REGISTERED_COMMANDS: dict[str, Command] = {"help": _help, "me": _me, "lang": _lang}
-STAFF_COMMANDS: dict[str, Command] = {}
-CUSTOMER_COMMANDS: dict[str, Command] = {}
-ACTIONS: dict[str, Action] = {
-    "lang.set": _lang_chosen,
-    "deadline.ack": escalation.acknowledge_pressed,
-}
-FORMS: dict[str, FormHandler] = {}
-# Messages that are not text, outside a form: "location" and "photo" per audience.
-MessageHandler = Callable[[Turn, Message], Awaitable[None]]
-STAFF_MEDIA: dict[str, MessageHandler] = {}
-CUSTOMER_MEDIA: dict[str, MessageHandler] = {}
-
-
-async def _cancel(turn: Turn, _args: str) -> None:
-    if await turn.uow.forms.get(turn.user_id) is None:
-        await turn.reply(N_("There is nothing to cancel."))
-        return
-    await turn.uow.forms.clear(turn.user_id)
-    await turn.reply(N_("Cancelled. Nothing was saved."))
-
-
-REGISTERED_COMMANDS["cancel"] = _cancel
-
-
 class Router:
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, routes: Routes) -> None:
         self.deps = deps
+        self.routes = routes
 
     async def __call__(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not isinstance(update, Update) or update.effective_user is None:
@@ -123,7 +71,7 @@ class Router:
         configuration, not a message, and start-up publishes every menu again anyway."""
         person = turn.person
         try:
-            await common.set_person_commands(
+            await set_person_commands(
                 bot, self.deps, person.kind, person.chat_id, person.roles, person.language
             )
         except TelegramError as exc:
@@ -139,42 +87,50 @@ class Router:
     async def _message(self, turn: Turn, update: Update) -> None:
         message = update.effective_message
         assert message is not None
-        if message.contact is not None:
-            await registration.contact(turn, update)
-            return
         command, args = _command(message.text or "")
-        if command == "start":
-            await registration.start(turn, args)
+        kind = _media_kind(message)
+        first = self.routes.get("command", command) if command is not None else None
+        if first is None and kind is not None:
+            first = self.routes.get("media", kind)
+        if first is not None and first.audience == "anyone":
+            # Before any form: /start and a shared contact are for everyone, at any time.
+            await self._run(turn, first, args if first.kind == "command" else message)
             return
         if turn.person.kind == "unknown":
-            await registration.explain(turn)
+            await self.routes.stranger(turn)
             return
         if command is not None:
-            table = {
-                **REGISTERED_COMMANDS,
-                **(STAFF_COMMANDS if turn.person.kind == "staff" else CUSTOMER_COMMANDS),
-            }
-            handler = table.get(command)
-            if handler is None:
+            route = self.routes.get("command", command)
+            if route is None or not route.admits(turn.person):
                 turn.refused("unknown command", command=command)
-                await turn.reply(
-                    N_("I don't know that command. Send /help to see what you can do.")
-                )
+                await turn.reply(UNKNOWN_COMMAND)
                 return
-            await handler(turn, args)
+            await self._run(turn, route, args)
             return
         form = await turn.uow.forms.get(turn.user_id)
-        if form is not None and form.name in FORMS:
+        route = self.routes.get("form", form.name) if form is not None else None
+        if form is not None and route is not None:
             if await _about_a_finished_job(turn, form):
                 return
-            await FORMS[form.name](turn, form, message)
+            await self._run(turn, route, form, message)
             return
-        media = STAFF_MEDIA if turn.person.kind == "staff" else CUSTOMER_MEDIA
-        kind = "location" if message.location else "photo" if message.photo else None
-        if kind is not None and kind in media:
-            await media[kind](turn, message)
+        route = self.routes.get("media", kind) if kind is not None else None
+        if route is not None and route.admits(turn.person):
+            await self._run(turn, route, message)
             return
-        await turn.reply(N_("I did not understand that. Send /help to see what you can do."))
+        await turn.reply(NOT_UNDERSTOOD)
+
+    async def _run(self, turn: Turn, route: Route, *args: object) -> None:
+        """The route's handler, once the person is of its audience and holds its permission;
+        else the standard refusal (:class:`NotAllowed`, told by :meth:`_refuse`)."""
+        person = turn.person
+        if not route.admits(person) or not route.permits(person):
+            permission = route.permission.value if route.permission else route.audience
+            raise NotAllowed(
+                f"{person.code} may not {permission} ({route.kind} {route.key})",
+                permission=permission,
+            )
+        await route.handler(turn, *args)
 
     async def _callback(self, update: Update) -> None:
         query = update.callback_query
@@ -182,13 +138,13 @@ class Router:
         async with Turn(self.deps, update) as turn:
             token = query.data or ""
             button = await turn.uow.buttons.use(token, turn.user_id, turn.now) if token else None
-            action = ACTIONS.get(button.action) if button is not None else None
-            if button is None or action is None or turn.person.kind == "unknown":
+            route = self.routes.get("action", button.action) if button is not None else None
+            if button is None or route is None or turn.person.kind == "unknown":
                 turn.refused("stale or foreign button", token=token[:8])
                 await query.answer(turn.t.gettext(STALE_BUTTON), show_alert=True)
                 return
             try:
-                await action(turn, dict(button.payload))
+                await self._run(turn, route, dict(button.payload))
             except REFUSED as exc:
                 await self._refuse(turn, exc)
             await turn.commit()
@@ -234,7 +190,12 @@ def _command(text: str) -> tuple[str | None, str]:
     return name, rest.strip(" \t\r\n")
 
 
-supervisor.register()
-deadlines.register()
-technician.register()
-customer.register()
+def _media_kind(message: Message) -> str | None:
+    """What a message that is not text is, for the media routes."""
+    if message.contact is not None:
+        return "contact"
+    if message.location is not None:
+        return "location"
+    if message.photo:
+        return "photo"
+    return None

@@ -11,7 +11,9 @@ from typing import Any, Self
 from telegram import Update
 
 from fieldbot.clock import Clock
+from fieldbot.domain.errors import NotAllowed
 from fieldbot.domain.model import Language
+from fieldbot.handlers.cards import Card
 from fieldbot.i18n import Catalogs, Translator, language_from_telegram
 from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.services.registration import Person, identify
@@ -66,6 +68,15 @@ class Turn:
     @property
     def now(self) -> Any:
         return self.deps.clock.now()
+
+    @property
+    def code(self) -> str:
+        """The person's staff or customer code: every route but those for anyone is for
+        registered people (the router checks it), and each of them has one."""
+        code = self.person.code
+        if code is None:
+            raise NotAllowed(f"user {self.user_id} is not registered", user=self.user_id)
+        return code
 
     @property
     def t(self) -> Translator:
@@ -138,6 +149,12 @@ class Turn:
             params=params,
             now=self.now,
             priority=OutboxRepository.PRIORITY_REPLY,
+        )
+
+    async def show(self, card: Card) -> int | None:
+        """Queue ``card`` (:mod:`fieldbot.handlers.cards`) as a reply to the sender."""
+        return await self.reply(
+            card.template, args=card.args, buttons=card.buttons, extra=card.extra
         )
 
     def refused(self, reason: str, **context: object) -> None:

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from fieldbot.domain.errors import DomainError
 from fieldbot.domain.money import parse_money
 from fieldbot.domain.text import clean_text
-from fieldbot.handlers.technician import parse_hours
+from fieldbot.handlers.technician.finish import parse_hours
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.sandbox.driver import Phone, Sandbox
 from fieldbot.services import dispatch, fieldwork

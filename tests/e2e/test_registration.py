@@ -199,15 +199,20 @@ async def test_time_moves_only_when_the_clock_is_advanced(sb: Sandbox) -> None:
 async def test_a_failing_handler_tells_the_person_nothing_was_changed(
     sb: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fieldbot.handlers import router
+    from fieldbot.bot import app
+    from fieldbot.handlers.routes import command
 
     async def broken(turn: object, args: str) -> None:
         raise RuntimeError("a bug")
 
+    routes = app.build_routes()
+    monkeypatch.setattr(
+        app, "build_routes", lambda: routes.replaced(command("me", broken, "registered"))
+    )
+    await sb.restart_bot()
     tech = sb.phone(user_id=1001, name="Li Wei", language="en")
     await tech.start(await sb.invite("T02"))
     await tech.wait_for("Welcome")
-    monkeypatch.setitem(router.REGISTERED_COMMANDS, "me", broken)
     await tech.send("/me")
     sorry = await tech.wait_for("Nothing was changed")
     assert "went wrong" in sorry.text
@@ -216,7 +221,8 @@ async def test_a_failing_handler_tells_the_person_nothing_was_changed(
 async def test_a_form_survives_a_restart_and_continues_where_it_was(
     sb: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fieldbot.handlers import router
+    from fieldbot.bot import app
+    from fieldbot.handlers.routes import command, form
     from fieldbot.handlers.turn import Turn
     from fieldbot.i18n import N_
     from fieldbot.repositories.conversations import Form
@@ -238,8 +244,11 @@ async def test_a_form_survives_a_restart_and_continues_where_it_was(
                 N_("Hello, {name}. You can:"), args={"name": f"done:{form.data['first']}+{text}"}
             )
 
-    monkeypatch.setitem(router.STAFF_COMMANDS, "echo", start_echo)
-    monkeypatch.setitem(router.FORMS, "echo", echo_step)
+    routes = app.build_routes().replaced(
+        command("echo", start_echo, "staff"), form("echo", echo_step, "staff")
+    )
+    monkeypatch.setattr(app, "build_routes", lambda: routes)
+    await sb.restart_bot()
     tech = sb.phone(user_id=1001, name="Li Wei", language="en")
     await tech.start(await sb.invite("T02"))
     await tech.send("/echo")

@@ -1,10 +1,10 @@
 """The supervisor's controls of a job's deadline clocks (DESIGN.md §4): ``/pause NUMBER CLOCK
-REASON``, ``/resume NUMBER CLOCK`` and the same as buttons on the /job card (Pause asks the
-reason as a form step, a row in ``uow.forms``).
+REASON``, ``/resume NUMBER CLOCK`` and the same as the /job card's buttons (built in
+:mod:`.cards`; Pause asks the reason as a form step, a row in ``uow.forms``).
 
-Only the supervisors of the job's branch may (permission pause_clock). The reply says how much
-of the target the clock has used and, on resume, the new deadline in local time. The
-deadlines service records the events.
+The routes need the permission pause_clock; the handlers check that the job is of the
+supervisor's own branch. The reply says how much of the target the clock has used and, on
+resume, the new deadline in local time. The deadlines service records the events.
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ from typing import Any
 from telegram import Message
 
 from fieldbot.domain.errors import NotAllowed
-from fieldbot.domain.permissions import Permission, may
+from fieldbot.domain.permissions import Permission
 from fieldbot.domain.text import job_number, split_words
 from fieldbot.handlers.refusals import free_text, free_text_or_ask
-from fieldbot.handlers.turn import ButtonSpec, Turn
+from fieldbot.handlers.routes import Route, action, command, form
+from fieldbot.handlers.supervisor.common import job_id_of
+from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.repositories.clocks import ClockRow
 from fieldbot.repositories.conversations import Form
@@ -26,17 +28,29 @@ from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services.deadlines import (
     CLOCK_NAMES,
     JOB,
-    JOB_CLOCK_STATES,
     Calendars,
     clock_elapsed,
     left_arg,
     pause_clock,
     resume_clock,
 )
-from fieldbot.services.workflow import branch_timezone, dt_arg
+from fieldbot.services.workflow import (
+    branch_timezone,
+    dt_arg,
+)
+
+
+def routes() -> list[Route]:
+    return [
+        command("pause", pause_command, "staff", Permission.PAUSE_CLOCK),
+        command("resume", resume_command, "staff", Permission.PAUSE_CLOCK),
+        action("clock.pause", pause_pressed, "staff", Permission.PAUSE_CLOCK),
+        action("clock.resume", resume_pressed, "staff", Permission.PAUSE_CLOCK),
+        form(FORM_PAUSE, pause_form, "staff", Permission.PAUSE_CLOCK),
+    ]
+
 
 FORM_PAUSE = "clock.pause"
-
 # What a supervisor may type for each clock (the design's names, and the Chinese ones).
 CLOCK_WORDS: dict[str, str] = {
     "assign": "assign",
@@ -49,19 +63,6 @@ CLOCK_WORDS: dict[str, str] = {
     "workshop": "workshop",
     "返修": "workshop",
 }
-PAUSE_LABELS = {
-    "assign": N_("Pause dispatch"),
-    "contact": N_("Pause contact"),
-    "arrival": N_("Pause arrival"),
-    "workshop": N_("Pause workshop"),
-}
-RESUME_LABELS = {
-    "assign": N_("Resume dispatch"),
-    "contact": N_("Resume contact"),
-    "arrival": N_("Resume arrival"),
-    "workshop": N_("Resume workshop"),
-}
-
 PAUSE_USAGE = N_(
     "Write /pause NUMBER assign|contact|arrival|workshop REASON, with a job number like "
     "J20260914-001."
@@ -89,34 +90,13 @@ RESUMED = N_(
 )
 
 
-def register() -> None:
-    """Add /pause, /resume, the pause form and the card's buttons to the router's tables."""
-    from fieldbot.handlers import router
-
-    router.STAFF_COMMANDS["pause"] = pause_command
-    router.STAFF_COMMANDS["resume"] = resume_command
-    router.FORMS[FORM_PAUSE] = pause_form
-    router.ACTIONS["clock.pause"] = pause_pressed
-    router.ACTIONS["clock.resume"] = resume_pressed
-
-
-def _require(turn: Turn, job: JobRecord) -> str:
-    """The staff code of a supervisor of the job's branch, or :class:`NotAllowed`."""
+def _require_branch(turn: Turn, job: JobRecord) -> str:
+    """The staff code of a supervisor of the job's own branch (the route checked pause_clock),
+    or :class:`NotAllowed`."""
     person = turn.person
-    allowed = (
-        person.kind == "staff"
-        and person.code is not None
-        and may(person.roles, Permission.PAUSE_CLOCK)
-        and person.branch_id == job.branch_id
-    )
-    if not allowed or person.code is None:
+    if person.branch_id != job.branch_id:
         raise NotAllowed(f"{person.code} may not pause the clocks of {job.number}")
-    return person.code
-
-
-def _job_id(job: JobRecord) -> int:
-    assert job.id is not None
-    return job.id
+    return turn.code
 
 
 def _clock_arg(name: str) -> dict[str, Any]:
@@ -168,14 +148,14 @@ async def resume_command(turn: Turn, args: str) -> None:
 
 
 async def _current_clock(turn: Turn, job: JobRecord, name: str) -> ClockRow | None:
-    clock = await turn.uow.clocks.get(JOB, _job_id(job), name)
+    clock = await turn.uow.clocks.get(JOB, job_id_of(job), name)
     if clock is None:
         await turn.reply(NO_CLOCK, args={"number": job.number, "clock": _clock_arg(name)})
     return clock
 
 
 async def _pause(turn: Turn, job: JobRecord, name: str, reason: str) -> None:
-    code = _require(turn, job)
+    code = _require_branch(turn, job)
     clock = await _current_clock(turn, job, name)
     if clock is None:
         return
@@ -186,7 +166,7 @@ async def _pause(turn: Turn, job: JobRecord, name: str, reason: str) -> None:
         turn.uow,
         turn.deps.settings,
         subject_type=JOB,
-        subject_id=_job_id(job),
+        subject_id=job_id_of(job),
         clock=name,
         reason=reason,
         now=turn.now,
@@ -204,7 +184,7 @@ async def _pause(turn: Turn, job: JobRecord, name: str, reason: str) -> None:
 
 
 async def _resume(turn: Turn, job: JobRecord, name: str) -> None:
-    code = _require(turn, job)
+    code = _require_branch(turn, job)
     clock = await _current_clock(turn, job, name)
     if clock is None:
         return
@@ -215,7 +195,7 @@ async def _resume(turn: Turn, job: JobRecord, name: str) -> None:
         turn.uow,
         turn.deps.settings,
         subject_type=JOB,
-        subject_id=_job_id(job),
+        subject_id=job_id_of(job),
         clock=name,
         now=turn.now,
         actor=f"staff:{turn.person.id}" if turn.person.id is not None else code,
@@ -233,37 +213,14 @@ async def _resume(turn: Turn, job: JobRecord, name: str) -> None:
     )
 
 
-# --- the /job card's buttons and the pause form --------------------------------------------------
-
-
-async def clock_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:
-    """Pause for each running clock of the job, Resume for each paused one (one row), for a
-    supervisor of the job's branch; nothing for anyone else."""
-    person = turn.person
-    if not may(person.roles, Permission.PAUSE_CLOCK) or person.branch_id != job.branch_id:
-        return []
-    row: list[ButtonSpec] = []
-    clocks = {c.clock: c for c in await turn.uow.clocks.for_subject(JOB, _job_id(job))}
-    for name in JOB_CLOCK_STATES:  # assign, contact, arrival, workshop
-        clock = clocks.get(name)
-        if clock is None:
-            continue
-        payload = {"job_id": _job_id(job), "clock": clock.clock, "generation": clock.generation}
-        if clock.state == "running":
-            row.append((PAUSE_LABELS[clock.clock], "clock.pause", payload))
-        elif clock.state == "paused":
-            row.append((RESUME_LABELS[clock.clock], "clock.resume", payload))
-    return [row] if row else []
-
-
 async def _pressed(turn: Turn, payload: dict[str, object], state: str) -> JobRecord | None:
     """The job of a clock button still in the state and generation it was shown in."""
     job = await turn.uow.jobs.get(int(str(payload["job_id"])))
     if job is None:
         await turn.reply(STALE)
         return None
-    _require(turn, job)
-    clock = await turn.uow.clocks.get(JOB, _job_id(job), str(payload["clock"]))
+    _require_branch(turn, job)
+    clock = await turn.uow.clocks.get(JOB, job_id_of(job), str(payload["clock"]))
     if clock is None or clock.state != state or clock.generation != payload.get("generation"):
         await turn.reply(STALE)
         return None
@@ -275,7 +232,7 @@ async def pause_pressed(turn: Turn, payload: dict[str, object]) -> None:
     if job is None:
         return
     name = str(payload["clock"])
-    data = {"job_id": _job_id(job), "clock": name, "generation": payload.get("generation")}
+    data = {"job_id": job_id_of(job), "clock": name, "generation": payload.get("generation")}
     await turn.uow.forms.start(turn.user_id, FORM_PAUSE, "reason", data, turn.now)
     await turn.reply(ASK_REASON, args={"number": job.number, "clock": _clock_arg(name)})
 

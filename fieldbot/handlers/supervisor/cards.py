@@ -1,0 +1,442 @@
+"""The supervisor's cards and keyboards: a job's card with the buttons its state and the
+supervisor's permissions allow (the clocks' Pause and Resume among them), the call log, the
+technicians suggested for a job, and the questions and summary of the /new form. Each
+function builds what is shown; the handlers send it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fieldbot.domain.model import (
+    Channel,
+    Equipment,
+    JobState,
+    Priority,
+    WorkKind,
+    Zone,
+)
+from fieldbot.domain.permissions import Permission, may
+from fieldbot.domain.states import OPEN_STATES
+from fieldbot.handlers.cards import Card, Keyboard, lines_card
+from fieldbot.handlers.supervisor.common import job_id_of
+from fieldbot.handlers.supervisor.preview import Preview
+from fieldbot.handlers.turn import ButtonSpec, Turn
+from fieldbot.i18n import N_
+from fieldbot.labels import (
+    CHANNEL_NAMES,
+    KIND_NAMES,
+    PRIORITY_NAMES,
+    STATE_NAMES,
+    TYPE_NAMES,
+)
+from fieldbot.repositories.conversations import Form
+from fieldbot.repositories.jobs import JobRecord
+from fieldbot.repositories.people import CustomerRow
+from fieldbot.services import dispatch as dispatching
+from fieldbot.services.deadlines import (
+    CLOCK_NAMES,
+    JOB,
+    JOB_CLOCK_STATES,
+)
+from fieldbot.services.jobs import (
+    Deadline,
+    JobSummary,
+    job_details,
+)
+from fieldbot.services.signoff import ACCEPT_AS_IS, REWORK
+from fieldbot.services.workflow import (
+    APPROVE,
+    REJECT,
+    branch_timezone,
+    customer_arg,
+    dt_arg,
+    job_button,
+    staff_arg,
+)
+from fieldbot.services.workshop import FAIL, PASS
+
+ZONE_NAMES = {Zone.URBAN: N_("urban"), Zone.SUBURBAN: N_("suburban")}
+REGISTER = N_("Register")
+CANCEL_FORM = N_("Cancel")
+NO_UNIT = N_("No particular unit")
+DISPATCH = N_("Dispatch")
+REASSIGN = N_("Reassign")
+CANCEL_JOB = N_("Cancel the job")
+# The choices of the /new form, step by step: what a button of that step sets.
+STEP_CHOICES: dict[str, dict[str, str]] = {
+    "kind": {k.value: v for k, v in KIND_NAMES.items()},
+    "priority": {k.value: v for k, v in PRIORITY_NAMES.items()},
+    "channel": {k.value: v for k, v in CHANNEL_NAMES.items()},
+}
+ASK_UNIT = N_("Which unit of {customer} ({code})? Choose below or send its serial.")
+NO_UNITS = N_("{customer} ({code}) has no units on record. Continue without a unit?")
+ASK_KIND = N_("What kind of work?")
+ASK_PRIORITY = N_("How urgent is it?")
+ASK_CHANNEL = N_("How did the call come in? (Usually phone.)")
+SEVERAL_CUSTOMERS = N_("{count} customers match. Which one?")
+CANDIDATE = N_("{code}: {name}, {address}")
+STAFF_WITH_CODE = N_("{name} ({code})")
+SUGGESTION = N_("{name} ({code}): {distance}, {skill}, {load}")
+SUGGESTION_NO_UNIT = N_("{name} ({code}): {distance}, {load}")
+FROM_LAST_LOCATION = N_("{km} km from the last known location")
+FROM_BRANCH = N_("{km} km from the branch")
+SKILLED = N_("knows {line}")
+NOT_SKILLED = N_("does not know {line}")
+OPEN_JOBS = N_("{count} open jobs")
+DECLINED_BEFORE = N_("{name} declined this job before.")
+PAUSE_LABELS = {
+    "assign": N_("Pause dispatch"),
+    "contact": N_("Pause contact"),
+    "arrival": N_("Pause arrival"),
+    "workshop": N_("Pause workshop"),
+}
+RESUME_LABELS = {
+    "assign": N_("Resume dispatch"),
+    "contact": N_("Resume contact"),
+    "arrival": N_("Resume arrival"),
+    "workshop": N_("Resume workshop"),
+}
+
+
+def deadline_args(job: JobRecord, deadline: Deadline | None, tz: str) -> dict[str, Any]:
+    if deadline is None:
+        return {"t": N_("no running deadline")}
+    return {
+        "t": N_("{clock} by {due}"),
+        "args": {
+            "clock": {"t": CLOCK_NAMES.get(deadline.clock, deadline.clock)},
+            "due": {**dt_arg(deadline.due_at, tz), "fmt": "short"},
+        },
+    }
+
+
+def state_arg(job: JobRecord) -> dict[str, Any]:
+    """The state, marked when the job is an emergency or was carried over (DESIGN §3)."""
+    state: dict[str, Any] = {"t": STATE_NAMES[job.state]}
+    if job.priority is Priority.EMERGENCY:
+        state = {"t": N_("{state}, emergency"), "args": {"state": state}}
+    if job.carried_over and job.state is JobState.REGISTERED:
+        state = {"t": N_("{state}, carried over"), "args": {"state": state}}
+    return state
+
+
+async def technician_names(turn: Turn, jobs: Sequence[JobRecord]) -> dict[int, dict[str, Any]]:
+    ids = [job.technician_id for job in jobs if job.technician_id is not None]
+    staff = await turn.uow.staff.stored_by_ids(ids)
+    return {staff_id: staff_with_code(staff_id, record.code) for staff_id, record in staff.items()}
+
+
+def staff_with_code(staff_id: int, code: str) -> dict[str, Any]:
+    """A technician as "张磊 (T01)", the name by reference (looked up at send time)."""
+    return {"t": STAFF_WITH_CODE, "args": {"name": staff_arg(staff_id), "code": code}}
+
+
+# --- a job's card --------------------------------------------------------------------------------
+
+
+async def job_card(turn: Turn, job: JobRecord) -> Card:
+    """A job's card with the buttons for its state only (and this person's permissions)."""
+    details = await job_details(turn.uow, job.number)
+    tz = await branch_timezone(turn.uow, turn.deps.settings, job)
+    names = await technician_names(turn, [job])
+    unit = details.equipment
+    lines: list[dict[str, Any]] = [
+        {
+            "t": N_("Job {number}: {state}"),
+            "args": {"number": job.number, "state": state_arg(job)},
+        },
+        {
+            "t": N_("Customer: {customer} ({code})"),
+            "args": {"customer": customer_arg(job.customer_id), "code": details.customer.code},
+        },
+        {"t": N_("Unit: {unit}"), "args": {"unit": f"{unit.serial} {unit.model}"}}
+        if unit is not None
+        else {"t": N_("Unit: none")},
+        {
+            "t": N_("Work: {kind}; priority: {priority}; channel: {channel}"),
+            "args": {
+                "kind": {"t": KIND_NAMES[job.kind]},
+                "priority": {"t": PRIORITY_NAMES[job.priority]},
+                "channel": {"t": CHANNEL_NAMES[job.channel]},
+            },
+        },
+        {"t": N_("Fault: {fault}"), "args": {"fault": job.fault}},
+        {
+            "t": N_("Service type: {type} ({name})"),
+            "args": {"type": job.service_type.value, "name": {"t": TYPE_NAMES[job.service_type]}},
+        },
+        {"t": N_("Zone: {zone}"), "args": {"zone": {"t": ZONE_NAMES[job.zone]}}},
+        {
+            "t": N_("Technician: {technician}"),
+            "args": {"technician": names.get(job.technician_id or 0) or {"t": N_("nobody yet")}},
+        },
+    ]
+    for deadline in details.deadlines:
+        lines.append(
+            {
+                "t": N_("Deadline: {deadline}"),
+                "args": {"deadline": deadline_args(job, deadline, tz)},
+            }
+        )
+    return lines_card(lines, job_buttons(turn, job) + await clock_buttons(turn, job))
+
+
+def job_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:
+    roles = turn.person.roles
+    payload = job_button(job)
+    row: list[ButtonSpec] = []
+    state = job.state
+    if state is JobState.REGISTERED and may(roles, Permission.DISPATCH):
+        row.append((DISPATCH, "sup.suggest", payload))
+    elif state in OPEN_STATES and may(roles, Permission.REASSIGN):
+        row.append((REASSIGN, "sup.suggest", payload))
+    decisions: list[ButtonSpec] = []
+    if state is JobState.AWAITING_APPROVAL and may(roles, Permission.APPROVE_FEES):
+        decisions = [(APPROVE, "fees.approve", payload), (REJECT, "fees.reject", payload)]
+    elif state is JobState.DISPUTED and may(roles, Permission.RESOLVE_DISPUTE):
+        decisions = [(REWORK, "dispute.rework", payload), (ACCEPT_AS_IS, "dispute.accept", payload)]
+    elif state is JobState.AWAITING_INSPECTION and may(roles, Permission.INSPECT):
+        decisions = [(PASS, "inspection.pass", payload), (FAIL, "inspection.fail", payload)]
+    if state in OPEN_STATES and may(roles, Permission.CANCEL):
+        row.append((CANCEL_JOB, "sup.cancel", payload))
+    return [r for r in (decisions, row) if r]
+
+
+async def clock_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:
+    """Pause for each running clock of the job, Resume for each paused one (one row), for a
+    supervisor of the job's branch; nothing for anyone else."""
+    person = turn.person
+    if not may(person.roles, Permission.PAUSE_CLOCK) or person.branch_id != job.branch_id:
+        return []
+    row: list[ButtonSpec] = []
+    clocks = {c.clock: c for c in await turn.uow.clocks.for_subject(JOB, job_id_of(job))}
+    for name in JOB_CLOCK_STATES:  # assign, contact, arrival, workshop
+        clock = clocks.get(name)
+        if clock is None:
+            continue
+        payload = {"job_id": job_id_of(job), "clock": clock.clock, "generation": clock.generation}
+        if clock.state == "running":
+            row.append((PAUSE_LABELS[clock.clock], "clock.pause", payload))
+        elif clock.state == "paused":
+            row.append((RESUME_LABELS[clock.clock], "clock.resume", payload))
+    return [row] if row else []
+
+
+# --- the call log --------------------------------------------------------------------------------
+
+
+def call_log(
+    shown: Sequence[JobSummary], total: int, names: Mapping[int, dict[str, Any]], tz: str
+) -> Card:
+    """The latest jobs of the call log, in the order of the call."""
+    lines: list[dict[str, Any]] = [
+        {
+            "t": N_("Call log: {shown} of {total} jobs, in the order of the call."),
+            "args": {"shown": len(shown), "total": total},
+        }
+    ]
+    for summary in shown:
+        job = summary.job
+        lines.append(
+            {
+                "t": N_("{number} {customer} · {state} · {technician} · {deadline}"),
+                "args": {
+                    "number": job.number,
+                    "customer": summary.customer,
+                    "state": state_arg(job),
+                    "technician": names.get(job.technician_id or 0) or {"t": N_("nobody yet")},
+                    "deadline": deadline_args(job, summary.next_deadline, tz),
+                },
+            }
+        )
+    lines.append({"t": N_("/job NUMBER shows a job and what you can do with it.")})
+    return lines_card(lines)
+
+
+# --- suggestions ---------------------------------------------------------------------------------
+
+
+def suggestions(
+    job: JobRecord,
+    found: Sequence[dispatching.Suggestion],
+    first: dict[str, Any] | None = None,
+) -> Card:
+    """The top technicians for the job, each a button that dispatches (or reassigns)."""
+    lines: list[dict[str, Any]] = [] if first is None else [first]
+    lines.append({"t": N_("Job {number}: choose a technician."), "args": {"number": job.number}})
+    buttons: Keyboard = []
+    payload = job_button(job)
+    for suggestion in found:
+        if suggestion.staff_id == job.technician_id:
+            continue
+        lines.extend(_suggestion_line(suggestion))
+        label = staff_with_code(suggestion.staff_id, suggestion.staff_code)
+        buttons.append([(label, "sup.dispatch", {**payload, "technician": suggestion.staff_code})])
+    if not buttons:
+        lines.append({"t": N_("No other technician of the branch is available.")})
+    return lines_card(lines, buttons)
+
+
+def _suggestion_line(suggestion: dispatching.Suggestion) -> list[dict[str, Any]]:
+    R = dispatching.Reason
+    args: dict[str, Any] = {"name": staff_arg(suggestion.staff_id), "code": suggestion.staff_code}
+    declined = False
+    for reason in suggestion.reasons:
+        if reason.code in (R.FROM_LAST_LOCATION, R.FROM_BRANCH):
+            template = FROM_LAST_LOCATION if reason.code is R.FROM_LAST_LOCATION else FROM_BRANCH
+            km = f"{float(reason.value or 0) / 1000:.1f}"
+            args["distance"] = {"t": template, "args": {"km": km}}
+        elif reason.code in (R.SKILLED, R.NOT_SKILLED):
+            template = SKILLED if reason.code is R.SKILLED else NOT_SKILLED
+            args["skill"] = {"t": template, "args": {"line": reason.detail or ""}}
+        elif reason.code is R.OPEN_JOBS:
+            args["load"] = {"t": OPEN_JOBS, "args": {"count": int(reason.value or 0)}}
+        elif reason.code is R.DECLINED_BEFORE:
+            declined = True
+    lines = [{"t": SUGGESTION if "skill" in args else SUGGESTION_NO_UNIT, "args": args}]
+    if declined:
+        lines.append({"t": DECLINED_BEFORE, "args": {"name": staff_arg(suggestion.staff_id)}})
+    return lines
+
+
+# --- the /new form -------------------------------------------------------------------------------
+
+
+def pick(form: Form, step: str, value: str) -> dict[str, Any]:
+    return {"step": step, "value": value, "started": form.data.get("called_at")}
+
+
+def candidates(form: Form, count: int, shown: Sequence[CustomerRow]) -> Card:
+    """``count`` customers match what the supervisor sent: the ``shown`` ones each a line and
+    a button."""
+    lines: list[dict[str, Any]] = [{"t": SEVERAL_CUSTOMERS, "args": {"count": count}}]
+    buttons: Keyboard = []
+    for row in shown:
+        code = row.customer.code
+        lines.append(
+            {
+                "t": CANDIDATE,
+                "args": {
+                    "code": code,
+                    "name": customer_arg(row.id),
+                    "address": customer_arg(row.id, "address"),
+                },
+            }
+        )
+        buttons.append([(code, "sup.new.pick", pick(form, "customer", code))])
+    return lines_card(lines, buttons)
+
+
+def unit_question(form: Form, row: CustomerRow, units: Sequence[Equipment]) -> Card:
+    """Which unit of the customer: up to ten as buttons, and No particular unit."""
+    buttons: Keyboard = [
+        [(f"{unit.serial} {unit.model}", "sup.new.pick", pick(form, "equipment", unit.serial))]
+        for unit in units[:10]
+    ]
+    buttons.append([(NO_UNIT, "sup.new.pick", pick(form, "equipment", ""))])
+    template = ASK_UNIT if units else NO_UNITS
+    args = {"customer": customer_arg(row.id), "code": row.customer.code}
+    return Card(template, args=args, buttons=buttons)
+
+
+def choice_question(form: Form) -> Card:
+    """The question of a step answered by a button (kind, priority, channel), three a row."""
+    step = form.step
+    question = {"kind": ASK_KIND, "priority": ASK_PRIORITY, "channel": ASK_CHANNEL}[step]
+    choices = list(STEP_CHOICES[step].items())
+    rows = [choices[i : i + 3] for i in range(0, len(choices), 3)]
+    return Card(
+        question,
+        buttons=[
+            [(label, "sup.new.pick", pick(form, step, value)) for value, label in row]
+            for row in rows
+        ],
+    )
+
+
+def new_job_summary(
+    data: Mapping[str, Any], found: Preview, row: CustomerRow, unit: Equipment | None
+) -> Card:
+    """The summary of /new before Register: what the job will be and its deadlines."""
+    tz = found.timezone
+    lines: list[dict[str, Any]] = [
+        {
+            "t": N_("New job for {customer} ({code})"),
+            "args": {"customer": customer_arg(row.id), "code": row.customer.code},
+        },
+        {"t": N_("Unit: {unit}"), "args": {"unit": f"{unit.serial} {unit.model}"}}
+        if unit is not None
+        else {"t": N_("Unit: none")},
+        {
+            "t": N_("Work: {kind}; priority: {priority}; channel: {channel}"),
+            "args": {
+                "kind": {"t": KIND_NAMES[WorkKind(data["kind"])]},
+                "priority": {"t": PRIORITY_NAMES[Priority(data["priority"])]},
+                "channel": {"t": CHANNEL_NAMES[Channel(data["channel"])]},
+            },
+        },
+        {"t": N_("Fault: {fault}"), "args": {"fault": data["fault"]}},
+        *_derived_lines(found, tz),
+        *_override_lines(data),
+    ]
+    started = data.get("called_at")
+    buttons: Keyboard = [
+        [
+            (REGISTER, "sup.new.register", {"started": started}),
+            (CANCEL_FORM, "sup.new.cancel", {"started": started}),
+        ]
+    ]
+    return lines_card(lines, buttons)
+
+
+def _derived_lines(found: Preview, tz: str) -> list[dict[str, Any]]:
+    """The service type, zone and deadlines registering would derive."""
+    return [
+        {
+            "t": N_("Service type: {type} ({name})"),
+            "args": {
+                "type": found.service_type.value,
+                "name": {"t": TYPE_NAMES[found.service_type]},
+            },
+        },
+        {"t": N_("Zone: {zone}"), "args": {"zone": {"t": ZONE_NAMES[found.zone]}}},
+        {
+            "t": N_("Dispatch by {assign}"),
+            "args": {"assign": {**dt_arg(found.assign_due, tz), "fmt": "short"}},
+        },
+        {
+            "t": N_("Arrival by {arrival} ({hours} working hours)"),
+            "args": {
+                "arrival": {**dt_arg(found.arrival_due, tz), "fmt": "short"},
+                "hours": hours_text(found.arrival_hours),
+            },
+        },
+    ]
+
+
+def _override_lines(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """What was set by hand, and how to change it."""
+    lines: list[dict[str, Any]] = []
+    if data.get("type_override"):
+        lines.append(
+            {"t": N_("Service type set by hand: {reason}"), "args": {"reason": data["type_reason"]}}
+        )
+    if data.get("zone_override"):
+        lines.append(
+            {"t": N_("Zone set by hand: {reason}"), "args": {"reason": data["zone_reason"]}}
+        )
+    lines.append(
+        {
+            "t": N_(
+                "To change the type or zone: /override type A|B|C|D REASON or "
+                "/override zone urban|suburban REASON"
+            )
+        }
+    )
+    return lines
+
+
+def hours_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
