@@ -9,7 +9,7 @@ from fieldbot.domain.model import Role
 from fieldbot.handlers.routes import Route, action
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
-from fieldbot.services.deadlines import CLOCK_NAMES, acknowledge
+from fieldbot.services.deadlines import ACK_ACTION, CLOCK_NAMES, acknowledge
 from fieldbot.services.workflow import staff_arg
 
 MAY_ACKNOWLEDGE = frozenset({Role.SUPERVISOR, Role.MANAGER})
@@ -24,7 +24,7 @@ NOT_ALLOWED = N_("Only a supervisor can acknowledge an escalation.")
 
 
 def routes() -> list[Route]:
-    return [action("deadline.ack", acknowledge_pressed, "registered")]
+    return [action(ACK_ACTION, acknowledge_pressed, "registered")]
 
 
 async def acknowledge_pressed(turn: Turn, payload: dict[str, object]) -> None:
