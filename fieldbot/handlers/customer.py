@@ -22,12 +22,7 @@ from fieldbot.labels import STATE_NAMES
 from fieldbot.rendering import more_line
 from fieldbot.repositories.conversations import Form
 from fieldbot.services import fieldwork, signoff
-from fieldbot.services.workflow import (
-    branch_timezone,
-    dt_arg,
-    staff_arg,
-    technician_of,
-)
+from fieldbot.services.workflow import branch_timezone, dt_arg, staff_arg, technician_of
 
 FORM_DISPUTE = "dispute"
 FORM_OTHER_TIME = "appointment_request"

@@ -10,9 +10,7 @@ from fieldbot.handlers.routes import Route, action, command
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
 from fieldbot.services import fieldwork
-from fieldbot.services.workflow import (
-    load_job,
-)
+from fieldbot.services.workflow import load_job
 
 
 def routes() -> list[Route]:

@@ -10,9 +10,7 @@ from fieldbot.handlers.supervisor.common import branch_code
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.services.calendars import require_branch
-from fieldbot.services.jobs import (
-    list_jobs,
-)
+from fieldbot.services.jobs import list_jobs
 
 
 def routes() -> list[Route]:

@@ -9,14 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fieldbot.domain.model import (
-    Channel,
-    Equipment,
-    JobState,
-    Priority,
-    WorkKind,
-    Zone,
-)
+from fieldbot.domain.model import Channel, Equipment, JobState, Priority, WorkKind, Zone
 from fieldbot.domain.permissions import Permission, may
 from fieldbot.domain.states import OPEN_STATES
 from fieldbot.handlers.cards import Card, Keyboard, lines_card
@@ -24,27 +17,13 @@ from fieldbot.handlers.supervisor.common import job_id_of
 from fieldbot.handlers.supervisor.preview import Preview
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
-from fieldbot.labels import (
-    CHANNEL_NAMES,
-    KIND_NAMES,
-    PRIORITY_NAMES,
-    STATE_NAMES,
-    TYPE_NAMES,
-)
+from fieldbot.labels import CHANNEL_NAMES, KIND_NAMES, PRIORITY_NAMES, STATE_NAMES, TYPE_NAMES
 from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.people import CustomerRow
 from fieldbot.services import dispatch as dispatching
-from fieldbot.services.deadlines import (
-    CLOCK_NAMES,
-    JOB,
-    JOB_CLOCK_STATES,
-)
-from fieldbot.services.jobs import (
-    Deadline,
-    JobSummary,
-    job_details,
-)
+from fieldbot.services.deadlines import CLOCK_NAMES, JOB, JOB_CLOCK_STATES
+from fieldbot.services.jobs import Deadline, JobSummary, job_details
 from fieldbot.services.signoff import ACCEPT_AS_IS, REWORK
 from fieldbot.services.workflow import (
     APPROVE,

@@ -8,16 +8,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fieldbot.domain.errors import IllegalTransition, NotAllowed
-from fieldbot.domain.model import (
-    JobState,
-)
+from fieldbot.domain.model import JobState
 from fieldbot.domain.permissions import Permission, covers_branch, may
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.repositories.jobs import JobRecord
-from fieldbot.services.workflow import (
-    load_job,
-)
+from fieldbot.services.workflow import load_job
 from fieldbot.store import ConcurrencyConflict
 
 FORM_NEW = "sup.new"

@@ -34,10 +34,7 @@ from fieldbot.services.deadlines import (
     pause_clock,
     resume_clock,
 )
-from fieldbot.services.workflow import (
-    branch_timezone,
-    dt_arg,
-)
+from fieldbot.services.workflow import branch_timezone, dt_arg
 
 
 def routes() -> list[Route]:

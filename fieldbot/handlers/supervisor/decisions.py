@@ -12,9 +12,7 @@ from __future__ import annotations
 from telegram import Message
 
 from fieldbot.domain.errors import IllegalTransition
-from fieldbot.domain.model import (
-    JobState,
-)
+from fieldbot.domain.model import JobState
 from fieldbot.domain.permissions import Permission
 from fieldbot.domain.states import OPEN_STATES
 from fieldbot.handlers.refusals import free_text_or_ask
@@ -29,9 +27,7 @@ from fieldbot.handlers.supervisor.common import (
 )
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
-from fieldbot.labels import (
-    STATE_NAMES,
-)
+from fieldbot.labels import STATE_NAMES
 from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import dispatch as dispatching

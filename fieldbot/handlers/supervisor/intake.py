@@ -13,9 +13,7 @@ from typing import Any
 
 from telegram import Message
 
-from fieldbot.domain.model import (
-    Customer,
-)
+from fieldbot.domain.model import Customer
 from fieldbot.domain.permissions import Permission
 from fieldbot.domain.text import clean_text
 from fieldbot.handlers.refusals import free_text, free_text_or_ask

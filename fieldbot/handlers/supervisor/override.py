@@ -8,12 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from fieldbot.domain.model import (
-    JobState,
-    Priority,
-    ServiceType,
-    Zone,
-)
+from fieldbot.domain.model import JobState, Priority, ServiceType, Zone
 from fieldbot.domain.permissions import Permission
 from fieldbot.domain.text import clean_text, job_number, split_words
 from fieldbot.handlers.routes import Route, command
@@ -22,21 +17,12 @@ from fieldbot.handlers.supervisor.common import FORM_NEW, NO_SUCH_JOB
 from fieldbot.handlers.supervisor.intake import summary
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
-from fieldbot.labels import (
-    PRIORITY_NAMES,
-)
+from fieldbot.labels import PRIORITY_NAMES
 from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
-from fieldbot.services.deadlines import (
-    CLOCK_NAMES,
-)
-from fieldbot.services.jobs import (
-    override_job,
-)
-from fieldbot.services.workflow import (
-    branch_timezone,
-    dt_arg,
-)
+from fieldbot.services.deadlines import CLOCK_NAMES
+from fieldbot.services.jobs import override_job
+from fieldbot.services.workflow import branch_timezone, dt_arg
 
 
 def routes() -> list[Route]:

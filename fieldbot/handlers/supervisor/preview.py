@@ -11,20 +11,11 @@ from typing import Any
 
 from fieldbot.domain.calendar import add_calendar
 from fieldbot.domain.entitlement import active_contract, service_type_on
-from fieldbot.domain.model import (
-    Priority,
-    ServiceType,
-    Zone,
-)
+from fieldbot.domain.model import Priority, ServiceType, Zone
 from fieldbot.domain.zones import zone_for
 from fieldbot.handlers.turn import Turn
 from fieldbot.services.calendars import calendar_of, require_branch
-from fieldbot.services.jobs import (
-    arrival_due,
-    arrival_working_hours,
-    assign_hours,
-    urban_radius_km,
-)
+from fieldbot.services.jobs import arrival_due, arrival_working_hours, assign_hours, urban_radius_km
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from fieldbot.domain.errors import IllegalTransition
-from fieldbot.domain.model import (
-    JobState,
-)
+from fieldbot.domain.model import JobState
 from fieldbot.domain.permissions import Permission
 from fieldbot.domain.states import OPEN_STATES
 from fieldbot.handlers.routes import Route, action
@@ -19,9 +17,7 @@ from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import dispatch as dispatching
-from fieldbot.services.workflow import (
-    staff_arg,
-)
+from fieldbot.services.workflow import staff_arg
 
 
 def routes() -> list[Route]:

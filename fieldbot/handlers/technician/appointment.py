@@ -20,12 +20,7 @@ from fieldbot.i18n import N_
 from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import fieldwork
-from fieldbot.services.workflow import (
-    ARRIVED,
-    ON_MY_WAY,
-    dt_arg,
-    load_job,
-)
+from fieldbot.services.workflow import ARRIVED, ON_MY_WAY, dt_arg, load_job
 
 
 def routes() -> list[Route]:

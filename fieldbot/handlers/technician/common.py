@@ -12,9 +12,7 @@ from zoneinfo import ZoneInfo
 from fieldbot.domain.model import JobState
 from fieldbot.handlers.turn import Turn
 from fieldbot.repositories.jobs import JobRecord
-from fieldbot.services.workflow import (
-    branch_timezone,
-)
+from fieldbot.services.workflow import branch_timezone
 
 FORM_APPOINTMENT = "appointment"
 FORM_DECLINE = "decline"

@@ -24,9 +24,7 @@ from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import dispatch
 from fieldbot.services.jobs import next_deadline
-from fieldbot.services.workflow import (
-    load_job,
-)
+from fieldbot.services.workflow import load_job
 
 
 def routes() -> list[Route]:

@@ -28,10 +28,7 @@ from fieldbot.labels import STATE_NAMES
 from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import fieldwork, workshop
-from fieldbot.services.workflow import (
-    load_job,
-    money_arg,
-)
+from fieldbot.services.workflow import load_job, money_arg
 
 
 def routes() -> list[Route]:

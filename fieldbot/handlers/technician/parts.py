@@ -29,10 +29,7 @@ from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.repositories.conversations import Form
 from fieldbot.services import fieldwork
-from fieldbot.services.workflow import (
-    load_job,
-    require_state,
-)
+from fieldbot.services.workflow import load_job, require_state
 
 
 def routes() -> list[Route]:

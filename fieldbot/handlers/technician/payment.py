@@ -12,10 +12,7 @@ from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.services import signoff
 from fieldbot.services.signoff import CashNotAllowed, amount_due
-from fieldbot.services.workflow import (
-    load_job,
-    money_arg,
-)
+from fieldbot.services.workflow import load_job, money_arg
 
 
 def routes() -> list[Route]:

@@ -16,9 +16,7 @@ from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import signoff
 from fieldbot.services.signoff import SignedOff
-from fieldbot.services.workflow import (
-    load_job,
-)
+from fieldbot.services.workflow import load_job
 
 
 def routes() -> list[Route]:

@@ -20,11 +20,7 @@ from fieldbot.i18n import N_
 from fieldbot.labels import STATE_NAMES
 from fieldbot.repositories.conversations import Form
 from fieldbot.services import fieldwork
-from fieldbot.services.workflow import (
-    ARRIVED,
-    InvalidInput,
-    load_job,
-)
+from fieldbot.services.workflow import ARRIVED, InvalidInput, load_job
 
 
 def routes() -> list[Route]:

@@ -18,10 +18,7 @@ from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.repositories.conversations import Form
 from fieldbot.services import workshop
-from fieldbot.services.workflow import (
-    dt_arg,
-    load_job,
-)
+from fieldbot.services.workflow import dt_arg, load_job
 
 
 def routes() -> list[Route]:
