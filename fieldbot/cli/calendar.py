@@ -96,7 +96,7 @@ def _override_commands(group: typer.Typer, name: str, is_working: bool) -> None:
         branch: BranchOption = None,
     ) -> None:
         from fieldbot.clock import SystemClock
-        from fieldbot.services.calendars import set_override
+        from fieldbot.services.calendar_overrides import set_override
 
         when = _date(day)
         config = settings()
@@ -125,7 +125,7 @@ def _override_commands(group: typer.Typer, name: str, is_working: bool) -> None:
         branch: BranchOption = None,
     ) -> None:
         from fieldbot.clock import SystemClock
-        from fieldbot.services.calendars import remove_override
+        from fieldbot.services.calendar_overrides import remove_override
 
         when = _date(day)
         config = settings()

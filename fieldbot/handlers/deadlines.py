@@ -18,16 +18,16 @@ from fieldbot.domain.errors import NotAllowed
 from fieldbot.domain.permissions import Permission, may
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
-from fieldbot.services.deadlines import (
+from fieldbot.services.deadlines.clocks import (
     CLOCK_NAMES,
     JOB,
-    JOB_CLOCK_STATES,
     Calendars,
     clock_elapsed,
     left_arg,
     pause_clock,
     resume_clock,
 )
+from fieldbot.services.deadlines.targets import JOB_CLOCK_STATES
 from fieldbot.services.workflow import branch_timezone, dt_arg
 from fieldbot.store import ClockRow, Form, JobRecord
 

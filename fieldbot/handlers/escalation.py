@@ -5,7 +5,7 @@ from __future__ import annotations
 from fieldbot.domain.model import Role
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
-from fieldbot.services.deadlines import CLOCK_NAMES, acknowledge
+from fieldbot.services.deadlines.clocks import CLOCK_NAMES, acknowledge
 
 MAY_ACKNOWLEDGE = frozenset({Role.SUPERVISOR, Role.MANAGER})
 

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from telegram import Message
 
-from fieldbot.domain.calendar import add_calendar
-from fieldbot.domain.entitlement import active_contract, service_type_on
 from fieldbot.domain.errors import IllegalTransition, NotAllowed
 from fieldbot.domain.model import (
     Channel,
@@ -31,7 +29,6 @@ from fieldbot.domain.model import (
 )
 from fieldbot.domain.permissions import Permission, may
 from fieldbot.domain.states import OPEN_STATES
-from fieldbot.domain.zones import zone_for
 from fieldbot.handlers.deadlines import clock_buttons
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
@@ -43,27 +40,25 @@ from fieldbot.labels import (
     TYPE_NAMES,
 )
 from fieldbot.services import dispatch as dispatching
-from fieldbot.services import fieldwork, signoff, workshop
-from fieldbot.services.calendars import calendar_of, require_branch
-from fieldbot.services.deadlines import CLOCK_NAMES
+from fieldbot.services import signoff, work_record, workshop
+from fieldbot.services.calendars import require_branch
+from fieldbot.services.deadlines.clocks import CLOCK_NAMES
 from fieldbot.services.jobs import (
     AmbiguousCustomer,
     Deadline,
-    UnknownCustomer,
-    arrival_due,
-    arrival_working_hours,
-    assign_hours,
+    Preview,
     job_details,
     list_jobs,
     override_job,
+    preview_job,
     register_job,
     resolve_customer,
-    urban_radius_km,
 )
 from fieldbot.services.signoff import ACCEPT_AS_IS, REWORK
 from fieldbot.services.workflow import (
     APPROVE,
     REJECT,
+    UnknownCustomer,
     branch_timezone,
     customer_arg,
     dt_arg,
@@ -122,18 +117,6 @@ NO_SUCH_JOB = N_(
     "There is no job {number}. Job numbers look like J20260914-001; /calls lists them."
 )
 STALE_CHOICE = N_("This choice is no longer open. Nothing was changed.")
-
-
-@dataclass(frozen=True, slots=True)
-class Preview:
-    """What a job would be if registered now: derived type and zone, the due instants."""
-
-    service_type: ServiceType
-    zone: Zone
-    assign_due: datetime
-    arrival_due: datetime
-    arrival_hours: float
-    timezone: str
 
 
 def register() -> None:
@@ -344,42 +327,16 @@ async def _open_new_form(turn: Turn, payload: Mapping[str, object]) -> Form | No
 
 async def preview(turn: Turn, data: Mapping[str, Any]) -> Preview:
     """The service type, zone and deadlines ``register_job`` will derive for this call."""
-    uow = turn.uow
-    settings = turn.deps.settings
-    code = str(data["customer"])
-    customer = await uow.customers.get(code)
-    assert customer is not None
-    branch = await require_branch(uow, customer.branch)
-    calendar = await calendar_of(uow, settings, branch)
-    called_at = datetime.fromisoformat(str(data["called_at"]))
-    day = called_at.astimezone(calendar.tz).date()
-    contracts = await uow.contracts.of_customer(code)
     serial = data.get("equipment")
-    unit = await uow.equipment.get(str(serial)) if serial else None
-    if unit is not None:
-        derived = service_type_on(day, unit, contracts)
-    elif active_contract(day, code, contracts) is not None:
-        derived = ServiceType.B
-    else:
-        derived = ServiceType.A
-    service_type = ServiceType(data["type_override"]) if data.get("type_override") else derived
-    zone = zone_for(
-        customer.latitude,
-        customer.longitude,
-        branch.latitude,
-        branch.longitude,
-        urban_radius_km(settings, branch),
-    )
-    if data.get("zone_override"):
-        zone = Zone(data["zone_override"])
-    priority = Priority(data["priority"])
-    return Preview(
-        service_type=service_type,
-        zone=zone,
-        assign_due=add_calendar(called_at, assign_hours(settings, priority)),
-        arrival_due=arrival_due(calendar, settings, called_at, zone),
-        arrival_hours=arrival_working_hours(settings, zone),
-        timezone=str(calendar.tz),
+    return await preview_job(
+        turn.uow,
+        turn.deps.settings,
+        customer=str(data["customer"]),
+        equipment=str(serial) if serial else None,
+        priority=str(data["priority"]),
+        called_at=datetime.fromisoformat(str(data["called_at"])),
+        service_type_override=str(data["type_override"]) if data.get("type_override") else None,
+        zone_override=str(data["zone_override"]) if data.get("zone_override") else None,
     )
 
 
@@ -784,7 +741,7 @@ async def reason_form(turn: Turn, form: Form, message: Message) -> None:
         template = N_("Job {number} is cancelled: {reason}")
     elif what == "reject":
         code = _require(turn, Permission.APPROVE_FEES)
-        change = await fieldwork.reject(
+        change = await work_record.reject(
             uow, settings, clock, job=job, actor=code, reason=text, expected_version=version
         )
         template = N_("The fees of job {number} are rejected: {reason}. The technician is told.")
@@ -803,7 +760,7 @@ async def reason_form(turn: Turn, form: Form, message: Message) -> None:
 async def approve_pressed(turn: Turn, payload: dict[str, object]) -> None:
     code = _require(turn, Permission.APPROVE_FEES)
     job = await _current(turn, payload)
-    approved = await fieldwork.approve(
+    approved = await work_record.approve(
         turn.uow,
         turn.deps.settings,
         turn.deps.clock,

@@ -30,7 +30,7 @@ from fieldbot.domain.zones import distance_m
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import STATE_NAMES
-from fieldbot.services import dispatch, fieldwork, signoff, workshop
+from fieldbot.services import dispatch, signoff, spare_parts, visit, work_record, workshop
 from fieldbot.services.jobs import next_deadline
 from fieldbot.services.signoff import CashNotAllowed, SignedOff, amount_due
 from fieldbot.services.workflow import (
@@ -341,7 +341,7 @@ async def appoint_pressed(turn: Turn, payload: dict[str, object]) -> None:
 async def _set_appointment(turn: Turn, job: JobRecord, at: datetime, tz: str) -> None:
     code = _technician(turn)
     s, clock = turn.deps.settings, turn.deps.clock
-    change = await fieldwork.set_appointment(turn.uow, s, clock, job=job.id or 0, actor=code, at=at)
+    change = await visit.set_appointment(turn.uow, s, clock, job=job.id or 0, actor=code, at=at)
     ref = _ref(change.job)
     await turn.reply(
         N_("Job {number}: appointment set for {when}. The customer is told if they use Telegram."),
@@ -456,7 +456,7 @@ async def decline_form(turn: Turn, form: Form, message: Message) -> None:
 async def on_my_way_pressed(turn: Turn, payload: dict[str, object]) -> None:
     code = _technician(turn)
     s, clock = turn.deps.settings, turn.deps.clock
-    change = await fieldwork.on_my_way(turn.uow, s, clock, job=_job_id(payload), actor=code)
+    change = await visit.on_my_way(turn.uow, s, clock, job=_job_id(payload), actor=code)
     await turn.reply(
         N_("Job {number}: you are on your way. Tap Arrived when you are there."),
         args={"number": change.job.number},
@@ -490,7 +490,7 @@ async def _arrive(
 ) -> None:
     code = _technician(turn)
     s, clock = turn.deps.settings, turn.deps.clock
-    arrival = await fieldwork.arrive(
+    arrival = await visit.arrive(
         turn.uow, s, clock, job=job_id, actor=code, latitude=latitude, longitude=longitude
     )
     await turn.uow.forms.clear(turn.user_id)
@@ -702,7 +702,7 @@ async def _shortfall(turn: Turn, job_id: int, parts: list[tuple[str, int]]) -> N
     """The van lacks a part: take what is there, request the rest; the job waits."""
     code = _technician(turn)
     s, clock = turn.deps.settings, turn.deps.clock
-    used = await fieldwork.use_parts(turn.uow, s, clock, job=job_id, actor=code, parts=parts)
+    used = await spare_parts.use_parts(turn.uow, s, clock, job=job_id, actor=code, parts=parts)
     job = await load_job(turn.uow, job_id)
     short = ", ".join(f"{r.quantity} × {r.part}" for r in used.requests)
     await turn.reply(
@@ -718,7 +718,7 @@ async def _shortfall(turn: Turn, job_id: int, parts: list[tuple[str, int]]) -> N
 async def _need_part(turn: Turn, job_id: int, parts: list[tuple[str, int]]) -> None:
     code = _technician(turn)
     s, clock = turn.deps.settings, turn.deps.clock
-    result = await fieldwork.need_part(turn.uow, s, clock, job=job_id, actor=code, parts=parts)
+    result = await spare_parts.need_part(turn.uow, s, clock, job=job_id, actor=code, parts=parts)
     await turn.reply(
         N_("Job {number} waits for {parts}; the storekeeper is asked."),
         args={
@@ -741,7 +741,7 @@ async def need_part_pressed(turn: Turn, payload: dict[str, object]) -> None:
 async def _defective(turn: Turn, job_id: int, part: str, quantity: int) -> None:
     code = _technician(turn)
     s, clock = turn.deps.settings, turn.deps.clock
-    await fieldwork.return_defective(
+    await spare_parts.return_defective(
         turn.uow, s, clock, job=job_id, actor=code, part=part, quantity=quantity
     )
     job = await load_job(turn.uow, job_id)
@@ -975,7 +975,7 @@ async def submit_pressed(turn: Turn, _payload: dict[str, object]) -> None:
         for step, fen in (form.data.get("fees") or {}).items()
         if int(fen) > 0
     ]
-    finished = await fieldwork.finish(
+    finished = await work_record.finish(
         turn.uow,
         s,
         clock,
@@ -1223,10 +1223,10 @@ async def deliver_pressed(turn: Turn, payload: dict[str, object]) -> None:
     request_id = int(str(payload["request_id"]))
     source = str(payload.get("source") or "central")
     try:
-        delivery = await fieldwork.deliver_part(
+        delivery = await spare_parts.deliver_part(
             turn.uow, s, clock, request_id=request_id, actor=code, source=source
         )
-    except fieldwork.StockShortfall:
+    except spare_parts.StockShortfall:
         await _other_sources(turn, request_id, source)
         return
     request = delivery.request
@@ -1282,7 +1282,7 @@ async def requests_command(turn: Turn, _args: str) -> None:
                 "part": request.part,
                 "target": request.target,
             },
-            buttons=[[(fieldwork.DELIVER, "part.deliver", {"request_id": request.id})]],
+            buttons=[[(spare_parts.DELIVER, "part.deliver", {"request_id": request.id})]],
         )
 
 

@@ -218,7 +218,13 @@ async def confirm(
     found = await load_job(uow, job, expected_version)
     row = await require_customer_of(uow, customer, found, Action.CONFIRM)
     saved = await apply(
-        uow, found, Action.CONFIRM, customer_tag(row), now, payload={"method": "customer_chat"}
+        uow,
+        found,
+        Action.CONFIRM,
+        customer_tag(row),
+        now,
+        settings=settings,
+        payload={"method": "customer_chat"},
     )
     await uow.fieldwork.add_signoff(
         job_id=job_id(saved),
@@ -240,7 +246,7 @@ async def confirm(
             )
         )
     change = JobChange(saved, Action.CONFIRM, found.state, notices.tuple())
-    return SignedOff(change, await close_if_settled(uow, saved, now))
+    return SignedOff(change, await close_if_settled(uow, settings, saved, now))
 
 
 async def confirm_with_photo(
@@ -262,7 +268,13 @@ async def confirm_with_photo(
     found = await load_job(uow, job, expected_version)
     tech = await require_assigned(uow, actor, found, Action.CONFIRM)
     saved = await apply(
-        uow, found, Action.CONFIRM, staff_tag(tech), now, payload={"method": "paper_photo"}
+        uow,
+        found,
+        Action.CONFIRM,
+        staff_tag(tech),
+        now,
+        settings=settings,
+        payload={"method": "paper_photo"},
     )
     await uow.fieldwork.add_signoff(
         job_id=job_id(saved),
@@ -274,7 +286,7 @@ async def confirm_with_photo(
         now=now,
     )
     change = JobChange(saved, Action.CONFIRM, found.state)
-    return SignedOff(change, await close_if_settled(uow, saved, now))
+    return SignedOff(change, await close_if_settled(uow, settings, saved, now))
 
 
 async def dispute(
@@ -293,7 +305,13 @@ async def dispute(
     row = await require_customer_of(uow, customer, found, Action.DISPUTE)
     text = require_reason(reason, Action.DISPUTE)
     saved = await apply(
-        uow, found, Action.DISPUTE, customer_tag(row), now, payload={"reason": text}
+        uow,
+        found,
+        Action.DISPUTE,
+        customer_tag(row),
+        now,
+        settings=settings,
+        payload={"reason": text},
     )
     await uow.fieldwork.add_signoff(
         job_id=job_id(saved),
@@ -328,6 +346,7 @@ async def dispute(
 
 async def _resolve_dispute(
     uow: UnitOfWork,
+    settings: Settings,
     clock: Clock,
     *,
     job: JobRef,
@@ -342,7 +361,9 @@ async def _resolve_dispute(
     found = await load_job(uow, job, expected_version)
     supervisor = await require_supervisor(uow, actor, found, Permission.RESOLVE_DISPUTE, action)
     text = (reason or "").strip() or None
-    saved = await apply(uow, found, action, staff_tag(supervisor), now, payload={"reason": text})
+    saved = await apply(
+        uow, found, action, staff_tag(supervisor), now, settings=settings, payload={"reason": text}
+    )
     await uow.fieldwork.add_signoff(
         job_id=job_id(saved),
         outcome=outcome,
@@ -367,6 +388,7 @@ async def rework(
     """The supervisor sends the disputed job back on site; the technician is told."""
     found, saved = await _resolve_dispute(
         uow,
+        settings,
         clock,
         job=job,
         actor=actor,
@@ -404,6 +426,7 @@ async def accept_as_is(
     now = clock.now()
     found, saved = await _resolve_dispute(
         uow,
+        settings,
         clock,
         job=job,
         actor=actor,
@@ -413,7 +436,7 @@ async def accept_as_is(
         outcome="accepted_as_is",
     )
     change = JobChange(saved, Action.ACCEPT_AS_IS, found.state)
-    return SignedOff(change, await close_if_settled(uow, saved, now))
+    return SignedOff(change, await close_if_settled(uow, settings, saved, now))
 
 
 # --- settlement and closing --------------------------------------------------------------------
@@ -427,7 +450,9 @@ async def amount_due(uow: UnitOfWork, job: JobRecord) -> int:
     return latest.amount_due_fen
 
 
-async def close_if_settled(uow: UnitOfWork, job: JobRecord, now: datetime) -> JobChange | None:
+async def close_if_settled(
+    uow: UnitOfWork, settings: Settings, job: JobRecord, now: datetime
+) -> JobChange | None:
     """Close a signed-off job once its fees are settled; nothing due settles by itself."""
     if job.state is not JobState.SIGNED_OFF:
         return None
@@ -444,6 +469,7 @@ async def close_if_settled(uow: UnitOfWork, job: JobRecord, now: datetime) -> Jo
         Action.CLOSE,
         SYSTEM,
         now,
+        settings=settings,
         payload={"settlement": settlement.method, "amount_fen": settlement.amount_fen},
     )
     return JobChange(saved, Action.CLOSE, job.state)
@@ -509,7 +535,7 @@ async def record_payment(
         {"method": method, "amount_fen": due, "invoice_number": number},
     )
     held = await uow.fieldwork.cash_held(collector.id)
-    return Payment(settlement, held, await close_if_settled(uow, found, now))
+    return Payment(settlement, held, await close_if_settled(uow, settings, found, now))
 
 
 # --- the service voucher -----------------------------------------------------------------------

@@ -9,15 +9,15 @@ from datetime import datetime
 import pytest
 
 from fieldbot.domain.model import JobState, Priority
-from fieldbot.services.deadlines import (
+from fieldbot.services.deadlines.clocks import (
     CLOCK_RECOMPUTED,
     ClockNotRunning,
     PauseNeedsReason,
-    on_job_transition,
     pause_clock,
     resume_clock,
     stop_clock,
 )
+from fieldbot.services.deadlines.job_clocks import on_job_transition
 from fieldbot.store import ClockRow, JobRecord
 from tests.deadlines.conftest import Desk, local
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from fieldbot.services import deadlines
-from fieldbot.services.calendars import remove_override, set_override
+from fieldbot.services.calendar_overrides import remove_override, set_override
+from fieldbot.services.deadlines import clocks as deadlines
 from fieldbot.services.jobs import override_job
 from fieldbot.store import JobRecord
 from tests.deadlines.conftest import Desk, local

@@ -12,7 +12,7 @@ import pytest
 from fieldbot.clock import ManualClock
 from fieldbot.domain.entitlement import MissingReason
 from fieldbot.domain.model import Channel, JobState, Priority, ServiceType, WorkKind, Zone
-from fieldbot.services.calendars import set_override
+from fieldbot.services.calendar_overrides import set_override
 from fieldbot.services.jobs import (
     JOB_REGISTERED,
     AmbiguousCustomer,

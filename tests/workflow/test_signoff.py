@@ -11,7 +11,7 @@ from fieldbot.domain.entitlement import FeeKind, FeeLine
 from fieldbot.domain.errors import IllegalTransition, NotAllowed
 from fieldbot.domain.model import JobState, ServiceType
 from fieldbot.domain.money import Money
-from fieldbot.services import fieldwork, signoff
+from fieldbot.services import signoff, work_record
 from fieldbot.services.signoff import CashNotAllowed, SignoffLinkInvalid
 from fieldbot.store import JobRecord
 
@@ -25,11 +25,11 @@ async def _finished(
     tech: str,
     fees: list[FeeLine],
     parts: list[tuple[str, int]] | None = None,
-) -> tuple[JobRecord, fieldwork.Finished]:
+) -> tuple[JobRecord, work_record.Finished]:
     job = await flow.new_job(customer, unit)
     await to_on_site(flow, job, tech)
     finished = await flow.run(
-        fieldwork.finish,
+        work_record.finish,
         job=job.id,
         actor=tech,
         work="repaired",
@@ -158,7 +158,9 @@ async def test_dispute_tells_the_supervisor_who_sends_it_back_or_accepts_it(flow
         await flow.run(signoff.rework, job=job.id, actor="T02")
     back = await flow.run(signoff.rework, job=job.id, actor="S01", reason="check the seal")
     assert back.state is JobState.ON_SITE
-    await flow.run(fieldwork.finish, job=job.id, actor="T02", work="new seal", minutes=20, fees=[])
+    await flow.run(
+        work_record.finish, job=job.id, actor="T02", work="new seal", minutes=20, fees=[]
+    )
     await flow.run(signoff.dispute, job=job.id, customer="C002", reason="noise")
     accepted = await flow.run(signoff.accept_as_is, job=job.id, actor="S01", reason="normal")
     assert accepted.change.state is JobState.SIGNED_OFF

@@ -1,0 +1,186 @@
+"""On the way to a job (DESIGN.md §3): the appointment agreed with the customer, on my way,
+and the arrival inside the geofence (or reported by hand, which the supervisors hear about).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from fieldbot.clock import Clock
+from fieldbot.domain.states import Action
+from fieldbot.domain.zones import check_coordinates, distance_m
+from fieldbot.i18n import N_
+from fieldbot.services.workflow import (
+    InvalidInput,
+    JobChange,
+    JobRef,
+    Notices,
+    apply,
+    branch_timezone,
+    customer_of,
+    dt_arg,
+    job_button,
+    load_job,
+    notify_customer,
+    notify_supervisors,
+    require_assigned,
+    staff_tag,
+)
+from fieldbot.settings import Settings
+from fieldbot.store import UnitOfWork
+
+CONFIRM_TIME = N_("This time suits me")
+OTHER_TIME = N_("Another time, please")
+
+
+async def set_appointment(
+    uow: UnitOfWork,
+    settings: Settings,
+    clock: Clock,
+    *,
+    job: JobRef,
+    actor: str,
+    at: datetime,
+    expected_version: int | None = None,
+) -> JobChange:
+    """The technician agrees the visit with the customer (again, to move it); the customer is
+    told when they are bound."""
+    now = clock.now()
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise InvalidInput("the appointment needs a timezone", field="at")
+    if at < now:
+        raise InvalidInput("the appointment is in the past", field="at")
+    found = await load_job(uow, job, expected_version)
+    tech = await require_assigned(uow, actor, found, Action.SET_APPOINTMENT)
+    saved = await apply(
+        uow,
+        found,
+        Action.SET_APPOINTMENT,
+        staff_tag(tech),
+        now,
+        changes={"appointment_at": at},
+        payload={"appointment_at": at},
+        settings=settings,
+    )
+    tz = await branch_timezone(uow, settings, saved)
+    notices = Notices()
+    notices.add(
+        await notify_customer(
+            uow,
+            await customer_of(uow, saved),
+            N_("Job {number}: {technician} will visit you at {when}."),
+            {"number": saved.number, "technician": tech.staff.name, "when": dt_arg(at, tz)},
+            now,
+            buttons=[
+                (CONFIRM_TIME, "appointment.confirm", job_button(saved)),
+                (OTHER_TIME, "appointment.other", job_button(saved)),
+            ],
+        )
+    )
+    return JobChange(saved, Action.SET_APPOINTMENT, found.state, notices.tuple())
+
+
+async def on_my_way(
+    uow: UnitOfWork,
+    settings: Settings,
+    clock: Clock,
+    *,
+    job: JobRef,
+    actor: str,
+    expected_version: int | None = None,
+) -> JobChange:
+    now = clock.now()
+    found = await load_job(uow, job, expected_version)
+    tech = await require_assigned(uow, actor, found, Action.ON_MY_WAY)
+    saved = await apply(uow, found, Action.ON_MY_WAY, staff_tag(tech), now, settings=settings)
+    notices = Notices()
+    notices.add(
+        await notify_customer(
+            uow,
+            await customer_of(uow, saved),
+            N_("Job {number}: {technician} is on the way to you."),
+            {"number": saved.number, "technician": tech.staff.name},
+            now,
+        )
+    )
+    return JobChange(saved, Action.ON_MY_WAY, found.state, notices.tuple())
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    change: JobChange
+    verified: bool
+    distance_m: float | None  # None: reported manually
+    method: str  # location | manual
+
+
+async def arrive(
+    uow: UnitOfWork,
+    settings: Settings,
+    clock: Clock,
+    *,
+    job: JobRef,
+    actor: str,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    expected_version: int | None = None,
+) -> Arrival:
+    """Arrival by shared location: verified inside ``settings.geofence_m`` of the site, else
+    unverified with the distance and the supervisors told. Without a location (manual) it is
+    unverified and the supervisors are told too."""
+    now = clock.now()
+    manual = latitude is None or longitude is None
+    if not manual:
+        assert latitude is not None and longitude is not None
+        try:
+            check_coordinates(latitude, longitude)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field="location") from None
+    found = await load_job(uow, job, expected_version)
+    tech = await require_assigned(uow, actor, found, Action.ARRIVE)
+    customer = await customer_of(uow, found)
+    metres: float | None = None
+    verified = False
+    if not manual:
+        assert latitude is not None and longitude is not None
+        metres = distance_m(
+            latitude, longitude, customer.customer.latitude, customer.customer.longitude
+        )
+        verified = metres <= settings.geofence_m
+        await uow.staff.set_location(tech.id, latitude, longitude, now)
+    method = "manual" if manual else "location"
+    saved = await apply(
+        uow,
+        found,
+        Action.ARRIVE,
+        staff_tag(tech),
+        now,
+        payload={
+            "method": method,
+            "verified": verified,
+            "distance_m": None if metres is None else round(metres),
+            "geofence_m": settings.geofence_m,
+        },
+        settings=settings,
+    )
+    ids: list[int] = []
+    if manual:
+        ids = await notify_supervisors(
+            uow,
+            saved,
+            N_("Job {number}: {technician} reported arrival manually, without a location."),
+            {"number": saved.number, "technician": tech.staff.name},
+            now,
+        )
+    elif not verified:
+        assert metres is not None
+        ids = await notify_supervisors(
+            uow,
+            saved,
+            N_("Job {number}: arrival unverified, {technician} was {distance} m from the site."),
+            {"number": saved.number, "technician": tech.staff.name, "distance": round(metres)},
+            now,
+        )
+    change = JobChange(saved, Action.ARRIVE, found.state, tuple(ids))
+    return Arrival(change, verified, metres, method)
