@@ -54,6 +54,7 @@ from fieldbot.services.jobs import (
     register_job,
     resolve_customer,
 )
+from fieldbot.services.recipients import may_act_for_branch
 from fieldbot.services.signoff import ACCEPT_AS_IS, REWORK
 from fieldbot.services.workflow import (
     APPROVE,
@@ -153,6 +154,23 @@ def _require(turn: Turn, permission: Permission) -> str:
     if person.kind != "staff" or person.code is None or not may(person.roles, permission):
         raise NotAllowed(f"{person.code} may not {permission.value}", permission=permission.value)
     return person.code
+
+
+async def _decider(turn: Turn, permission: Permission, job: int) -> str:
+    """The staff code of who may take the supervisor's decision ``permission`` on the job: a
+    supervisor, or whoever the branch's notices fall back to (a manager,
+    :func:`fieldbot.services.recipients.may_act_for_branch`); else :class:`NotAllowed`."""
+    person = turn.person
+    if person.kind == "staff" and person.code is not None and person.id is not None:
+        row = await turn.uow.staff.row_by_id(person.id)
+        found = await turn.uow.jobs.get(job)
+        if (
+            row is not None
+            and found is not None
+            and await may_act_for_branch(turn.uow, row, found.branch_id, permission)
+        ):
+            return person.code
+    return _require(turn, permission)
 
 
 async def _branch_code(turn: Turn) -> str | None:
@@ -705,14 +723,14 @@ async def cancel_pressed(turn: Turn, payload: dict[str, object]) -> None:
 
 
 async def reject_pressed(turn: Turn, payload: dict[str, object]) -> None:
-    _require(turn, Permission.APPROVE_FEES)
+    await _decider(turn, Permission.APPROVE_FEES, int(str(payload["job_id"])))
     job = await _current(turn, payload)
     _expect(job, JobState.AWAITING_APPROVAL)
     await _ask_reason(turn, "reject", job)
 
 
 async def fail_pressed(turn: Turn, payload: dict[str, object]) -> None:
-    _require(turn, Permission.INSPECT)
+    await _decider(turn, Permission.INSPECT, int(str(payload["job_id"])))
     job = await _current(turn, payload)
     _expect(job, JobState.AWAITING_INSPECTION)
     await _ask_reason(turn, "fail", job)
@@ -740,13 +758,13 @@ async def reason_form(turn: Turn, form: Form, message: Message) -> None:
         )
         template = N_("Job {number} is cancelled: {reason}")
     elif what == "reject":
-        code = _require(turn, Permission.APPROVE_FEES)
+        code = await _decider(turn, Permission.APPROVE_FEES, job)
         change = await work_record.reject(
             uow, settings, clock, job=job, actor=code, reason=text, expected_version=version
         )
         template = N_("The fees of job {number} are rejected: {reason}. The technician is told.")
     else:
-        code = _require(turn, Permission.INSPECT)
+        code = await _decider(turn, Permission.INSPECT, job)
         change = await workshop.fail_inspection(
             uow, settings, clock, job=job, actor=code, reason=text, expected_version=version
         )
@@ -758,7 +776,7 @@ async def reason_form(turn: Turn, form: Form, message: Message) -> None:
 
 
 async def approve_pressed(turn: Turn, payload: dict[str, object]) -> None:
-    code = _require(turn, Permission.APPROVE_FEES)
+    code = await _decider(turn, Permission.APPROVE_FEES, int(str(payload["job_id"])))
     job = await _current(turn, payload)
     approved = await work_record.approve(
         turn.uow,
@@ -775,7 +793,7 @@ async def approve_pressed(turn: Turn, payload: dict[str, object]) -> None:
 
 
 async def rework_pressed(turn: Turn, payload: dict[str, object]) -> None:
-    code = _require(turn, Permission.RESOLVE_DISPUTE)
+    code = await _decider(turn, Permission.RESOLVE_DISPUTE, int(str(payload["job_id"])))
     job = await _current(turn, payload)
     change = await signoff.rework(
         turn.uow,
@@ -792,7 +810,7 @@ async def rework_pressed(turn: Turn, payload: dict[str, object]) -> None:
 
 
 async def accept_as_is_pressed(turn: Turn, payload: dict[str, object]) -> None:
-    code = _require(turn, Permission.RESOLVE_DISPUTE)
+    code = await _decider(turn, Permission.RESOLVE_DISPUTE, int(str(payload["job_id"])))
     job = await _current(turn, payload)
     signed = await signoff.accept_as_is(
         turn.uow,
@@ -810,7 +828,7 @@ async def accept_as_is_pressed(turn: Turn, payload: dict[str, object]) -> None:
 
 
 async def pass_pressed(turn: Turn, payload: dict[str, object]) -> None:
-    code = _require(turn, Permission.INSPECT)
+    code = await _decider(turn, Permission.INSPECT, int(str(payload["job_id"])))
     job = await _current(turn, payload)
     change = await workshop.pass_inspection(
         turn.uow,
