@@ -21,12 +21,11 @@ from zoneinfo import ZoneInfo
 
 from telegram import Message
 
-from fieldbot.domain.entitlement import FeeKind, FeeLine, cash_allowed
+from fieldbot.domain.entitlement import FeeKind, FeeLine
 from fieldbot.domain.errors import NotAllowed
 from fieldbot.domain.model import JobState, Part
 from fieldbot.domain.money import Money, parse_money
 from fieldbot.domain.permissions import Permission, may
-from fieldbot.domain.zones import distance_m
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import STATE_NAMES
@@ -122,8 +121,6 @@ OPEN_FOR_TECHNICIAN = frozenset(
         JobState.READY_FOR_RETURN,
     }
 )
-ARRIVING = frozenset({JobState.SCHEDULED, JobState.EN_ROUTE})
-
 _TIME = re.compile(r"^\s*(?:(\d{4})-(\d{1,2})-(\d{1,2})\s+)?(\d{1,2})[:：](\d{2})\s*$")
 _DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
 _HOURS = re.compile(r"^\s*(\d{1,2})(?:[.,](\d{1,2}))?\s*$")
@@ -162,17 +159,9 @@ async def _local_now(turn: Turn, job: JobRecord) -> tuple[datetime, str]:
 
 
 async def _payment_row(turn: Turn, job: JobRecord) -> list[ButtonSpec]:
-    assert job.id is not None
-    if await turn.uow.fieldwork.settlement(job.id) is not None:
-        return []
-    due = await amount_due(turn.uow, job)
-    if due <= 0:
-        return []
-    row: list[ButtonSpec] = []
-    if cash_allowed(Money(due), turn.deps.settings.cash_limit_fen):
-        row.append((CASH, "job.cash", _ref(job)))
-    row.append((INVOICE, "job.invoice", _ref(job)))
-    return row
+    labels = {"cash": (CASH, "job.cash"), "invoice": (INVOICE, "job.invoice")}
+    options = await signoff.payment_options(turn.uow, turn.deps.settings, job)
+    return [(*labels[option], _ref(job)) for option in options]
 
 
 async def job_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:
@@ -467,7 +456,7 @@ async def on_my_way_pressed(turn: Turn, payload: dict[str, object]) -> None:
 async def arrived_pressed(turn: Turn, payload: dict[str, object]) -> None:
     _technician(turn)
     job = await load_job(turn.uow, _job_id(payload))
-    if job.state not in ARRIVING:
+    if job.state not in visit.ARRIVING:
         await turn.reply(
             N_("Job {number} is {state}: there is no arrival to report."),
             args={"number": job.number, "state": {"t": STATE_NAMES[job.state]}},
@@ -540,20 +529,13 @@ async def location_shared(turn: Turn, message: Message) -> None:
         await turn.reply(N_("Thank you, but I have no use for a location from you."))
         return
     assert person.id is not None
-    waiting = await turn.uow.jobs.list(technician_id=person.id, states=ARRIVING)
-    if not waiting:
+    lat, lon = message.location.latitude, message.location.longitude
+    nearest = await visit.nearest_waiting_job(turn.uow, person.id, lat, lon)
+    if nearest is None:
         await turn.reply(N_("None of your jobs is waiting for your arrival."))
         return
-    lat, lon = message.location.latitude, message.location.longitude
-    best, best_distance = waiting[0], float("inf")
-    for job in waiting:
-        customer = await turn.uow.customers.row_by_id(job.customer_id)
-        assert customer is not None
-        metres = distance_m(lat, lon, customer.customer.latitude, customer.customer.longitude)
-        if metres < best_distance:
-            best, best_distance = job, metres
-    assert best.id is not None
-    await _arrive(turn, best.id, lat, lon)
+    assert nearest.id is not None
+    await _arrive(turn, nearest.id, lat, lon)
 
 
 # --- parts: choosing from the van or the catalogue ----------------------------------------------
@@ -1244,14 +1226,10 @@ async def deliver_pressed(turn: Turn, payload: dict[str, object]) -> None:
 async def _other_sources(turn: Turn, request_id: int, tried: str) -> None:
     request = await turn.uow.fieldwork.part_request(request_id)
     assert request is not None
-    sources: list[ButtonSpec] = []
-    for location in ["central", *sorted(await turn.uow.branches.keys())]:
-        if location == tried:
-            continue
-        if await turn.uow.stock.quantity(location, request.part) >= request.quantity:
-            sources.append(
-                (location, "part.deliver", {"request_id": request_id, "source": location})
-            )
+    sources: list[ButtonSpec] = [
+        (location, "part.deliver", {"request_id": request_id, "source": location})
+        for location in await spare_parts.sources_that_hold(turn.uow, request, tried)
+    ]
     if not sources:
         await turn.reply(
             N_("No stock location holds {quantity} × {part}. The request stays open."),

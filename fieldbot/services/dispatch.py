@@ -22,7 +22,7 @@ from fieldbot.i18n import N_
 from fieldbot.labels import KIND_NAMES, PRIORITY_NAMES
 from fieldbot.rendering import LOCATION
 from fieldbot.services.deadlines.targets import contact_hours
-from fieldbot.services.signoff import service_history
+from fieldbot.services.voucher import service_history
 from fieldbot.services.workflow import (
     ACCEPT,
     DECLINE,

@@ -450,6 +450,21 @@ async def amount_due(uow: UnitOfWork, job: JobRecord) -> int:
     return latest.amount_due_fen
 
 
+async def payment_options(
+    uow: UnitOfWork, settings: Settings, job: JobRecord
+) -> tuple[Literal["cash", "invoice"], ...]:
+    """How the money due on the job may be settled now: nothing when it is settled or nothing
+    is due; cash (within the cash limit) and an invoice; else an invoice only."""
+    if await uow.fieldwork.settlement(job_id(job)) is not None:
+        return ()
+    due = await amount_due(uow, job)
+    if due <= 0:
+        return ()
+    if cash_allowed(Money(due), settings.cash_limit_fen):
+        return ("cash", "invoice")
+    return ("invoice",)
+
+
 async def close_if_settled(
     uow: UnitOfWork, settings: Settings, job: JobRecord, now: datetime
 ) -> JobChange | None:
@@ -536,65 +551,3 @@ async def record_payment(
     )
     held = await uow.fieldwork.cash_held(collector.id)
     return Payment(settlement, held, await close_if_settled(uow, settings, found, now))
-
-
-# --- the service voucher -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class VoucherEntry:
-    """One job in a unit's service history."""
-
-    number: str
-    called_at: datetime
-    kind: str
-    state: str
-    service_type: str
-    technician: str | None  # staff code
-    work: str | None
-    minutes: int | None
-    amount_due_fen: int | None
-
-
-async def equipment_history(uow: UnitOfWork, serial: str) -> list[VoucherEntry]:
-    """Every job on the unit, in the order of the call."""
-    unit_id = await uow.equipment.id_of(serial)
-    if unit_id is None:
-        raise InvalidInput(f"unknown equipment {serial!r}", serial=serial)
-    return await _entries(uow, await uow.jobs.list(equipment_id=unit_id))
-
-
-async def service_history(uow: UnitOfWork, *, job: JobRef) -> list[VoucherEntry]:
-    """The unit's service voucher as seen from ``job``: every earlier job on that unit."""
-    found = await load_job(uow, job)
-    if found.equipment_id is None:
-        return []
-    earlier = [
-        other
-        for other in await uow.jobs.list(equipment_id=found.equipment_id)
-        if other.id != found.id
-        and (other.called_at, job_id(other)) < (found.called_at, job_id(found))
-    ]
-    return await _entries(uow, earlier)
-
-
-async def _entries(uow: UnitOfWork, jobs: list[JobRecord]) -> list[VoucherEntry]:
-    staff = await uow.staff.stored_by_ids(j.technician_id for j in jobs if j.technician_id)
-    entries = []
-    for job in jobs:
-        work = await uow.fieldwork.latest_work_record(job_id(job))
-        tech = staff.get(job.technician_id) if job.technician_id else None
-        entries.append(
-            VoucherEntry(
-                number=job.number,
-                called_at=job.called_at,
-                kind=job.kind.value,
-                state=job.state.value,
-                service_type=job.service_type.value,
-                technician=None if tech is None else tech.code,
-                work=None if work is None else work.description,
-                minutes=None if work is None else work.minutes,
-                amount_due_fen=None if work is None else work.amount_due_fen,
-            )
-        )
-    return entries

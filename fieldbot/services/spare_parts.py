@@ -373,3 +373,15 @@ async def return_defective(
         {"part": part, "quantity": quantity, "record_id": record_id},
     )
     return record_id
+
+
+async def sources_that_hold(uow: UnitOfWork, request: PartRequest, excluding: str) -> list[str]:
+    """The stock locations other than ``excluding`` that hold what the part request needs
+    (the central store first, then the branch stores), to deliver it from."""
+    found: list[str] = []
+    for location in ["central", *sorted(await uow.branches.keys())]:
+        if location == excluding:
+            continue
+        if await uow.stock.quantity(location, request.part) >= request.quantity:
+            found.append(location)
+    return found

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from fieldbot.clock import Clock
+from fieldbot.domain.model import JobState
 from fieldbot.domain.states import Action
 from fieldbot.domain.zones import check_coordinates, distance_m
 from fieldbot.i18n import N_
@@ -28,7 +29,7 @@ from fieldbot.services.workflow import (
     staff_tag,
 )
 from fieldbot.settings import Settings
-from fieldbot.store import UnitOfWork
+from fieldbot.store import JobRecord, UnitOfWork
 
 CONFIRM_TIME = N_("This time suits me")
 OTHER_TIME = N_("Another time, please")
@@ -184,3 +185,27 @@ async def arrive(
         )
     change = JobChange(saved, Action.ARRIVE, found.state, tuple(ids))
     return Arrival(change, verified, metres, method)
+
+
+# The states in which a job waits for its technician's arrival.
+ARRIVING = frozenset({JobState.SCHEDULED, JobState.EN_ROUTE})
+
+
+async def nearest_waiting_job(
+    uow: UnitOfWork, technician_id: int, latitude: float, longitude: float
+) -> JobRecord | None:
+    """The technician's job waiting for their arrival whose site is nearest to where they
+    are (a location shared outside a form reports the arrival there); None: no job waits."""
+    waiting = await uow.jobs.list(technician_id=technician_id, states=ARRIVING)
+    if not waiting:
+        return None
+    best, best_distance = waiting[0], float("inf")
+    for job in waiting:
+        customer = await uow.customers.row_by_id(job.customer_id)
+        assert customer is not None
+        metres = distance_m(
+            latitude, longitude, customer.customer.latitude, customer.customer.longitude
+        )
+        if metres < best_distance:
+            best, best_distance = job, metres
+    return best

@@ -11,7 +11,7 @@ from fieldbot.domain.entitlement import FeeKind, FeeLine
 from fieldbot.domain.errors import IllegalTransition, NotAllowed
 from fieldbot.domain.model import JobState, ServiceType
 from fieldbot.domain.money import Money
-from fieldbot.services import signoff, work_record
+from fieldbot.services import signoff, voucher, work_record
 from fieldbot.services.signoff import CashNotAllowed, SignoffLinkInvalid
 from fieldbot.store import JobRecord
 
@@ -200,11 +200,11 @@ async def test_service_voucher_lists_every_earlier_job_on_the_unit(flow: Flow) -
     flow.clock.advance(timedelta(days=3))
     second = await flow.new_job("C001", "RF25-0001", fault="异响 noise")
     other_unit = await flow.new_job("C001", "IM25-0002")
-    history = await flow.read(lambda uow: signoff.service_history(uow, job=second.id or 0))
+    history = await flow.read(lambda uow: voucher.service_history(uow, job=second.id or 0))
     assert [entry.number for entry in history] == [first.number]
     assert history[0].state == "closed" and history[0].work == "repaired"
     assert history[0].technician == "T01" and history[0].minutes == 60
-    assert await flow.read(lambda uow: signoff.service_history(uow, job=first.id or 0)) == []
-    everything = await flow.read(lambda uow: signoff.equipment_history(uow, "RF25-0001"))
+    assert await flow.read(lambda uow: voucher.service_history(uow, job=first.id or 0)) == []
+    everything = await flow.read(lambda uow: voucher.equipment_history(uow, "RF25-0001"))
     assert [e.number for e in everything] == [first.number, second.number]
     assert other_unit.number not in [e.number for e in everything]

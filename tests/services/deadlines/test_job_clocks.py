@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fieldbot.services import dispatch, visit
-from tests.deadlines.conftest import Desk, local
+from tests.services.deadlines.conftest import Desk, local
 
 
 async def _run(desk: Desk, use_case: Callable[..., Awaitable[Any]], **kwargs: Any) -> Any:

@@ -9,7 +9,7 @@ from fieldbot.services.calendar_overrides import remove_override, set_override
 from fieldbot.services.deadlines import clocks as deadlines
 from fieldbot.services.jobs import override_job
 from fieldbot.store import JobRecord
-from tests.deadlines.conftest import Desk, local
+from tests.services.deadlines.conftest import Desk, local
 
 
 async def _job_now(desk: Desk, job: JobRecord) -> JobRecord:

@@ -24,7 +24,7 @@ from fieldbot.services.deadlines.ladder import (
 )
 from fieldbot.services.renewals import RENEWAL_CUSTOMER_TEXT, RENEWAL_STAFF_TEXT
 from fieldbot.store import OutboxMessage, OutboxRepository
-from tests.deadlines.conftest import Desk, local
+from tests.services.deadlines.conftest import Desk, local
 
 
 def only(messages: list[OutboxMessage], template: str, clock: str | None = None) -> OutboxMessage:

@@ -19,7 +19,7 @@ from fieldbot.services.deadlines.clocks import (
 )
 from fieldbot.services.deadlines.job_clocks import on_job_transition
 from fieldbot.store import ClockRow, JobRecord
-from tests.deadlines.conftest import Desk, local
+from tests.services.deadlines.conftest import Desk, local
 
 
 async def _stop(desk: Desk, job: JobRecord, name: str, at: datetime) -> ClockRow:
