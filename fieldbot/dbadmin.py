@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from urllib.parse import quote
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 from fieldbot.store import create_engine
 
@@ -56,3 +62,51 @@ async def current_revision(url: str) -> str | None:
             )
     finally:
         await engine.dispose()
+
+
+async def not_current(url: str) -> str | None:
+    """Why the database at ``url`` is not an upgraded fieldbot database; None when it is.
+
+    Touches nothing: an SQLite file that does not exist is not created, an existing one is
+    opened read-only; a PostgreSQL database that does not exist or cannot be reached is
+    reported, not made. The reason names no part of the URL (it may hold a password).
+    """
+    parsed = make_url(url)
+    connect_args: dict[str, object] = {}
+    if parsed.get_backend_name() == "sqlite":
+        readonly = _existing_sqlite_readonly(parsed)
+        if isinstance(readonly, str):
+            return readonly
+        parsed = readonly
+    else:
+        connect_args["timeout"] = 10
+    engine = create_async_engine(parsed, poolclass=NullPool, connect_args=connect_args)
+    try:
+        async with engine.connect() as connection:
+            revision = await connection.run_sync(
+                lambda sync: MigrationContext.configure(sync).get_current_revision()
+            )
+    except (SQLAlchemyError, OSError):
+        return "the database does not exist or cannot be read"
+    finally:
+        await engine.dispose()
+    head = head_revision()
+    if revision is None:
+        return "the database was never upgraded (run `fieldbot db upgrade`)"
+    if revision != head:
+        return f"the database is at revision {revision}, not {head} (run `fieldbot db upgrade`)"
+    return None
+
+
+def _existing_sqlite_readonly(parsed: URL) -> URL | str:
+    """A read-only URL of an SQLite file that exists, or why there is none."""
+    if parsed.database is None or parsed.database in ("", ":memory:"):
+        return "the database is in memory"
+    path = Path(parsed.database)
+    if not path.is_file():
+        return "the database file does not exist"
+    return URL.create(
+        parsed.drivername,
+        database="file:" + quote(str(path.resolve())),
+        query={"mode": "ro", "uri": "true"},
+    )

@@ -32,6 +32,7 @@ from fieldbot.domain.sla import (
     warns_unknown_year,
     week_key,
 )
+from fieldbot.repositories.clocks import ClockRow
 from fieldbot.services.calendar_overrides import warn_unknown_year
 from fieldbot.services.carry_over import carry_over
 from fieldbot.services.deadlines.clocks import JOB, Calendars, stop_clock
@@ -39,7 +40,7 @@ from fieldbot.services.deadlines.ladder import Fired, advance_ladder
 from fieldbot.services.deadlines.targets import JOB_CLOCK_STATES
 from fieldbot.services.renewals import notify_renewals
 from fieldbot.settings import Settings
-from fieldbot.store import ClockRow, Store, UnitOfWork
+from fieldbot.store import Store, UnitOfWork
 
 log = logging.getLogger("fieldbot.scheduler")
 

@@ -114,3 +114,26 @@ async def test_a_qr_code_is_rendered_as_a_png() -> None:
         {"qr": "https://t.me/x?start=abc"},
     )
     assert rendered.qr_png is not None and rendered.qr_png.startswith(b"\x89PNG")
+
+
+async def test_a_staff_reference_is_looked_up_at_send_time_in_texts_and_button_labels() -> None:
+    async def customers(customer_id: int, field: str) -> str:
+        return f"customer{customer_id}.{field}"
+
+    async def staff(staff_id: int, field: str) -> str:
+        return f"staff{staff_id}.{field}"
+
+    name = {"staff": 3, "field": "name"}
+    params = {
+        "args": {"name": name},
+        "buttons": [[{"label": "{name} ({code})", "label_args": {"name": name, "code": "T01"}}]],
+    }
+    rendered = await Renderer(customers, staff).render(
+        Catalogs.load().translator("en"), "You are already registered as {name}.", params
+    )
+    assert rendered.text == "You are already registered as staff3.name."
+    assert rendered.buttons[0][0].label == "staff3.name (T01)"
+    with pytest.raises(LookupError):
+        await Renderer(customers).render(
+            Catalogs.load().translator("en"), "You are already registered as {name}.", params
+        )

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from fieldbot.cli.common import open_store, refuse, run, settings
+from fieldbot.cli.common import clock_for, open_store, refuse, run, settings
 
 KINDS_HELP = "branches, staff, customers, equipment, contracts, parts or stock"
 
@@ -46,7 +46,6 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="print the counts as JSON")] = False,
     ) -> None:
         """Import a CSV file: all or nothing; re-importing updates rows by their key."""
-        from fieldbot.clock import SystemClock
         from fieldbot.services.imports import KINDS, ImportFailed, ImportReport, import_file
 
         if kind not in KINDS:
@@ -55,10 +54,11 @@ def register(app: typer.Typer) -> None:
         if not file.is_file():
             refuse(f"{file}: no such file")
         config = settings()
+        clock = clock_for(config)
 
         async def go() -> ImportReport:
             async with open_store(config) as store:
-                return await import_file(store, kind, file, settings=config, clock=SystemClock())
+                return await import_file(store, kind, file, settings=config, clock=clock)
 
         try:
             report = run(go)
@@ -83,7 +83,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json")] = False,
     ) -> None:
         """Check the hash chain of the event log; exit 1 when it is broken."""
-        from fieldbot.events import VerifyResult, verify
+        from fieldbot.repositories.events import VerifyResult, verify
 
         config = settings()
 

@@ -9,18 +9,8 @@ from typing import Annotated
 
 import typer
 
-from fieldbot.cli.common import open_store, refuse, run, settings
-from fieldbot.clock import Clock
+from fieldbot.cli.common import clock_for, open_store, refuse, run, settings
 from fieldbot.settings import Settings
-
-
-def clock_for(config: Settings) -> Clock:
-    from fieldbot.clock import SystemClock
-    from fieldbot.sandbox.clock import SandboxClock
-
-    if config.clock == "sandbox":
-        return SandboxClock(config.bot_api_url)
-    return SystemClock()
 
 
 def register(app: typer.Typer) -> None:
@@ -42,7 +32,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def sweep() -> None:
         """One pass of the deadline sweep and the outbox, for cron."""
-        from fieldbot.runtime import BotRuntime
+        from fieldbot.bot.runtime import BotRuntime
 
         config = settings()
 
@@ -100,7 +90,7 @@ def register(app: typer.Typer) -> None:
         out: Annotated[str, typer.Option(help="where the demo leaves its files")] = "demo-output",
     ) -> None:
         """The simulated working day on the sandbox, narrated; files in demo-output/."""
-        from fieldbot.demo import run_demo
+        from fieldbot.cli.demo import run_demo
 
         asyncio.run(run_demo(out))
 
@@ -114,7 +104,7 @@ async def _ask_username(config: Settings) -> str:
 
 
 def _serve(*, poll: bool, webhook: str | None) -> None:
-    from fieldbot.runtime import BotRuntime
+    from fieldbot.bot.runtime import BotRuntime
 
     config = settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

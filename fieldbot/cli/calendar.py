@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 import math
+import secrets
+import sys
 from collections.abc import Callable, Coroutine
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
 import typer
 
-from fieldbot.cli.common import open_store, refuse, run, settings
-from fieldbot.domain.calendar import DayKind
+from fieldbot.cli.common import clock_for, open_store, refuse, run, settings
+from fieldbot.domain.calendar import DayKind, WorkCalendar
 from fieldbot.domain.errors import DomainError
 from fieldbot.services.calendars import YearDay, YearView
-from fieldbot.settings import Settings
+from fieldbot.settings import ENV_PREFIX, Settings
 from fieldbot.store import UnitOfWork
 
 ACTOR = "admin"
@@ -72,19 +74,48 @@ def register(app: typer.Typer) -> None:
         hours: Annotated[str, typer.Argument(help="working hours, may be fractional")],
         branch: BranchOption = None,
     ) -> None:
-        """Print the instant at which HOURS working hours after START have passed."""
-        from fieldbot.services.calendars import calendar_for
+        """Print the instant at which HOURS working hours after START have passed.
 
+        Uses the configured database's overrides when it exists and is upgraded, else the
+        built-in calendar; never needs the encryption key and never creates a database.
+        """
         amount = _hours(hours)
         start_at = _instant(start)
         config = settings()
+        calendar = run(lambda: _due_calendar(config, branch))
+        begin = start_at if start_at.tzinfo else start_at.replace(tzinfo=calendar.tz)
+        try:
+            instant = calendar.add_working(begin, _duration(amount))
+        except DomainError as exc:
+            refuse(str(exc))
+        except OverflowError:
+            refuse(f"HOURS {hours!r}: the due instant is beyond the calendar")
+        print(instant.astimezone(calendar.tz).isoformat())
 
-        async def compute(uow: UnitOfWork) -> datetime:
-            calendar = await calendar_for(uow, config, branch)
-            begin = start_at if start_at.tzinfo else start_at.replace(tzinfo=calendar.tz)
-            return calendar.add_working(begin, _duration(amount)).astimezone(calendar.tz)
 
-        print(_in_store(config, compute).isoformat())
+async def _due_calendar(config: Settings, branch: str | None) -> WorkCalendar:
+    """The calendar ``calendar due`` counts on: the database's, or the built-in one."""
+    from fieldbot.crypto import Cipher
+    from fieldbot.dbadmin import not_current
+    from fieldbot.services.calendars import builtin_calendar, calendar_for
+    from fieldbot.store import Store
+
+    reason = await not_current(config.database_url)
+    if reason is not None:
+        if branch is not None:
+            refuse(f"--branch {branch}: {reason}; a branch's calendar lives in the database")
+        print(f"{ENV_PREFIX}DATABASE_URL: {reason}; using the built-in calendar", file=sys.stderr)
+        return builtin_calendar(config)
+    # Calendars and branches hold no personal data: a throwaway key instead of the real one
+    # (anything that tried to decrypt would fail loudly).
+    store = Store.open(config.database_url, Cipher.from_master_key(secrets.token_bytes(32)))
+    try:
+        async with store.unit_of_work(readonly=True) as uow:
+            return await calendar_for(uow, config, branch)
+    except DomainError as exc:
+        refuse(str(exc))
+    finally:
+        await store.close()
 
 
 def _override_commands(group: typer.Typer, name: str, is_working: bool) -> None:
@@ -95,7 +126,6 @@ def _override_commands(group: typer.Typer, name: str, is_working: bool) -> None:
         day: Annotated[str, typer.Argument(metavar="DATE", help="YYYY-MM-DD")],
         branch: BranchOption = None,
     ) -> None:
-        from fieldbot.clock import SystemClock
         from fieldbot.services.calendar_overrides import set_override
 
         when = _date(day)
@@ -104,7 +134,7 @@ def _override_commands(group: typer.Typer, name: str, is_working: bool) -> None:
             config,
             lambda uow: set_override(
                 uow,
-                SystemClock(),
+                clock_for(config),
                 day=when,
                 is_working=is_working,
                 branch_code=branch,
@@ -124,7 +154,6 @@ def _override_commands(group: typer.Typer, name: str, is_working: bool) -> None:
         day: Annotated[str, typer.Argument(metavar="DATE", help="YYYY-MM-DD")],
         branch: BranchOption = None,
     ) -> None:
-        from fieldbot.clock import SystemClock
         from fieldbot.services.calendar_overrides import remove_override
 
         when = _date(day)
@@ -133,7 +162,7 @@ def _override_commands(group: typer.Typer, name: str, is_working: bool) -> None:
             config,
             lambda uow: remove_override(
                 uow,
-                SystemClock(),
+                clock_for(config),
                 day=when,
                 is_working=is_working,
                 branch_code=branch,

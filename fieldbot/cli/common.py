@@ -1,4 +1,4 @@
-"""What every command shares: settings, the store, one-line refusals."""
+"""What every command shares: settings, the clock, the store, one-line refusals."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import typer
 
-from fieldbot.settings import Settings, SettingsError, load_settings
+from fieldbot.settings import ENV_PREFIX, Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
+    from fieldbot.clock import Clock
     from fieldbot.store import Store
 
 T = TypeVar("T")
@@ -31,11 +32,25 @@ def settings() -> Settings:
         refuse(str(exc))
 
 
+def clock_for(config: Settings) -> Clock:
+    """The configured clock (``FIELDBOT_CLOCK``): every command and the bot take time from it."""
+    from fieldbot.clock import SystemClock
+    from fieldbot.sandbox.clock import SandboxClock
+
+    if config.clock == "sandbox":
+        return SandboxClock(config.bot_api_url)
+    return SystemClock()
+
+
 def run(make: Callable[[], Awaitable[T]]) -> T:
+    from fieldbot.sandbox.clock import SandboxClockError
+
     try:
         return asyncio.run(_await(make))
     except SettingsError as exc:
         refuse(str(exc))
+    except SandboxClockError as exc:
+        refuse(f"{ENV_PREFIX}CLOCK: sandbox, but {exc}")
 
 
 async def _await(make: Callable[[], Awaitable[T]]) -> T:

@@ -10,12 +10,13 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from fieldbot.cli.common import open_store, refuse, run, settings
+from fieldbot.cli.common import clock_for, open_store, refuse, run, settings
 from fieldbot.domain.errors import DomainError
 from fieldbot.domain.model import JobState
+from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services.jobs import Deadline, JobDetails, JobSummary
 from fieldbot.settings import Settings
-from fieldbot.store import JobRecord, UnitOfWork
+from fieldbot.store import UnitOfWork
 
 ACTOR = "admin"
 T = TypeVar("T")
@@ -57,12 +58,12 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="print the job as JSON")] = False,
     ) -> None:
         """Register a call as a job; prints its number and its deadlines."""
-        from fieldbot.clock import SystemClock
         from fieldbot.services.calendars import require_branch
         from fieldbot.services.jobs import job_details, register_job, resolve_customer
 
         called = _instant(at) if at is not None else None
         config = settings()
+        clock = clock_for(config)
 
         async def go(uow: UnitOfWork) -> JobDetails:
             called_at = called
@@ -73,7 +74,7 @@ def register(app: typer.Typer) -> None:
             registered = await register_job(
                 uow,
                 config,
-                SystemClock(),
+                clock,
                 customer=customer,
                 equipment=equipment,
                 kind=kind,

@@ -103,3 +103,10 @@ def permissions_of(roles: Iterable[Role]) -> frozenset[Permission]:
 
 def may(roles: Iterable[Role], permission: Permission) -> bool:
     return any(permission in PERMISSIONS.get(role, frozenset()) for role in roles)
+
+
+def covers_branch(staff_branch_id: int | None, branch_id: int) -> bool:
+    """Whether staff of ``staff_branch_id`` see and act on the jobs of ``branch_id``: staff of
+    a branch only on their own branch's, staff without a branch (the manager, the service
+    department) on every branch's."""
+    return staff_branch_id is None or staff_branch_id == branch_id

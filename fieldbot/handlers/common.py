@@ -9,7 +9,8 @@ from telegram import Bot, BotCommand, BotCommandScopeChat
 from fieldbot.domain.model import Language, Role
 from fieldbot.handlers.turn import Deps, Turn
 from fieldbot.i18n import N_
-from fieldbot.services.registration import set_language
+from fieldbot.services.registration import Person, set_language
+from fieldbot.services.workflow import customer_arg, staff_arg
 
 LANGUAGE_NAMES = {Language.ZH_CN: "中文", Language.EN: "English"}
 
@@ -70,7 +71,7 @@ async def set_person_commands(
 async def help_(turn: Turn) -> None:
     person = turn.person
     lines: list[dict[str, object]] = [
-        {"t": N_("Hello, {name}. You can:"), "args": {"name": _name_arg(turn)}}
+        {"t": N_("Hello, {name}. You can:"), "args": {"name": name_arg(person)}}
     ]
     for command, description in commands_for(person.kind, person.roles):
         lines.append(
@@ -91,7 +92,7 @@ async def me(turn: Turn) -> None:
         await turn.reply(
             N_("You are {name} ({code}), {roles}. Language: {language}."),
             args={
-                "name": person.name,
+                "name": name_arg(person),
                 "code": person.code,
                 "roles": {"roles": sorted(r.value for r in person.roles)},
                 "language": LANGUAGE_NAMES[person.language],
@@ -101,7 +102,7 @@ async def me(turn: Turn) -> None:
         await turn.reply(
             N_("You are our customer {name} ({code}). Language: {language}."),
             args={
-                "name": {"customer": person.id, "field": "name"},
+                "name": name_arg(person),
                 "code": person.code,
                 "language": LANGUAGE_NAMES[person.language],
             },
@@ -123,7 +124,11 @@ async def lang_chosen(turn: Turn, language: str) -> None:
     await turn.reply(N_("From now on I will speak English with you."))
 
 
-def _name_arg(turn: Turn) -> object:
-    if turn.person.kind == "customer":
-        return {"customer": turn.person.id, "field": "name"}
-    return turn.person.name
+def name_arg(person: Person) -> object:
+    """The person's name in a reply: a reference looked up at send time, never the name itself
+    (outbox rows refer to people by id, DESIGN §6)."""
+    if person.id is None:
+        return person.name
+    if person.kind == "customer":
+        return customer_arg(person.id)
+    return staff_arg(person.id)

@@ -12,27 +12,24 @@ from typing import Any
 
 from telegram import Message
 
-from fieldbot.domain.errors import NotAllowed
+from fieldbot.domain.errors import IllegalTransition, NotAllowed
 from fieldbot.domain.model import JobState
-from fieldbot.handlers.technician import SET_APPOINTMENT
+from fieldbot.handlers.refusals import refusal
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import STATE_NAMES
-from fieldbot.services import signoff
-from fieldbot.services.registration import identify
-from fieldbot.services.signoff import SignoffLinkInvalid
+from fieldbot.rendering import more_line
+from fieldbot.repositories.conversations import Form
+from fieldbot.repositories.outbox import OutboxRepository
+from fieldbot.services import signoff, visit
+from fieldbot.services.registration import RegistrationRefused, identify
+from fieldbot.services.signoff import LinkRefusal, SignoffLinkInvalid, SignoffLinkRefused
 from fieldbot.services.workflow import (
     branch_timezone,
-    customer_tag,
     dt_arg,
-    load_customer,
-    load_job,
-    notify_staff,
-    record,
-    require_customer_of,
+    staff_arg,
     technician_of,
 )
-from fieldbot.store import Form, OutboxRepository
 
 FORM_DISPUTE = "dispute"
 FORM_OTHER_TIME = "appointment_request"
@@ -43,6 +40,16 @@ def _customer(turn: Turn) -> str:
     if person.kind != "customer" or person.code is None:
         raise NotAllowed("only the customer may answer this", user=turn.user_id)
     return person.code
+
+
+async def _form_overtaken(turn: Turn, exc: IllegalTransition) -> None:
+    """The job moved on while the customer was writing: nothing of the answer is kept, the
+    form ends (else every later message would be refused again), and they are told why."""
+    turn.refused("form overtaken", detail=str(exc))
+    await turn.restart()
+    await turn.uow.forms.clear(turn.user_id)
+    template, args = refusal(exc)
+    await turn.reply(template, args=args)
 
 
 def _job_id(payload: dict[str, object]) -> int:
@@ -68,8 +75,7 @@ async def confirm_pressed(turn: Turn, payload: dict[str, object]) -> None:
 
 async def dispute_pressed(turn: Turn, payload: dict[str, object]) -> None:
     code = _customer(turn)
-    job = await load_job(turn.uow, _job_id(payload))
-    await require_customer_of(turn.uow, code, job, "dispute")
+    job = await signoff.disputable(turn.uow, job=_job_id(payload), customer=code)
     await turn.uow.forms.start(turn.user_id, FORM_DISPUTE, "reason", {"job_id": job.id}, turn.now)
     await turn.reply(
         N_("What is wrong with job {number}? Please describe it in one message."),
@@ -84,9 +90,13 @@ async def dispute_form(turn: Turn, form: Form, message: Message) -> None:
         await turn.reply(N_("Please describe the problem as text, or send /cancel."))
         return
     s, clock = turn.deps.settings, turn.deps.clock
-    change = await signoff.dispute(
-        turn.uow, s, clock, job=int(form.data["job_id"]), customer=code, reason=text
-    )
+    try:
+        change = await signoff.dispute(
+            turn.uow, s, clock, job=int(form.data["job_id"]), customer=code, reason=text
+        )
+    except IllegalTransition as exc:
+        await _form_overtaken(turn, exc)
+        return
     await turn.uow.forms.clear(turn.user_id)
     await turn.reply(
         N_(
@@ -96,26 +106,38 @@ async def dispute_form(turn: Turn, form: Form, message: Message) -> None:
     )
 
 
+LINK_FOR_THE_CUSTOMER = N_("This link is for the customer to confirm the work.")
+# Says nothing of the job or its customer: the opener may be anyone who saw the QR code.
+LINK_NOT_FOR_THIS_ACCOUNT = N_(
+    "This link cannot be used from this Telegram account. If you are the customer it was made "
+    "for, please open it from the Telegram account you registered with us."
+)
+LINK_INVALID = N_("This sign-off link is no longer valid. Please ask the technician for a new one.")
+
+
 async def open_signoff(turn: Turn, payload: str) -> bool:
     """``/start <payload>`` when the payload is a job's sign-off link: binds this customer and
-    shows the summary with Confirm / Dispute. False when the payload is not a sign-off link."""
+    shows the summary with Confirm / Dispute. Anyone but the job's customer is told nothing of
+    the job (the service asks the bound customer in their own chat). False when the payload is
+    not a sign-off link."""
     invite = await turn.uow.invites.get(payload)
     if invite is None or invite.kind != "signoff":
         return False
-    if turn.person.kind == "staff":
-        turn.refused("sign-off link opened by staff")
-        await turn.reply(N_("This link is for the customer to confirm the work."))
-        return True
     s, clock = turn.deps.settings, turn.deps.clock
     try:
         opened = await signoff.open_signoff_link(
             turn.uow, s, clock, payload=payload, user_id=turn.user_id, chat_id=turn.chat_id
         )
-    except SignoffLinkInvalid:
-        turn.refused("sign-off link invalid")
-        await turn.reply(
-            N_("This sign-off link is no longer valid. Please ask the technician for a new one.")
-        )
+    except (SignoffLinkInvalid, RegistrationRefused) as exc:
+        turn.refused("sign-off link refused", detail=str(exc))
+        await turn.restart()
+        refused = isinstance(exc, RegistrationRefused)
+        await turn.reply(LINK_NOT_FOR_THIS_ACCOUNT if refused else LINK_INVALID)
+        return True
+    if isinstance(opened, SignoffLinkRefused):
+        turn.refused(f"sign-off link {opened.reason.value}", asked=opened.asked_customer)
+        staff = opened.reason is LinkRefusal.STAFF
+        await turn.reply(LINK_FOR_THE_CUSTOMER if staff else LINK_NOT_FOR_THIS_ACCOUNT)
         return True
     turn.person = await identify(
         turn.uow, turn.user_id, turn.chat_id, turn.telegram_language, turn.person.language
@@ -140,34 +162,34 @@ async def open_signoff(turn: Turn, payload: str) -> bool:
 # --- the appointment ---------------------------------------------------------------------------
 
 
+def _shown_appointment(payload: dict[str, object]) -> str | None:
+    shown = payload.get("appointment_at")
+    return str(shown) if shown else None
+
+
 async def appointment_confirm_pressed(turn: Turn, payload: dict[str, object]) -> None:
     code = _customer(turn)
-    job = await load_job(turn.uow, _job_id(payload))
-    row = await require_customer_of(turn.uow, code, job, "confirm the appointment of")
-    await record(
+    s, clock = turn.deps.settings, turn.deps.clock
+    await visit.confirm_appointment(
         turn.uow,
-        job,
-        "job.appointment_confirmed",
-        customer_tag(row),
-        turn.now,
-        {"appointment_at": job.appointment_at},
+        s,
+        clock,
+        job=_job_id(payload),
+        customer=code,
+        appointment_at=_shown_appointment(payload),
     )
-    tech = await technician_of(turn.uow, job)
-    if tech is not None:
-        await notify_staff(
-            turn.uow,
-            tech,
-            N_("Job {number}: the customer confirmed the appointment."),
-            {"number": job.number},
-            turn.now,
-        )
     await turn.reply(N_("Thank you, we will see you then."))
 
 
 async def appointment_other_pressed(turn: Turn, payload: dict[str, object]) -> None:
     code = _customer(turn)
-    job = await load_job(turn.uow, _job_id(payload))
-    await require_customer_of(turn.uow, code, job, "ask another time for")
+    job, _ = await visit.appointment_to_answer(
+        turn.uow,
+        job=_job_id(payload),
+        customer=code,
+        appointment_at=_shown_appointment(payload),
+        what="ask another time for",
+    )
     await turn.uow.forms.start(turn.user_id, FORM_OTHER_TIME, "when", {"job_id": job.id}, turn.now)
     await turn.reply(
         N_("When would suit you? Write it in one message, e.g. tomorrow after 14:00."),
@@ -180,22 +202,14 @@ async def appointment_other_form(turn: Turn, form: Form, message: Message) -> No
     if not text:
         await turn.reply(N_("Please write the time that suits you as text, or send /cancel."))
         return
-    job = await load_job(turn.uow, int(form.data["job_id"]))
-    row = await load_customer(turn.uow, code)
-    await record(
-        turn.uow, job, "job.appointment_declined", customer_tag(row), turn.now, {"wish": text}
-    )
-    tech = await technician_of(turn.uow, job)
-    if tech is not None:
-        ref: dict[str, Any] = {"job_id": job.id}
-        await notify_staff(
-            turn.uow,
-            tech,
-            N_("Job {number}: the customer asks for another time: {wish}"),
-            {"number": job.number, "wish": text},
-            turn.now,
-            buttons=[(SET_APPOINTMENT, "job.appointment", ref)],
+    s, clock = turn.deps.settings, turn.deps.clock
+    try:
+        await visit.ask_other_time(
+            turn.uow, s, clock, job=int(form.data["job_id"]), customer=code, wish=text
         )
+    except IllegalTransition as exc:
+        await _form_overtaken(turn, exc)
+        return
     await turn.uow.forms.clear(turn.user_id)
     await turn.reply(N_("Thank you. The technician will propose a new time."))
 
@@ -219,7 +233,7 @@ async def status_command(turn: Turn, _args: str) -> None:
         args: dict[str, Any] = {
             "number": job.number,
             "state": {"t": STATE_NAMES[job.state]},
-            "technician": tech.staff.name if tech is not None else {"t": N_("not assigned yet")},
+            "technician": staff_arg(tech.id) if tech is not None else {"t": N_("not assigned yet")},
         }
         if job.appointment_at is not None and job.state in (
             JobState.SCHEDULED,
@@ -230,6 +244,8 @@ async def status_command(turn: Turn, _args: str) -> None:
             lines.append({"t": N_("{number}: {state}; {technician} comes {when}."), "args": args})
         else:
             lines.append({"t": N_("{number}: {state}; technician: {technician}."), "args": args})
+    if len(jobs) > STATUS_SHOWN:
+        lines.append(more_line(len(jobs) - STATUS_SHOWN))
     await turn.reply("@lines", extra={"lines": lines})
 
 

@@ -18,6 +18,9 @@ from fieldbot.domain.errors import NotAllowed
 from fieldbot.domain.permissions import Permission, may
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
+from fieldbot.repositories.clocks import ClockRow
+from fieldbot.repositories.conversations import Form
+from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services.deadlines.clocks import (
     CLOCK_NAMES,
     JOB,
@@ -29,7 +32,6 @@ from fieldbot.services.deadlines.clocks import (
 )
 from fieldbot.services.deadlines.targets import JOB_CLOCK_STATES
 from fieldbot.services.workflow import branch_timezone, dt_arg
-from fieldbot.store import ClockRow, Form, JobRecord
 
 FORM_PAUSE = "clock.pause"
 REASON_MAX = 500

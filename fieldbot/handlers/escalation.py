@@ -6,6 +6,7 @@ from fieldbot.domain.model import Role
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.services.deadlines.clocks import CLOCK_NAMES, acknowledge
+from fieldbot.services.workflow import staff_arg
 
 MAY_ACKNOWLEDGE = frozenset({Role.SUPERVISOR, Role.MANAGER})
 
@@ -45,6 +46,6 @@ async def acknowledge_pressed(turn: Turn, payload: dict[str, object]) -> None:
         else:
             await turn.reply(ACKNOWLEDGED_OTHER, args={"clock": name})
     elif result.by is not None:
-        await turn.reply(ALREADY, args={"name": result.by.staff.name})
+        await turn.reply(ALREADY, args={"name": staff_arg(result.by.id)})
     else:
         await turn.reply(GONE)

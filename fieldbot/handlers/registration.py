@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
+from fieldbot.handlers.common import name_arg
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.services.registration import (
@@ -25,9 +26,26 @@ REFUSALS = {
         "We could not find a customer with this phone number. Please call our service line."
     ),
     Refusal.STAFF_INACTIVE: N_("This staff record is no longer active."),
+    Refusal.CUSTOMER_ACCOUNT: N_(
+        "This Telegram account is registered as a customer, so it cannot also take a staff "
+        "invite. Open the invite from the Telegram account you use for work, or ask your "
+        "supervisor."
+    ),
+    Refusal.STAFF_ACCOUNT: N_(
+        "This Telegram account is registered as staff, so it cannot also be bound to a "
+        "customer. Customers register from their own Telegram account."
+    ),
 }
 
 SHARE_CONTACT = N_("Share my phone number")
+
+
+async def refuse(turn: Turn, reason: str, exc: RegistrationRefused) -> None:
+    """A refused registration: whatever the attempt wrote is rolled back (nothing is used up),
+    then the person is told why in a fresh transaction."""
+    turn.refused(reason, detail=str(exc))
+    await turn.restart()
+    await turn.reply(REFUSALS[exc.reason])
 
 
 async def explain(turn: Turn) -> None:
@@ -50,7 +68,7 @@ async def start(turn: Turn, payload: str) -> None:
         else:
             await turn.reply(
                 N_("Welcome back, {name}! Send /help to see what you can do."),
-                args={"name": turn.person.name},
+                args={"name": name_arg(turn.person)},
             )
         return
     from fieldbot.handlers.customer import open_signoff
@@ -62,7 +80,7 @@ async def start(turn: Turn, payload: str) -> None:
         if invite is not None and invite.used_by_user_id == turn.user_id:
             await turn.reply(
                 N_("You are already registered as {name}. Send /help to see what you can do."),
-                args={"name": turn.person.name},
+                args={"name": name_arg(turn.person)},
             )
             return
     try:
@@ -70,13 +88,12 @@ async def start(turn: Turn, payload: str) -> None:
             turn.uow, payload, user_id=turn.user_id, chat_id=turn.chat_id, now=turn.now
         )
     except RegistrationRefused as exc:
-        turn.refused(f"invite {exc.reason.value}")
-        await turn.reply(REFUSALS[exc.reason])
+        await refuse(turn, f"invite {exc.reason.value}", exc)
         return
     turn.person = person
     await turn.reply(
         N_("Welcome, {name}! You are registered as {roles}. Send /help to see what you can do."),
-        args={"name": person.name, "roles": {"roles": sorted(r.value for r in person.roles)}},
+        args={"name": name_arg(person), "roles": {"roles": sorted(r.value for r in person.roles)}},
         extra={"reply": {"remove": True}},
     )
 
@@ -84,9 +101,9 @@ async def start(turn: Turn, payload: str) -> None:
 async def contact(turn: Turn, update: Update) -> None:
     message = update.effective_message
     assert message is not None and message.contact is not None
-    if turn.person.kind != "unknown":
+    if turn.person.kind == "customer":
         await turn.reply(
-            N_("You are already registered as {name}."), args={"name": turn.person.name}
+            N_("You are already registered as {name}."), args={"name": name_arg(turn.person)}
         )
         return
     try:
@@ -101,8 +118,7 @@ async def contact(turn: Turn, update: Update) -> None:
             now=turn.now,
         )
     except RegistrationRefused as exc:
-        turn.refused(f"contact {exc.reason.value}")
-        await turn.reply(REFUSALS[exc.reason])
+        await refuse(turn, f"contact {exc.reason.value}", exc)
         return
     turn.person = person
     await turn.reply(
@@ -110,6 +126,6 @@ async def contact(turn: Turn, update: Update) -> None:
             "Thank you, {name}! You are registered as our customer. We will tell you here who "
             "is coming and when. Send /help to see what you can do."
         ),
-        args={"name": {"customer": person.id, "field": "name"}},
+        args={"name": name_arg(person)},
         extra={"reply": {"remove": True}},
     )

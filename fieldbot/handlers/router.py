@@ -29,7 +29,8 @@ from fieldbot.handlers.refusals import refusal
 from fieldbot.handlers.turn import Deps, Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import STATE_NAMES
-from fieldbot.store import Form, StoreError
+from fieldbot.repositories.conversations import Form
+from fieldbot.store import StoreError
 
 log = logging.getLogger("fieldbot.handlers")
 

@@ -27,7 +27,7 @@ from fieldbot.domain.model import (
     WorkKind,
     Zone,
 )
-from fieldbot.domain.permissions import Permission, may
+from fieldbot.domain.permissions import Permission, covers_branch, may
 from fieldbot.domain.states import OPEN_STATES
 from fieldbot.handlers.deadlines import clock_buttons
 from fieldbot.handlers.turn import ButtonSpec, Turn
@@ -39,6 +39,8 @@ from fieldbot.labels import (
     STATE_NAMES,
     TYPE_NAMES,
 )
+from fieldbot.repositories.conversations import Form
+from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import dispatch as dispatching
 from fieldbot.services import signoff, work_record, workshop
 from fieldbot.services.calendars import require_branch
@@ -54,7 +56,7 @@ from fieldbot.services.jobs import (
     register_job,
     resolve_customer,
 )
-from fieldbot.services.recipients import may_act_for_branch
+from fieldbot.services.recipients import may_act_for_branch, sees_branch
 from fieldbot.services.signoff import ACCEPT_AS_IS, REWORK
 from fieldbot.services.workflow import (
     APPROVE,
@@ -65,9 +67,10 @@ from fieldbot.services.workflow import (
     dt_arg,
     job_button,
     load_job,
+    staff_arg,
 )
 from fieldbot.services.workshop import FAIL, PASS
-from fieldbot.store import ConcurrencyConflict, Form, JobRecord
+from fieldbot.store import ConcurrencyConflict
 
 FORM_NEW = "sup.new"
 FORM_REASON = "sup.reason"
@@ -102,11 +105,11 @@ ASK_PRIORITY = N_("How urgent is it?")
 ASK_FAULT = N_("Describe the fault in a few words.")
 ASK_CHANNEL = N_("How did the call come in? (Usually phone.)")
 CHOOSE_BUTTON = N_("Please choose one of the buttons above.")
-NOT_UNIT = N_(
-    "{text} is not a unit of this customer. Choose a button above or send a serial like {example}."
-)
 # What the supervisor typed is not repeated: it may be a customer's phone, which must not sit
 # in the outbox in plain text (DESIGN §6).
+NOT_UNIT = N_(
+    "That is not a unit of this customer. Choose a button above or send a serial like {example}."
+)
 UNKNOWN_CUSTOMER = N_(
     "No customer matches that. Send a code like C001, a phone number or a part of a name."
 )
@@ -118,6 +121,7 @@ NO_SUCH_JOB = N_(
     "There is no job {number}. Job numbers look like J20260914-001; /calls lists them."
 )
 STALE_CHOICE = N_("This choice is no longer open. Nothing was changed.")
+STAFF_WITH_CODE = N_("{name} ({code})")
 
 
 def register() -> None:
@@ -171,6 +175,25 @@ async def _decider(turn: Turn, permission: Permission, job: int) -> str:
         ):
             return person.code
     return _require(turn, permission)
+
+
+async def _require_branch_of(turn: Turn, job: JobRecord) -> None:
+    """Staff of a branch see and act on that branch's jobs only (the manager, without a
+    branch, on every branch's), and whoever the branch's notices fall back to on the jobs
+    they hear about (:func:`fieldbot.services.recipients.sees_branch`): checked before a
+    job's card, suggestions or a question."""
+    if covers_branch(turn.person.branch_id, job.branch_id):
+        return
+    person = turn.person
+    if person.kind == "staff" and person.id is not None:
+        row = await turn.uow.staff.row_by_id(person.id)
+        if row is not None and await sees_branch(turn.uow, row, job.branch_id):
+            return
+    raise NotAllowed(
+        f"{person.code} does not see the branch of job {job.number}",
+        staff=person.code,
+        job=job.number,
+    )
 
 
 async def _branch_code(turn: Turn) -> str | None:
@@ -270,7 +293,7 @@ async def _unit_typed(turn: Turn, form: Form, text: str) -> None:
         await _advance(turn, form, {"equipment": serials[text.upper()]})
         return
     example = units[0].serial if units else "RF25-0001"
-    await turn.reply(NOT_UNIT, args={"text": text or "…", "example": example})
+    await turn.reply(NOT_UNIT, args={"example": example})
 
 
 _ORDER = ("customer", "equipment", "kind", "priority", "fault", "channel", "summary")
@@ -599,7 +622,7 @@ DECLINED_BEFORE = N_("{name} declined this job before.")
 
 def _suggestion_line(suggestion: dispatching.Suggestion) -> list[dict[str, Any]]:
     R = dispatching.Reason
-    args: dict[str, Any] = {"name": suggestion.name, "code": suggestion.staff_code}
+    args: dict[str, Any] = {"name": staff_arg(suggestion.staff_id), "code": suggestion.staff_code}
     declined = False
     for reason in suggestion.reasons:
         if reason.code in (R.FROM_LAST_LOCATION, R.FROM_BRANCH):
@@ -615,7 +638,7 @@ def _suggestion_line(suggestion: dispatching.Suggestion) -> list[dict[str, Any]]
             declined = True
     lines = [{"t": SUGGESTION if "skill" in args else SUGGESTION_NO_UNIT, "args": args}]
     if declined:
-        lines.append({"t": DECLINED_BEFORE, "args": {"name": suggestion.name}})
+        lines.append({"t": DECLINED_BEFORE, "args": {"name": staff_arg(suggestion.staff_id)}})
     return lines
 
 
@@ -630,7 +653,7 @@ async def _suggestions(turn: Turn, job: JobRecord, first: dict[str, Any] | None 
         if suggestion.staff_id == job.technician_id:
             continue
         lines.extend(_suggestion_line(suggestion))
-        label = f"{suggestion.name} ({suggestion.staff_code})"
+        label = _staff_with_code(suggestion.staff_id, suggestion.staff_code)
         buttons.append([(label, "sup.dispatch", {**payload, "technician": suggestion.staff_code})])
     if not buttons:
         lines.append({"t": N_("No other technician of the branch is available.")})
@@ -641,6 +664,7 @@ async def _current(turn: Turn, payload: Mapping[str, object]) -> JobRecord:
     """The job a button is for. Moved on since the button was made: by this person, say in
     which state it is now; by someone else, that someone else changed it."""
     job = await load_job(turn.uow, int(str(payload["job_id"])))
+    await _require_branch_of(turn, job)
     seen = int(str(payload["version"]))
     if job.version == seen:
         return job
@@ -695,7 +719,10 @@ async def dispatch_pressed(turn: Turn, payload: dict[str, object]) -> None:
     tech = await turn.uow.staff.row(technician)
     await turn.reply(
         template,
-        args={"number": change.job.number, "technician": tech.staff.name if tech else technician},
+        args={
+            "number": change.job.number,
+            "technician": staff_arg(tech.id) if tech else technician,
+        },
     )
 
 
@@ -908,10 +935,15 @@ def _state_arg(job: JobRecord) -> dict[str, Any]:
     return state
 
 
-async def _technician_names(turn: Turn, jobs: Sequence[JobRecord]) -> dict[int, str]:
+async def _technician_names(turn: Turn, jobs: Sequence[JobRecord]) -> dict[int, dict[str, Any]]:
     ids = [job.technician_id for job in jobs if job.technician_id is not None]
     staff = await turn.uow.staff.stored_by_ids(ids)
-    return {staff_id: f"{record.name} ({record.code})" for staff_id, record in staff.items()}
+    return {staff_id: _staff_with_code(staff_id, record.code) for staff_id, record in staff.items()}
+
+
+def _staff_with_code(staff_id: int, code: str) -> dict[str, Any]:
+    """A technician as "张磊 (T01)", the name by reference (looked up at send time)."""
+    return {"t": STAFF_WITH_CODE, "args": {"name": staff_arg(staff_id), "code": code}}
 
 
 async def job_command(turn: Turn, args: str) -> None:
@@ -924,6 +956,7 @@ async def job_command(turn: Turn, args: str) -> None:
     if job is None:
         await turn.reply(NO_SUCH_JOB, args={"number": number})
         return
+    await _require_branch_of(turn, job)
     await show_job(turn, job)
 
 

@@ -29,6 +29,9 @@ from fieldbot.domain.permissions import Permission, may
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import STATE_NAMES
+from fieldbot.rendering import more_line
+from fieldbot.repositories.conversations import Form
+from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import dispatch, signoff, spare_parts, visit, work_record, workshop
 from fieldbot.services.jobs import next_deadline
 from fieldbot.services.signoff import CashNotAllowed, SignedOff, amount_due
@@ -44,7 +47,6 @@ from fieldbot.services.workflow import (
     money_arg,
     require_state,
 )
-from fieldbot.store import Form, JobRecord
 
 # --- texts -------------------------------------------------------------------------------------
 
@@ -261,6 +263,8 @@ async def jobs_command(turn: Turn, _args: str) -> None:
                 },
             }
         )
+    if len(jobs) > 20:
+        lines.append(more_line(len(jobs) - 20))
     buttons: list[list[ButtonSpec]] = [[(job.number, "job.card", _ref(job))] for job in jobs[:20]]
     await turn.reply("@lines", buttons=buttons, extra={"lines": lines})
 

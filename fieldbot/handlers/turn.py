@@ -13,13 +13,14 @@ from telegram import Update
 from fieldbot.clock import Clock
 from fieldbot.domain.model import Language
 from fieldbot.i18n import Catalogs, Translator, language_from_telegram
+from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.services.registration import Person, identify
+from fieldbot.services.workflow import ButtonSpec as ButtonSpec  # re-exported for the handlers
+from fieldbot.services.workflow import label_params
 from fieldbot.settings import Settings
-from fieldbot.store import OutboxRepository, Store, UnitOfWork
+from fieldbot.store import Store, UnitOfWork
 
 log = logging.getLogger("fieldbot.handlers")
-
-ButtonSpec = tuple[str, str, Mapping[str, Any]]  # label msgid, action, payload
 
 
 @dataclass
@@ -120,7 +121,7 @@ class Turn:
         if buttons:
             params["buttons"] = [
                 [
-                    {"label": label, "token": await self.button(action, payload)}
+                    {**label_params(label), "token": await self.button(action, payload)}
                     for label, action, payload in row
                 ]
                 for row in buttons

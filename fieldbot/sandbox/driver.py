@@ -7,36 +7,46 @@ names and behaviour are a contract::
         tech = sb.phone(user_id=1001, name="Li Wei", language="en")
         await tech.start(await sb.invite("T02"))
         msg = await tech.wait_for("Welcome")
-        await tech.tap("Accept")
+        await tech.tap("Accept")                   # the newest message with inline buttons
+        await tech.tap("Accept", message=msg)      # a button of that earlier message
+        tech.alerts                                # pop-up answers of callback queries, newest last
+        sb.db_url                                  # the database the bot runs on (for the CLI)
         await sb.clock.advance(hours=3)
 
-The bot is built by a :data:`BotFactory` (default: ``fieldbot.runtime.create_bot_handle``) and
-driven through the :class:`BotHandle` protocol.
+- ``tap(label, message=msg)`` presses a button of ``msg``, a :class:`Message` this phone read
+  earlier (its keyboard as it is now, edits applied) instead of the newest message with
+  buttons; a button no longer there, or a message deleted, raises ``AssertionError``.
+- ``phone.alerts`` lists the bot's answers to this phone's button presses that showed a text
+  (``answerCallbackQuery`` with ``text``) as :class:`Alert` (``text``, ``show_alert``), newest
+  last; a press answered silently adds nothing.
+- ``sb.db_url`` is the database URL the bot runs on (a temporary SQLite file, or the fresh
+  PostgreSQL database made for this sandbox), e.g. for the command line's
+  ``FIELDBOT_DATABASE_URL``.
+
+The bot is built by a :data:`BotFactory` and driven through the :class:`BotHandle` protocol;
+by default the factory and the database preparation are those of a
+:class:`fieldbot.sandbox.harness.Harness` (``Harness.shared()``: one per process, so the sample
+company is prepared once and copied for every sandbox).
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import dataclasses
-import functools
-import importlib
 import itertools
-import os
 import re
-import secrets
-import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
-from fieldbot.clock import Clock
+from fieldbot.sandbox.bots import BotFactory, BotHandle, PrepareDatabase, SandboxEnv
 from fieldbot.sandbox.faults import Faults
+from fieldbot.sandbox.harness import Harness, fresh_database
+from fieldbot.sandbox.inbox import Alert, Message
 from fieldbot.sandbox.limits import Limits
 from fieldbot.sandbox.models import StoredMessage
 from fieldbot.sandbox.server import SandboxServer
@@ -44,9 +54,11 @@ from fieldbot.sandbox.world import World
 
 __all__ = [
     "DEFAULT_NOW",
+    "Alert",
     "BotFactory",
     "BotHandle",
     "Faults",
+    "Harness",
     "Message",
     "Phone",
     "PrepareDatabase",
@@ -66,115 +78,8 @@ _DEEP_LINK = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class SandboxEnv:
-    """What a bot instance needs to run against the sandbox."""
-
-    base_url: str  # the sandbox's root; python-telegram-bot's base_url is base_url + "/bot"
-    token: str
-    bot_username: str
-    db_url: str
-    settings: dict[str, Any]  # overrides: names without FIELDBOT_, lower case
-    clock: Clock  # the sandbox's simulated clock, in-process
-    instance: int  # 1 for the first bot; spawn_bot() counts up
-
-    def environ(self) -> dict[str, str]:
-        """The environment for a bot in another process (it reads the clock over HTTP)."""
-        env = {
-            f"FIELDBOT_{name.upper()}": _env_value(value) for name, value in self.settings.items()
-        }
-        env["FIELDBOT_CLOCK"] = "sandbox"
-        return env
-
-
-class BotHandle(Protocol):
-    async def start(self) -> None:
-        """Connect, start taking updates (polling or webhook), the sender and the scheduler."""
-        ...
-
-    async def stop(self, *, abrupt: bool = False) -> None:
-        """Stop; ``abrupt``: die like kill -9 (no clean-up, updates fetched stay unconfirmed)."""
-        ...
-
-    def idle(self) -> bool:
-        """No update queued or being handled (an update fetched from the sandbox counts until
-        its handler has finished), nothing due in the outbox now, no send in flight."""
-        ...
-
-    async def run_due(self) -> None:
-        """One sweep of the work due at the current simulated time."""
-        ...
-
-    async def next_due(self) -> datetime | None:
-        """The earliest instant after now with work due (deadline step, retry, report), or
-        None. An instant at or before now counts as due now."""
-        ...
-
-    async def invite(self, staff_code: str) -> str:
-        """Creates an invite for the staff member; returns its /start payload."""
-        ...
-
-
-BotFactory = Callable[[SandboxEnv], Awaitable[BotHandle]]
-PrepareDatabase = Callable[[str, str, dict[str, Any]], Awaitable[None]]
-
-
 class SettleTimeout(AssertionError):
     """The bot did not become quiet in time."""
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    """One message the bot sent to a phone, as it looked when read (edits applied)."""
-
-    id: int
-    text: str  # the caption for media; "" when there is none
-    buttons: list[list[str]]  # inline keyboard rows: labels of callback and URL buttons
-    reply_buttons: list[list[str]]  # the reply keyboard sent with it
-    photo: bytes | None
-    document: bytes | None
-    document_name: str | None
-    location: tuple[float, float] | None
-    edited: bool
-    html: str | None  # the text or caption as the bot sent it, before its parse mode
-    chat_id: int
-
-    @classmethod
-    def of(cls, stored: StoredMessage) -> Message:
-        location = None
-        if stored.location is not None:
-            location = (stored.location["latitude"], stored.location["longitude"])
-        reply_rows = (stored.reply_keyboard or {}).get("keyboard", [])
-        return cls(
-            id=stored.message_id,
-            text=stored.text if stored.text is not None else (stored.caption or ""),
-            buttons=[[str(b.get("text", "")) for b in row] for row in stored.inline_keyboard or []],
-            reply_buttons=[
-                [str(b["text"]) if isinstance(b, dict) else str(b) for b in row]
-                for row in reply_rows
-            ],
-            photo=stored.photo.data if stored.photo is not None else None,
-            document=stored.document.data if stored.document is not None else None,
-            document_name=stored.document.file_name if stored.document is not None else None,
-            location=location,
-            edited=stored.edited,
-            html=stored.raw_text,
-            chat_id=stored.chat.id,
-        )
-
-    def __str__(self) -> str:
-        parts = [f"#{self.id}{' (edited)' if self.edited else ''}: {self.text!r}"]
-        if self.buttons:
-            parts.append(f"buttons={self.buttons}")
-        if self.reply_buttons:
-            parts.append(f"reply_buttons={self.reply_buttons}")
-        if self.photo is not None:
-            parts.append(f"photo={len(self.photo)} bytes")
-        if self.document is not None:
-            parts.append(f"document={self.document_name!r} ({len(self.document)} bytes)")
-        if self.location is not None:
-            parts.append(f"location={self.location}")
-        return " ".join(parts)
 
 
 class Phone:
@@ -208,27 +113,33 @@ class Phone:
         self._world.send_text(self.user_id, text)
         await self._sb.settle()
 
-    async def tap(self, label: str | re.Pattern[str]) -> None:
+    async def tap(self, label: str | re.Pattern[str], *, message: Message | None = None) -> None:
         """Presses a button of the newest message that has an inline keyboard (an edit makes a
-        message newest): the exact label, or the first label a pattern matches."""
-        message = self._newest_with_buttons()
+        message newest), or of ``message`` (one read earlier from this phone, as its keyboard
+        is now): the exact label, or the first label a pattern matches."""
         if message is None:
-            raise AssertionError(
-                f"{self.name}: no message with inline buttons to tap {label!r}; "
-                f"last messages:\n{self._recent()}"
-            )
-        button = _find_button(message, label)
+            stored = self._newest_with_buttons()
+            which = "the newest message with buttons"
+            if stored is None:
+                raise AssertionError(
+                    f"{self.name}: no message with inline buttons to tap {label!r}; "
+                    f"last messages:\n{self._recent()}"
+                )
+        else:
+            stored = self._stored(message)
+            which = "that message"
+        button = _find_button(stored, label)
         if button is None:
-            labels = [[b.get("text") for b in row] for row in message.inline_keyboard or []]
+            labels = [[b.get("text") for b in row] for row in stored.inline_keyboard or []]
             raise AssertionError(
-                f"{self.name}: no button {_show(label)} on the newest message with buttons "
-                f"(#{message.message_id} {message.text or message.caption!r}); "
+                f"{self.name}: no button {_show(label)} on {which} "
+                f"(#{stored.message_id} {stored.text or stored.caption!r}); "
                 f"its buttons: {labels}"
             )
+        message_id = stored.message_id
         if "callback_data" in button:
-            self._world.press_button(
-                self.user_id, self.chat_id, message.message_id, button["callback_data"]
-            )
+            data = button["callback_data"]
+            self._world.press_button(self.user_id, self.chat_id, message_id, data)
         elif "url" in button:
             payload = self._deep_link_payload(str(button["url"]))
             if payload is None:
@@ -294,6 +205,16 @@ class Phone:
         return [Message.of(m) for m in self._world.bot_messages(self.chat_id)]
 
     @property
+    def alerts(self) -> list[Alert]:
+        """The answers to this phone's button presses that showed a text (answerCallbackQuery
+        with a ``text``), newest last; a press answered without a text adds nothing."""
+        return [
+            Alert(str(query.answer["text"]), bool(query.answer.get("show_alert")))
+            for query in self._world.answered_queries
+            if query.user_id == self.user_id and query.answer and query.answer.get("text")
+        ]
+
+    @property
     def last(self) -> Message | None:
         inbox = self.inbox
         return inbox[-1] if inbox else None
@@ -326,6 +247,20 @@ class Phone:
             m for m in self._world.bot_messages(self.chat_id) if m.changed_seq > self._cursor
         ]
         return sorted(messages, key=lambda m: m.changed_seq)
+
+    def _stored(self, message: Message) -> StoredMessage:
+        if message.chat_id != self.chat_id:
+            raise AssertionError(
+                f"{self.name}: message #{message.id} was sent to chat {message.chat_id}, "
+                "not to this phone"
+            )
+        for stored in self._world.bot_messages(self.chat_id):
+            if stored.message_id == message.id:
+                return stored
+        raise AssertionError(
+            f"{self.name}: message #{message.id} is not in the chat any more (deleted); "
+            f"last messages:\n{self._recent()}"
+        )
 
     def _newest_with_buttons(self) -> StoredMessage | None:
         with_buttons = [m for m in self._world.bot_messages(self.chat_id) if m.inline_keyboard]
@@ -438,9 +373,11 @@ class Sandbox:
         env: SandboxEnv,
         factory: BotFactory,
         settle_timeout: float = SETTLE_TIMEOUT_S,
+        harness: Harness | None = None,
     ) -> None:
         self.server = server
         self.env = env
+        self.harness = harness or Harness.shared()
         self.clock = SimulatedClock(self)
         self.faults: Faults = server.faults
         self.settle_timeout = settle_timeout
@@ -463,24 +400,26 @@ class Sandbox:
         limits: Limits | None = None,
         token: str | None = None,
         settle_timeout: float = SETTLE_TIMEOUT_S,
+        harness: Harness | None = None,
     ) -> AsyncIterator[Sandbox]:
         """Starts the server, a fresh database, the bot, and yields the sandbox.
 
         ``factory``/``prepare`` (extensions): build the bot / fill the database another way;
-        by default ``fieldbot.runtime.create_bot_handle`` and ``prepare_database``. With a
-        custom ``factory`` the database is prepared only when ``prepare`` is given.
+        by default the ``harness``'s ``create_bot`` and ``prepare_database`` (``harness``
+        None: ``Harness.shared()``). With a custom ``factory`` the database is prepared only
+        when ``prepare`` is given.
         """
+        harness = harness or Harness.shared()
         if factory is None:
-            runtime = importlib.import_module("fieldbot.runtime")  # lead-owned, built in parallel
-            factory = runtime.create_bot_handle
-            prepare = prepare or runtime.prepare_database
+            factory = harness.create_bot
+            prepare = prepare or harness.prepare_database
         server = SandboxServer(token, now=now or DEFAULT_NOW, limits=limits)
         async with contextlib.AsyncExitStack() as stack:
             base_url = await server.start()
             stack.push_async_callback(server.stop)
             database = await stack.enter_async_context(fresh_database(db_url))
             merged = dict(settings or {})
-            merged.setdefault("encryption_key", _new_key())
+            merged.setdefault("encryption_key", harness.key)
             merged.update(
                 bot_token=server.token,
                 bot_username=server.bot_username,
@@ -498,7 +437,7 @@ class Sandbox:
             )
             if prepare is not None:
                 await prepare(database, company, dict(merged))
-            sandbox = cls(server, env, factory, settle_timeout)
+            sandbox = cls(server, env, factory, settle_timeout, harness)
             stack.push_async_callback(sandbox._stop_all)
             await sandbox._launch(env)
             yield sandbox
@@ -516,6 +455,11 @@ class Sandbox:
     @property
     def bot_username(self) -> str:
         return self.server.bot_username
+
+    @property
+    def db_url(self) -> str:
+        """The database the bot runs on (for the command line: ``FIELDBOT_DATABASE_URL``)."""
+        return self.env.db_url
 
     @property
     def bots(self) -> tuple[BotHandle, ...]:
@@ -611,38 +555,6 @@ class Sandbox:
         )
 
 
-@contextlib.asynccontextmanager
-async def fresh_database(db_url: str | None) -> AsyncIterator[str]:
-    """None: an SQLite file in a temporary directory. A PostgreSQL URL: a new database
-    ``fieldbot_<hex>`` on that server, dropped afterwards. Any other URL is used as it is."""
-    if db_url is None:
-        with tempfile.TemporaryDirectory(prefix="fieldbot-sandbox-") as directory:
-            yield f"sqlite+aiosqlite:///{Path(directory) / 'fieldbot.db'}"
-        return
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.ext.asyncio import create_async_engine
-    from sqlalchemy.pool import NullPool
-
-    url = make_url(db_url)
-    if url.get_backend_name() != "postgresql":
-        yield db_url
-        return
-    url = url.set(drivername="postgresql+asyncpg")
-    name = f"fieldbot_{secrets.token_hex(6)}"
-    admin = create_async_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield url.set(database=name).render_as_string(hide_password=False)
-        finally:
-            async with admin.connect() as connection:
-                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
-
-
 def _find_button(message: StoredMessage, label: str | re.Pattern[str]) -> dict[str, Any] | None:
     for row in message.inline_keyboard or []:
         for button in row:
@@ -663,16 +575,3 @@ def _show(what: str | re.Pattern[str]) -> str:
 
 def _read(source: str | Path | bytes) -> bytes:
     return source if isinstance(source, bytes) else Path(source).read_bytes()
-
-
-@functools.cache
-def _new_key() -> str:
-    """One random key per process: sandboxes of one test run can share a prepared database
-    template (encrypted with it); it never protects real data."""
-    return base64.urlsafe_b64encode(os.urandom(32)).decode("ascii")
-
-
-def _env_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)

@@ -710,8 +710,7 @@ class SandboxServer:
         text = p.text("text")
         if text is not None and len(text) > self.limits.callback_answer_chars:
             raise bad_request("MESSAGE_TOO_LONG")
-        query.answered = True
-        query.answer = {"text": text, "show_alert": p.flag("show_alert"), "url": p.text("url")}
+        self.world.answer_callback_query(query, text, p.flag("show_alert"), p.text("url"))
         return True
 
     async def _get_file(self, p: Params, request: web.Request) -> JSONDict:

@@ -85,6 +85,7 @@ class World:
         self.files: dict[str, StoredFile] = {}
         self._files_by_path: dict[str, StoredFile] = {}
         self.callback_queries: dict[str, CallbackQueryRecord] = {}
+        self.answered_queries: list[CallbackQueryRecord] = []  # in the order answered
         self.commands: dict[tuple[str, str], list[JSONDict]] = {}
         self.updates: list[tuple[int, JSONDict]] = []  # not yet confirmed by the bot
         self.allowed_updates: list[str] | None = None
@@ -570,6 +571,14 @@ class World:
         self._touch(message)
 
     # ----------------------------------------------------------------- reading what the bot did
+
+    def answer_callback_query(
+        self, query: CallbackQueryRecord, text: str | None, show_alert: bool, url: str | None
+    ) -> None:
+        """The bot answers a callback query (once): what the person's app pops up, if any."""
+        query.answered = True
+        query.answer = {"text": text, "show_alert": show_alert, "url": url}
+        self.answered_queries.append(query)
 
     def bot_messages(self, chat_id: int) -> list[StoredMessage]:
         """What the bot sent to a chat and did not delete, in order, edits applied."""

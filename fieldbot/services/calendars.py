@@ -21,8 +21,9 @@ from fieldbot.domain.calendar import (
 )
 from fieldbot.domain.errors import DomainError
 from fieldbot.domain.model import Branch
+from fieldbot.repositories.calendar import CalendarOverride
 from fieldbot.settings import Settings
-from fieldbot.store import CalendarOverride, UnitOfWork
+from fieldbot.store import UnitOfWork
 
 COMPANY = "company"
 _FIRST_DAY = date(1, 1, 1)
@@ -44,6 +45,12 @@ def _overrides(found: Iterable[CalendarOverride]) -> dict[date, bool]:
     company = {o.day: o.is_working for o in found if o.branch is None}
     branch = {o.day: o.is_working for o in found if o.branch is not None}
     return merge_overrides(company, branch)
+
+
+def builtin_calendar(settings: Settings) -> WorkCalendar:
+    """The company's calendar without a database: the settings' timezone and working hours
+    and China's official holidays, no overrides (``fieldbot calendar due`` with no database)."""
+    return WorkCalendar(settings.timezone, WorkingWindows.parse(settings.working_hours))
 
 
 async def calendar_of(uow: UnitOfWork, settings: Settings, branch: Branch | None) -> WorkCalendar:

@@ -13,9 +13,10 @@ from datetime import datetime
 
 from fieldbot.domain.model import JobState
 from fieldbot.i18n import N_
+from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.services.recipients import supervisors_of
 from fieldbot.services.workflow import SYSTEM, notify_staff
-from fieldbot.store import OutboxRepository, UnitOfWork
+from fieldbot.store import UnitOfWork
 
 CARRY_OVER_TEXT = N_(
     "Good morning. Carried over from the last working day, first in your queue: {numbers}."

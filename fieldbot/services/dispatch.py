@@ -20,7 +20,10 @@ from fieldbot.domain.states import OPEN_STATES, Action
 from fieldbot.domain.zones import distance_m
 from fieldbot.i18n import N_
 from fieldbot.labels import KIND_NAMES, PRIORITY_NAMES
-from fieldbot.rendering import LOCATION
+from fieldbot.rendering import LOCATION, clip
+from fieldbot.repositories.jobs import JobRecord
+from fieldbot.repositories.outbox import OutboxRepository
+from fieldbot.repositories.people import StaffRow
 from fieldbot.services.deadlines.targets import contact_hours
 from fieldbot.services.voucher import service_history
 from fieldbot.services.workflow import (
@@ -42,11 +45,12 @@ from fieldbot.services.workflow import (
     require_assigned,
     require_reason,
     require_supervisor,
+    staff_arg,
     staff_tag,
     technician_of,
 )
 from fieldbot.settings import Settings
-from fieldbot.store import JobRecord, OutboxRepository, StaffRow, UnitOfWork
+from fieldbot.store import UnitOfWork
 
 # The weights of the score, in kilometres of detour.
 LOAD_PENALTY_KM = 5.0  # per open job
@@ -54,6 +58,7 @@ NO_SKILL_PENALTY_KM = 25.0  # the technician lacks the unit's product line
 DECLINED_PENALTY_KM = 100.0  # the technician declined this job before
 
 ASSIGNED_STATES = frozenset(OPEN_STATES - {JobState.REGISTERED})
+HISTORY_WORK_CHARS = 200  # a past job's work as the service history on a dispatch card shows it
 
 # On the decline notice: the supervisor's suggestions again (fieldbot.handlers.supervisor).
 DISPATCH_AGAIN = N_("Dispatch again")
@@ -165,7 +170,8 @@ async def _offer(
     history: object = ""
     if earlier:
         entries = "\n".join(
-            f"{e.number} {e.technician or '-'}: {e.work or e.state}" for e in earlier[-5:]
+            f"{e.number} {e.technician or '-'}: {clip(e.work or str(e.state), HISTORY_WORK_CHARS)}"
+            for e in earlier[-5:]
         )
         history = {
             "t": N_("\nService history of this unit:\n{entries}"),
@@ -311,7 +317,7 @@ async def reassign(
                 uow,
                 previous,
                 N_("Job {number} was reassigned to {technician}."),
-                {"number": saved.number, "technician": tech.staff.name},
+                {"number": saved.number, "technician": staff_arg(tech.id)},
                 now,
             )
         )
@@ -416,7 +422,7 @@ async def decline(
         uow,
         saved,
         N_("Job {number} was declined by {technician}: {reason}"),
-        {"number": saved.number, "technician": tech.staff.name, "reason": text},
+        {"number": saved.number, "technician": staff_arg(tech.id), "reason": text},
         now,
         buttons=[(DISPATCH_AGAIN, "sup.suggest", job_button(saved))],
     )

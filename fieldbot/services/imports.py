@@ -39,9 +39,10 @@ from fieldbot.domain.model import (
 )
 from fieldbot.domain.money import Money, format_money, parse_money
 from fieldbot.domain.phones import normalise_phone
+from fieldbot.repositories.base import UpsertResult
 from fieldbot.services.csvfile import Problem, Row, UndecodableText, decode, read_table
 from fieldbot.settings import Settings
-from fieldbot.store import Store, StoreError, UnitOfWork, UpsertResult
+from fieldbot.store import Store, StoreError, UnitOfWork
 
 KINDS: tuple[str, ...] = (
     "branches",

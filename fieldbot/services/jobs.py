@@ -42,7 +42,8 @@ from fieldbot.domain.permissions import Permission
 from fieldbot.domain.phones import normalise_phone
 from fieldbot.domain.states import OPEN_STATES
 from fieldbot.domain.zones import zone_for
-from fieldbot.events import Event
+from fieldbot.repositories.events import Event
+from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services.calendars import calendar_of, require_branch
 from fieldbot.services.deadlines.job_clocks import on_job_transition, start_job_clocks
 from fieldbot.services.deadlines.targets import (
@@ -61,7 +62,7 @@ from fieldbot.services.workflow import (
     require_supervisor,
 )
 from fieldbot.settings import Settings
-from fieldbot.store import JobRecord, UnitOfWork
+from fieldbot.store import UnitOfWork
 
 JOB_REGISTERED = "job.registered"
 

@@ -5,7 +5,8 @@ job"): the one home of the recipients rule.
 the branch's managers (bound); none: every manager (bound). Every notice to supervisors
 (decline, unverified arrival, fee approval, dispute, inspection, undeliverable message, ladder
 level 1) goes to :func:`supervisors_of`, and whoever a notice falls back to may act on it as
-the supervisor would (:func:`may_act_for_branch`).
+the supervisor would (:func:`may_act_for_branch`) and sees the jobs it is about
+(:func:`sees_branch`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from fieldbot.domain.model import Role
-from fieldbot.domain.permissions import Permission, may
-from fieldbot.store import StaffRow, UnitOfWork
+from fieldbot.domain.permissions import Permission, covers_branch, may
+from fieldbot.repositories.people import StaffRow
+from fieldbot.store import UnitOfWork
 
 # What the notices that fall back to a manager ask of the supervisor: approve or reject fees,
 # pass or fail an inspection, decide a dispute, acknowledge an escalation.
@@ -72,8 +74,17 @@ async def may_act_for_branch(
     notices ask for (:data:`SUPERVISOR_DECISIONS`)."""
     if not staff.staff.active:
         return False
-    if may(staff.staff.roles, permission) and staff.branch_id in (None, branch_id):
+    if may(staff.staff.roles, permission) and covers_branch(staff.branch_id, branch_id):
         return True
     if permission not in SUPERVISOR_DECISIONS:
         return False
+    return any(row.id == staff.id for row in await supervisors_of(uow, branch_id))
+
+
+async def sees_branch(uow: UnitOfWork, staff: StaffRow, branch_id: int) -> bool:
+    """Whether ``staff`` sees the jobs of the branch (their cards, suggestions and buttons):
+    staff of the branch, or without a branch (:func:`fieldbot.domain.permissions.
+    covers_branch`), or whoever the branch's notices fall back to (:func:`supervisors_of`)."""
+    if covers_branch(staff.branch_id, branch_id):
+        return True
     return any(row.id == staff.id for row in await supervisors_of(uow, branch_id))

@@ -11,7 +11,9 @@ from typing import Literal
 from fieldbot.domain.errors import DomainError, InvalidPhone
 from fieldbot.domain.model import Language, Role
 from fieldbot.domain.phones import normalise_phone
-from fieldbot.store import AlreadyBound, CustomerRow, Invite, StaffRow, UnitOfWork
+from fieldbot.repositories.invites import Invite
+from fieldbot.repositories.people import CustomerRow, StaffRow
+from fieldbot.store import AlreadyBound, UnitOfWork
 
 PAYLOAD_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
@@ -24,6 +26,9 @@ class Refusal(StrEnum):
     NOT_OWN_CONTACT = "not_own_contact"
     PHONE_UNKNOWN = "phone_unknown"
     STAFF_INACTIVE = "staff_inactive"
+    # One Telegram account is one person (DESIGN.md §6).
+    CUSTOMER_ACCOUNT = "customer_account"  # a customer's account opened a staff invite
+    STAFF_ACCOUNT = "staff_account"  # a staff account tried to bind to a customer
 
 
 class RegistrationRefused(DomainError):
@@ -103,6 +108,40 @@ def _customer_person(row: CustomerRow, chat_id: int, fallback: Language) -> Pers
     )
 
 
+async def require_account_free_for_staff(uow: UnitOfWork, user_id: int, staff_id: int) -> None:
+    """One account is one person: an account bound to a customer, or to another staff record,
+    cannot take this staff record. Reads only, so a refusal uses nothing up."""
+    if await uow.customers.by_telegram_user(user_id) is not None:
+        raise RegistrationRefused(Refusal.CUSTOMER_ACCOUNT)
+    other = await uow.staff.by_telegram_user(user_id)
+    if other is not None and other.id != staff_id:
+        raise RegistrationRefused(Refusal.ALREADY_BOUND)
+
+
+async def require_account_free_for_customer(
+    uow: UnitOfWork, user_id: int, customer_id: int
+) -> None:
+    """One account is one person: an account bound to staff (active or not), or to another
+    customer, cannot be bound to this customer. Reads only."""
+    if await uow.staff.by_telegram_user(user_id) is not None:
+        raise RegistrationRefused(Refusal.STAFF_ACCOUNT)
+    other = await uow.customers.by_telegram_user(user_id)
+    if other is not None and other.id != customer_id:
+        raise RegistrationRefused(Refusal.ALREADY_BOUND)
+
+
+async def bind_customer_account(
+    uow: UnitOfWork, customer: CustomerRow, *, user_id: int, chat_id: int
+) -> CustomerRow:
+    """Bind the Telegram account to the customer once :func:`require_account_free_for_customer`
+    allows it; the one way a customer gets bound (contact or sign-off link)."""
+    await require_account_free_for_customer(uow, user_id, customer.id)
+    try:
+        return await uow.customers.bind_telegram(customer.customer.code, user_id, chat_id)
+    except AlreadyBound as exc:  # a race with another binding of this account
+        raise RegistrationRefused(Refusal.ALREADY_BOUND, str(exc)) from exc
+
+
 async def create_staff_invite(
     uow: UnitOfWork, staff_code: str, *, now: datetime, hours: float, actor: str
 ) -> Invite:
@@ -139,6 +178,8 @@ async def redeem_staff_invite(
     staff = await uow.staff.row_by_id(invite.staff_id)
     if staff is None or not staff.staff.active:
         raise RegistrationRefused(Refusal.STAFF_INACTIVE)
+    # Every refusal above and here only reads: a refused attempt leaves the invite valid.
+    await require_account_free_for_staff(uow, user_id, staff.id)
     if await uow.invites.redeem(payload, user_id, now) is None:
         raise RegistrationRefused(Refusal.USED)
     try:
@@ -175,12 +216,10 @@ async def bind_customer_by_contact(
     except InvalidPhone as exc:
         raise RegistrationRefused(Refusal.PHONE_UNKNOWN) from exc
     customer = await uow.customers.find_by_phone(e164)
-    if customer is None:
+    row = None if customer is None else await uow.customers.row(customer.code)
+    if customer is None or row is None:
         raise RegistrationRefused(Refusal.PHONE_UNKNOWN)
-    try:
-        bound = await uow.customers.bind_telegram(customer.code, sender_id, chat_id)
-    except AlreadyBound as exc:
-        raise RegistrationRefused(Refusal.ALREADY_BOUND, str(exc)) from exc
+    bound = await bind_customer_account(uow, row, user_id=sender_id, chat_id=chat_id)
     if customer.language is None and telegram_language is not None:
         await uow.customers.upsert(dataclasses.replace(customer, language=telegram_language))
     await uow.events.append(
@@ -191,9 +230,9 @@ async def bind_customer_by_contact(
         payload={"telegram_user_id": sender_id, "method": "contact"},
         at=now,
     )
-    row = await uow.customers.row_by_id(bound.id)
-    assert row is not None
-    return _customer_person(row, chat_id, telegram_language or default)
+    found = await uow.customers.row_by_id(bound.id)
+    assert found is not None
+    return _customer_person(found, chat_id, telegram_language or default)
 
 
 async def set_language(

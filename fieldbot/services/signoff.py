@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, Literal
 
 from fieldbot.clock import Clock
@@ -19,8 +20,19 @@ from fieldbot.domain.errors import DomainError, NotAllowed
 from fieldbot.domain.model import JobState
 from fieldbot.domain.money import Money
 from fieldbot.domain.permissions import Permission
-from fieldbot.domain.states import Action
+from fieldbot.domain.states import Action, transition
 from fieldbot.i18n import N_
+from fieldbot.repositories.invites import Invite
+from fieldbot.repositories.jobs import JobRecord
+from fieldbot.repositories.people import CustomerRow, StaffRow
+from fieldbot.repositories.signoffs import Settlement, SignoffOutcome
+from fieldbot.repositories.work_records import WorkRecordRow
+from fieldbot.services.registration import (
+    Refusal,
+    RegistrationRefused,
+    bind_customer_account,
+    require_account_free_for_customer,
+)
 from fieldbot.services.workflow import (
     CONFIRM,
     DISPUTE,
@@ -51,8 +63,7 @@ from fieldbot.services.workflow import (
     technician_of,
 )
 from fieldbot.settings import Settings
-from fieldbot.store import JobRecord, StaffRow, UnitOfWork
-from fieldbot.store_field import Settlement, SignoffOutcome, WorkRecordRow
+from fieldbot.store import UnitOfWork
 
 REWORK = N_("Rework")
 ACCEPT_AS_IS = N_("Accept as is")
@@ -106,22 +117,27 @@ async def request_signoff(
         customer_id=customer.id,
         job_id=job_id(job),
     )
-    ids: list[int] = []
-    if customer.chat_id is not None and customer.telegram_user_id is not None:
-        found = await notify_customer(
-            uow,
-            customer,
-            SIGNOFF_TEMPLATE,
-            signoff_args(job, work),
-            now,
-            buttons=[
-                (CONFIRM, "signoff.confirm", job_button(job)),
-                (DISPUTE, "signoff.dispute", job_button(job)),
-            ],
-        )
-        if found is not None:
-            ids.append(found)
-    return invite.payload, ids
+    found = await ask_customer(uow, customer, job, work, now)
+    return invite.payload, [] if found is None else [found]
+
+
+async def ask_customer(
+    uow: UnitOfWork, customer: CustomerRow, job: JobRecord, work: WorkRecordRow, now: datetime
+) -> int | None:
+    """The summary with Confirm / Dispute in the customer's own chat (None: not bound)."""
+    if customer.chat_id is None or customer.telegram_user_id is None:
+        return None
+    return await notify_customer(
+        uow,
+        customer,
+        SIGNOFF_TEMPLATE,
+        signoff_args(job, work),
+        now,
+        buttons=[
+            (CONFIRM, "signoff.confirm", job_button(job)),
+            (DISPUTE, "signoff.dispute", job_button(job)),
+        ],
+    )
 
 
 async def new_signoff_link(
@@ -146,13 +162,28 @@ async def new_signoff_link(
 
 @dataclass(frozen=True, slots=True)
 class OpenedSignoff:
-    """The link bound the customer; the handler replies with ``template`` and ``params``
-    (the summary with Confirm / Dispute)."""
+    """The link opened the sign-off for its customer (binding them if they were not); the
+    handler replies with ``template`` and ``params`` (the summary with Confirm / Dispute)."""
 
     job: JobRecord
     customer_id: int
     template: str
     params: dict[str, Any]
+
+
+class LinkRefusal(StrEnum):
+    STAFF = "staff"  # a staff account: the link is for the customer
+    NOT_THE_CUSTOMER = "not_the_customer"  # any other account than the job's customer's
+
+
+@dataclass(frozen=True, slots=True)
+class SignoffLinkRefused:
+    """The link was opened by someone other than the job's customer: nobody was bound, the
+    link stays valid, and nothing of the job may be shown to the opener. ``asked_customer``:
+    the bound customer was sent the sign-off request in their own chat instead."""
+
+    reason: LinkRefusal
+    asked_customer: bool
 
 
 async def open_signoff_link(
@@ -163,24 +194,37 @@ async def open_signoff_link(
     payload: str,
     user_id: int,
     chat_id: int,
-) -> OpenedSignoff:
+) -> OpenedSignoff | SignoffLinkRefused:
     """``/start <payload>`` of a sign-off link: single use; binds that customer and opens that
-    job's sign-off, nothing else."""
+    job's sign-off, nothing else (DESIGN.md §6). Opened by anyone but the job's customer, when
+    that customer is bound to another account, it binds nobody, shows nothing and asks the
+    bound customer in their own chat; a refused attempt does not use the link up."""
     now = clock.now()
     invite = await uow.invites.get(payload)
     if invite is None or invite.kind != "signoff" or invite.job_id is None:
         raise SignoffLinkInvalid("not a sign-off link")
-    redeemed = await uow.invites.redeem(payload, user_id, now)
-    if redeemed is None or redeemed.job_id is None or redeemed.customer_id is None:
+    if invite.used_at is not None or invite.expires_at <= now or invite.customer_id is None:
         raise SignoffLinkInvalid("the sign-off link was used or has expired")
-    found = await load_job(uow, redeemed.job_id)
-    if found.state is not JobState.AWAITING_SIGNOFF or found.customer_id != redeemed.customer_id:
+    found = await load_job(uow, invite.job_id)
+    if found.state is not JobState.AWAITING_SIGNOFF or found.customer_id != invite.customer_id:
         raise SignoffLinkInvalid(f"job {found.number} does not await sign-off")
-    customer = await uow.customers.row_by_id(redeemed.customer_id)
+    customer = await uow.customers.row_by_id(invite.customer_id)
     assert customer is not None
-    bound = await uow.customers.bind_telegram(customer.customer.code, user_id, chat_id)
     work = await uow.fieldwork.latest_work_record(job_id(found))
     assert work is not None
+    if customer.telegram_user_id is not None and customer.telegram_user_id != user_id:
+        return await _refuse_link(uow, found, customer, work, invite, user_id=user_id, now=now)
+    try:
+        await require_account_free_for_customer(uow, user_id, customer.id)
+    except RegistrationRefused as exc:
+        staff = exc.reason is Refusal.STAFF_ACCOUNT
+        reason = LinkRefusal.STAFF if staff else LinkRefusal.NOT_THE_CUSTOMER
+        return SignoffLinkRefused(reason, asked_customer=False)
+    # Every check above only read: from here on the link is used and the customer bound.
+    redeemed = await uow.invites.redeem(payload, user_id, now)
+    if redeemed is None:
+        raise SignoffLinkInvalid("the sign-off link was used or has expired")
+    bound = await bind_customer_account(uow, customer, user_id=user_id, chat_id=chat_id)
     await record(
         uow, found, "job.signoff_link_opened", customer_tag(bound), now, {"invite_id": invite.id}
     )
@@ -193,6 +237,31 @@ async def open_signoff_link(
             "buttons": await signoff_buttons(uow, found, user_id, now),
         },
     )
+
+
+async def _refuse_link(
+    uow: UnitOfWork,
+    job: JobRecord,
+    customer: CustomerRow,
+    work: WorkRecordRow,
+    invite: Invite,
+    *,
+    user_id: int,
+    now: datetime,
+) -> SignoffLinkRefused:
+    """The job's customer is bound to another account: ask them there, bind nobody."""
+    staff = await uow.staff.by_telegram_user(user_id) is not None
+    asked = await ask_customer(uow, customer, job, work, now)
+    await record(
+        uow,
+        job,
+        "job.signoff_link_refused",
+        f"telegram:{user_id}",
+        now,
+        {"invite_id": invite.id, "asked_customer": asked is not None},
+    )
+    reason = LinkRefusal.STAFF if staff else LinkRefusal.NOT_THE_CUSTOMER
+    return SignoffLinkRefused(reason, asked_customer=asked is not None)
 
 
 # --- confirm, dispute, resolve -----------------------------------------------------------------
@@ -287,6 +356,15 @@ async def confirm_with_photo(
     )
     change = JobChange(saved, Action.CONFIRM, found.state)
     return SignedOff(change, await close_if_settled(uow, settings, saved, now))
+
+
+async def disputable(uow: UnitOfWork, *, job: JobRef, customer: str) -> JobRecord:
+    """The job when ``customer`` may still dispute its sign-off (theirs, and the transition
+    table allows it in its state): checked before the reason is asked."""
+    found = await load_job(uow, job)
+    await require_customer_of(uow, customer, found, Action.DISPUTE)
+    transition(found.state, Action.DISPUTE)
+    return found
 
 
 async def dispute(

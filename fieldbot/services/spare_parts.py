@@ -14,6 +14,9 @@ from fieldbot.domain.model import JobState, Role
 from fieldbot.domain.permissions import Permission
 from fieldbot.domain.states import Action
 from fieldbot.i18n import N_
+from fieldbot.repositories.jobs import JobRecord
+from fieldbot.repositories.parts import PartRequest
+from fieldbot.repositories.people import StaffRow
 from fieldbot.services.deadlines.targets import contact_hours
 from fieldbot.services.workflow import (
     InvalidInput,
@@ -30,11 +33,11 @@ from fieldbot.services.workflow import (
     require_assigned,
     require_permission,
     require_state,
+    staff_arg,
     staff_tag,
 )
 from fieldbot.settings import Settings
-from fieldbot.store import InsufficientStock, JobRecord, StaffRow, UnitOfWork
-from fieldbot.store_field import PartRequest
+from fieldbot.store import InsufficientStock, UnitOfWork
 
 DELIVER = N_("Deliver")
 
@@ -100,7 +103,7 @@ async def _request_part(
                     "number": job.number,
                     "quantity": quantity,
                     "part": f"{part} {name}",
-                    "technician": tech.staff.name,
+                    "technician": staff_arg(tech.id),
                 },
                 now,
                 buttons=[(DELIVER, "part.deliver", {"request_id": request.id})],

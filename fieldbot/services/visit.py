@@ -12,6 +12,8 @@ from fieldbot.domain.model import JobState
 from fieldbot.domain.states import Action
 from fieldbot.domain.zones import check_coordinates, distance_m
 from fieldbot.i18n import N_
+from fieldbot.repositories.jobs import JobRecord
+from fieldbot.repositories.people import CustomerRow
 from fieldbot.services.workflow import (
     InvalidInput,
     JobChange,
@@ -20,19 +22,28 @@ from fieldbot.services.workflow import (
     apply,
     branch_timezone,
     customer_of,
+    customer_tag,
     dt_arg,
     job_button,
+    job_id,
     load_job,
     notify_customer,
+    notify_staff,
     notify_supervisors,
+    record,
     require_assigned,
+    require_customer_of,
+    require_state,
+    staff_arg,
     staff_tag,
+    technician_of,
 )
 from fieldbot.settings import Settings
-from fieldbot.store import JobRecord, UnitOfWork
+from fieldbot.store import ConcurrencyConflict, UnitOfWork
 
 CONFIRM_TIME = N_("This time suits me")
 OTHER_TIME = N_("Another time, please")
+SET_APPOINTMENT_LABEL = N_("Set appointment")
 
 
 async def set_appointment(
@@ -65,21 +76,116 @@ async def set_appointment(
         settings=settings,
     )
     tz = await branch_timezone(uow, settings, saved)
+    # The customer's answer is about this time: a moved appointment makes it stale.
+    answer = {**job_button(saved), "appointment_at": at.isoformat()}
     notices = Notices()
     notices.add(
         await notify_customer(
             uow,
             await customer_of(uow, saved),
             N_("Job {number}: {technician} will visit you at {when}."),
-            {"number": saved.number, "technician": tech.staff.name, "when": dt_arg(at, tz)},
+            {"number": saved.number, "technician": staff_arg(tech.id), "when": dt_arg(at, tz)},
             now,
             buttons=[
-                (CONFIRM_TIME, "appointment.confirm", job_button(saved)),
-                (OTHER_TIME, "appointment.other", job_button(saved)),
+                (CONFIRM_TIME, "appointment.confirm", answer),
+                (OTHER_TIME, "appointment.other", answer),
             ],
         )
     )
     return JobChange(saved, Action.SET_APPOINTMENT, found.state, notices.tuple())
+
+
+# The customer answers the appointment while it stands: the job is scheduled for that time.
+APPOINTMENT_ANSWERABLE = frozenset({JobState.SCHEDULED})
+
+
+async def appointment_to_answer(
+    uow: UnitOfWork,
+    *,
+    job: JobRef,
+    customer: str,
+    appointment_at: str | None = None,
+    what: str = "answer the appointment of",
+) -> tuple[JobRecord, CustomerRow]:
+    """The job and customer row when ``customer`` may still answer its appointment: their
+    job, still scheduled, for the time their buttons showed (``appointment_at``, ISO)."""
+    found = await load_job(uow, job)
+    row = await require_customer_of(uow, customer, found, what)
+    require_state(found, APPOINTMENT_ANSWERABLE, what)
+    shown = datetime.fromisoformat(appointment_at) if appointment_at else None
+    if shown is not None and found.appointment_at != shown:
+        raise ConcurrencyConflict(f"the appointment of job {found.number} was moved")
+    return found, row
+
+
+async def confirm_appointment(
+    uow: UnitOfWork,
+    settings: Settings,
+    clock: Clock,
+    *,
+    job: JobRef,
+    customer: str,
+    appointment_at: str | None = None,
+) -> JobRecord:
+    """The customer says the appointment suits them; the technician is told."""
+    now = clock.now()
+    found, row = await appointment_to_answer(
+        uow,
+        job=job,
+        customer=customer,
+        appointment_at=appointment_at,
+        what="confirm the appointment of",
+    )
+    await record(
+        uow,
+        found,
+        "job.appointment_confirmed",
+        customer_tag(row),
+        now,
+        {"appointment_at": found.appointment_at},
+    )
+    tech = await technician_of(uow, found)
+    if tech is not None:
+        await notify_staff(
+            uow,
+            tech,
+            N_("Job {number}: the customer confirmed the appointment."),
+            {"number": found.number},
+            now,
+        )
+    return found
+
+
+async def ask_other_time(
+    uow: UnitOfWork,
+    settings: Settings,
+    clock: Clock,
+    *,
+    job: JobRef,
+    customer: str,
+    wish: str,
+) -> JobRecord:
+    """The customer asks for another time (``wish``, their words); the technician is asked
+    to set a new appointment."""
+    now = clock.now()
+    found, row = await appointment_to_answer(
+        uow, job=job, customer=customer, what="ask another time for"
+    )
+    text = wish.strip()
+    if not text:
+        raise InvalidInput("write the time that suits you", field="wish")
+    await record(uow, found, "job.appointment_declined", customer_tag(row), now, {"wish": text})
+    tech = await technician_of(uow, found)
+    if tech is not None:
+        await notify_staff(
+            uow,
+            tech,
+            N_("Job {number}: the customer asks for another time: {wish}"),
+            {"number": found.number, "wish": text},
+            now,
+            buttons=[(SET_APPOINTMENT_LABEL, "job.appointment", {"job_id": job_id(found)})],
+        )
+    return found
 
 
 async def on_my_way(
@@ -101,7 +207,7 @@ async def on_my_way(
             uow,
             await customer_of(uow, saved),
             N_("Job {number}: {technician} is on the way to you."),
-            {"number": saved.number, "technician": tech.staff.name},
+            {"number": saved.number, "technician": staff_arg(tech.id)},
             now,
         )
     )
@@ -171,7 +277,7 @@ async def arrive(
             uow,
             saved,
             N_("Job {number}: {technician} reported arrival manually, without a location."),
-            {"number": saved.number, "technician": tech.staff.name},
+            {"number": saved.number, "technician": staff_arg(tech.id)},
             now,
         )
     elif not verified:
@@ -180,7 +286,7 @@ async def arrive(
             uow,
             saved,
             N_("Job {number}: arrival unverified, {technician} was {distance} m from the site."),
-            {"number": saved.number, "technician": tech.staff.name, "distance": round(metres)},
+            {"number": saved.number, "technician": staff_arg(tech.id), "distance": round(metres)},
             now,
         )
     change = JobChange(saved, Action.ARRIVE, found.state, tuple(ids))

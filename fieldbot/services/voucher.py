@@ -7,13 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services.workflow import (
     InvalidInput,
     JobRef,
     job_id,
     load_job,
 )
-from fieldbot.store import JobRecord, UnitOfWork
+from fieldbot.store import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)

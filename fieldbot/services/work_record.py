@@ -23,6 +23,8 @@ from fieldbot.domain.money import Money
 from fieldbot.domain.permissions import Permission
 from fieldbot.domain.states import Action
 from fieldbot.i18n import N_
+from fieldbot.repositories.jobs import JobRecord
+from fieldbot.repositories.work_records import FeeLineRow, WorkRecordRow
 from fieldbot.services.signoff import request_signoff
 from fieldbot.services.spare_parts import PartQuantity, check_parts, take_from_van
 from fieldbot.services.workflow import (
@@ -48,8 +50,7 @@ from fieldbot.services.workflow import (
     staff_tag,
 )
 from fieldbot.settings import Settings
-from fieldbot.store import JobRecord, UnitOfWork
-from fieldbot.store_field import FeeLineRow, WorkRecordRow
+from fieldbot.store import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,17 +20,13 @@ from fieldbot.domain.model import JobState
 from fieldbot.domain.permissions import Permission, may
 from fieldbot.domain.states import Action, transition
 from fieldbot.i18n import N_
+from fieldbot.repositories.jobs import JobRecord
+from fieldbot.repositories.outbox import OutboxRepository
+from fieldbot.repositories.people import CustomerRow, StaffRow
 from fieldbot.services.deadlines.job_clocks import on_job_transition
 from fieldbot.services.recipients import may_act_for_branch, supervisors_of
 from fieldbot.settings import Settings
-from fieldbot.store import (
-    ConcurrencyConflict,
-    CustomerRow,
-    JobRecord,
-    OutboxRepository,
-    StaffRow,
-    UnitOfWork,
-)
+from fieldbot.store import ConcurrencyConflict, UnitOfWork
 
 JobRef = int | str  # a job's id, or its number (J20260914-001)
 
@@ -277,7 +273,16 @@ async def record(
 
 # --- notifications -----------------------------------------------------------------------------
 
-ButtonSpec = tuple[str, str, Mapping[str, Any]]  # label msgid, action, payload
+# A label is a msgid, or {"t": msgid, "args": {...}} when it names someone (by reference).
+ButtonLabel = str | Mapping[str, Any]
+ButtonSpec = tuple[ButtonLabel, str, Mapping[str, Any]]  # label, action, payload
+
+
+def label_params(label: ButtonLabel) -> dict[str, Any]:
+    """A button's label as the outbox keeps it (see :mod:`fieldbot.rendering`)."""
+    if isinstance(label, str):
+        return {"label": label}
+    return {"label": str(label["t"]), "label_args": dict(label.get("args", {}))}
 
 
 async def _buttons(
@@ -288,7 +293,7 @@ async def _buttons(
     row = []
     for label, action, payload in specs:
         token = await uow.buttons.create(user_id, action, payload, now)
-        row.append({"label": label, "token": token})
+        row.append({**label_params(label), "token": token})
     return [row]
 
 
@@ -418,7 +423,15 @@ def money_arg(fen: int) -> dict[str, int]:
 
 
 def customer_arg(customer_id: int, what: str = "name") -> dict[str, Any]:
+    """A customer's name, phone or address in a message: looked up (and decrypted) when the
+    message is rendered, never copied into the outbox (DESIGN §6)."""
     return {"customer": customer_id, "field": what}
+
+
+def staff_arg(staff_id: int) -> dict[str, Any]:
+    """A member of staff's name in a message: looked up when the message is rendered, like a
+    customer's (outbox and event rows refer to people by id)."""
+    return {"staff": staff_id, "field": "name"}
 
 
 def job_button(job: JobRecord) -> dict[str, Any]:

@@ -14,6 +14,9 @@ from fieldbot.clock import Clock
 from fieldbot.domain.permissions import Permission
 from fieldbot.domain.states import Action
 from fieldbot.i18n import N_
+from fieldbot.repositories.jobs import JobRecord
+from fieldbot.repositories.signoffs import SignoffMethod
+from fieldbot.repositories.workshop import Receipt, RepairCard
 from fieldbot.services.signoff import SignedOff, close_if_settled
 from fieldbot.services.spare_parts import PartQuantity, check_parts, take_from_van
 from fieldbot.services.workflow import (
@@ -38,8 +41,7 @@ from fieldbot.services.workflow import (
     technician_of,
 )
 from fieldbot.settings import Settings
-from fieldbot.store import JobRecord, UnitOfWork
-from fieldbot.store_field import Receipt, RepairCard, SignoffMethod
+from fieldbot.store import UnitOfWork
 
 PASS = N_("Pass")
 FAIL = N_("Fail")

@@ -1,4 +1,8 @@
-"""End-to-end tests start the real bot on the Bot API sandbox with the sample company."""
+"""End-to-end tests start the real bot on the Bot API sandbox with the sample company.
+
+Every sandbox of the session (``Sandbox.start()`` without a ``harness``) uses
+``Harness.shared()``: the sample company is migrated and imported once, into a template that
+each sandbox's SQLite file is copied from."""
 
 from __future__ import annotations
 
@@ -18,8 +22,9 @@ async def sb() -> AsyncIterator[Sandbox]:
 
 
 def push_callback(sb: Sandbox, user_id: int, message_id: int, data: str) -> str:
-    """A callback query as a modified client could send it: any data, any message.
-    Returns the query's id, to read the bot's answer from the sandbox."""
+    """A callback query as a modified client could send it: any data, any message (the
+    driver's ``tap`` presses only buttons that are there). The bot's answer shows in the
+    phone's ``alerts`` when it has a text. Returns the query's id."""
     world = sb.server.world
     user = world.user(user_id)
     chat = world.chat_of(user_id, user_id)
@@ -39,11 +44,6 @@ def push_callback(sb: Sandbox, user_id: int, message_id: int, data: str) -> str:
         },
     )
     return query.id
-
-
-def answer_text(sb: Sandbox, query_id: str) -> str:
-    answer = sb.server.world.callback_queries[query_id].answer or {}
-    return str(answer.get("text") or "")
 
 
 @pytest.fixture

@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from fieldbot.repositories.clocks import ClockRow, FiredStep
+from fieldbot.repositories.jobs import JobRecord
 from fieldbot.sandbox.driver import Phone, Sandbox
 from fieldbot.services import dispatch, visit, workshop
 from fieldbot.services.calendar_overrides import set_override
-from fieldbot.store import ClockRow, FiredStep, JobRecord
 from tests.e2e.test_technician_flow import FAST, FAST_LIMITS, new_job, run, staff
 
 pytestmark = pytest.mark.e2e

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from fieldbot.crypto import Cipher
-from fieldbot.runtime import prepare_database
 from fieldbot.sandbox.driver import Sandbox, SandboxEnv
+from fieldbot.sandbox.harness import prepare_database
 from fieldbot.services.jobs import register_job
 from fieldbot.services.registration import create_staff_invite
 from fieldbot.settings import load_settings

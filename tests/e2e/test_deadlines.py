@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from fieldbot.domain.model import Language, Role, Staff
+from fieldbot.repositories.jobs import JobRecord
 from fieldbot.sandbox.driver import Phone, Sandbox
 from fieldbot.services.jobs import register_job
-from fieldbot.store import JobRecord, Store
+from fieldbot.store import Store
 
 pytestmark = pytest.mark.e2e
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from fieldbot.demo import run_demo
+from fieldbot.cli.demo import run_demo
 
 pytestmark = pytest.mark.e2e
 

@@ -15,12 +15,12 @@ from fieldbot.domain.entitlement import FeeKind, FeeLine
 from fieldbot.domain.errors import NotAllowed
 from fieldbot.domain.model import JobState, Language, Role, Staff
 from fieldbot.domain.money import Money
+from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.sandbox.driver import Phone, Sandbox
 from fieldbot.sandbox.limits import Limits
 from fieldbot.services import dispatch as dispatching
 from fieldbot.services import signoff, visit, work_record
 from fieldbot.services.jobs import register_job
-from fieldbot.store import OutboxRepository
 
 pytestmark = pytest.mark.e2e
 
@@ -233,3 +233,28 @@ async def test_a_manager_who_did_not_hear_about_the_job_may_not_approve_it(
         await _run(sb, work_record.approve, job=number, actor="M01")
     assert not [m for m in other.inbox if number in m.text]
     assert await _state(sb, number) is JobState.AWAITING_APPROVAL
+
+
+async def test_a_manager_of_another_branch_the_notices_fall_back_to_may_act_on_its_buttons(
+    sb: Sandbox,
+) -> None:
+    # SH02 has neither a bound supervisor nor a manager: every bound manager hears, here only
+    # one of SH01. Staff of a branch see only their branch's jobs, but whoever a branch's
+    # notices fall back to sees the jobs the notices are about.
+    await _add_manager(sb, "M05", "SH01", Language.EN)
+    manager = await _bind(sb, 2105, "M05", "en")
+    number = await _on_site(sb)
+    await _run(
+        sb,
+        work_record.finish,
+        job=number,
+        actor="T04",
+        work="compressor",
+        minutes=90,
+        fees=_labour(800),
+    )
+    asked = await manager.wait_for("needs your approval")
+    assert asked.buttons == [["Approve", "Reject"]]
+    await manager.tap("Approve")
+    await manager.wait_for(f"The fees of job {number} are approved")
+    assert await _state(sb, number) is JobState.AWAITING_SIGNOFF

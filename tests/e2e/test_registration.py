@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from fieldbot.sandbox.driver import Sandbox
-from tests.e2e.conftest import answer_text, push_callback
+from tests.e2e.conftest import push_callback
 
 pytestmark = pytest.mark.e2e
 
@@ -116,9 +116,11 @@ async def test_a_forged_button_changes_nothing(sb: Sandbox) -> None:
     await tech.start(await sb.invite("T02"))
     await tech.send("/lang")
     menu = await tech.wait_for("Choose your language")
-    query = push_callback(sb, 1001, menu.id, "forged-token-123")
+    alerts = len(tech.alerts)
+    push_callback(sb, 1001, menu.id, "forged-token-123")
     await sb.settle()
-    assert "no longer valid" in answer_text(sb, query)
+    (refused,) = tech.alerts[alerts:]
+    assert "no longer valid" in refused.text
     await tech.send("/me")
     await tech.wait_for("Language: English")
 
@@ -136,9 +138,11 @@ async def test_another_persons_button_is_refused(sb: Sandbox) -> None:
     english = next(b for row in stored.inline_keyboard or [] for b in row if b["text"] == "English")
     chat = world.chat_of(1002, 1002)
     chat_message_id = max(chat.messages)
-    query = push_callback(sb, 1002, chat_message_id, english["callback_data"])
+    alerts = len(t2.alerts)
+    push_callback(sb, 1002, chat_message_id, english["callback_data"])
     await sb.settle()
-    assert "no longer valid" in answer_text(sb, query)
+    (refused,) = t2.alerts[alerts:]
+    assert "no longer valid" in refused.text
     # the owner's button still works: nothing was used up by the refused press
     await t1.tap("English")
     await t1.wait_for("speak English")
@@ -215,7 +219,7 @@ async def test_a_form_survives_a_restart_and_continues_where_it_was(
     from fieldbot.handlers import router
     from fieldbot.handlers.turn import Turn
     from fieldbot.i18n import N_
-    from fieldbot.store import Form
+    from fieldbot.repositories.conversations import Form
 
     async def start_echo(turn: Turn, args: str) -> None:
         await turn.uow.forms.start(turn.user_id, "echo", "first", {}, turn.now)

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.sandbox.driver import Sandbox
-from fieldbot.store import OutboxRepository
 
 pytestmark = pytest.mark.e2e
 

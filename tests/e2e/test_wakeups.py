@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import pytest
 
+from fieldbot.bot.runtime import NEXT_DUE_JOB, SWEEP_JOB, BotRuntime
 from fieldbot.clock import SystemClock
-from fieldbot.runtime import NEXT_DUE_JOB, SWEEP_JOB, BotRuntime, prepare_database, sandbox_settings
 from fieldbot.sandbox.driver import Sandbox, SandboxEnv
+from fieldbot.sandbox.harness import prepare_database, sandbox_settings
 
 pytestmark = pytest.mark.e2e
 

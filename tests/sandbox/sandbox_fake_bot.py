@@ -186,7 +186,12 @@ class FakeBot:
         query = update.callback_query
         assert query is not None and query.message is not None
         self._note(f"button {query.data}")
-        await query.answer()
+        if query.data == "decline":
+            await query.answer("You declined", show_alert=True)
+        elif query.data == "omw":
+            await query.answer("Drive safely")
+        else:
+            await query.answer()
         if query.data == "accept":
             await query.edit_message_text(
                 "Accepted",

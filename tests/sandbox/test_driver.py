@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 from sandbox_fake_bot import PNG, FakeState, fake_factory
 
-from fieldbot.sandbox.driver import DEFAULT_NOW, Sandbox, SettleTimeout
+from fieldbot.sandbox.driver import DEFAULT_NOW, Alert, Sandbox, SettleTimeout
 from fieldbot.sandbox.limits import Limits
 from fieldbot.sandbox.world import InvalidDeepLink
 
@@ -120,6 +120,59 @@ async def test_tap_uses_the_newest_message_with_buttons_and_a_miss_lists_its_lab
     with pytest.raises(AssertionError) as missed:
         await phone.tap("Decline")
     assert "On my way" in str(missed.value) and "Decline" in str(missed.value)
+
+
+async def test_tap_with_a_message_presses_that_earlier_message_not_the_newest(
+    sb: Sandbox, state: FakeState
+) -> None:
+    phone = sb.phone(1001, "Li Wei", "en")
+    await phone.start("first")
+    first = await phone.wait_for("payload=first")
+    await phone.start("second")
+    second = await phone.wait_for("payload=second")
+
+    await phone.tap("Accept", message=first)
+    edited = await phone.wait_for("Accepted")
+    assert edited.id == first.id != second.id
+    newest = phone.inbox[-1]
+    assert newest.id == second.id and newest.buttons[0] == ["Accept", "Decline"]
+    # the keyboard as it is now: the edit took "Decline" off the first message
+    with pytest.raises(AssertionError) as missed:
+        await phone.tap("Decline", message=first)
+    assert "that message" in str(missed.value) and "On my way" in str(missed.value)
+    await phone.tap(re.compile("my way"), message=first)
+    assert [w for _, w in state.handled if w.startswith("button")] == [
+        "button accept",
+        "button omw",
+    ]
+    assert phone.inbox[-1].text == "Welcome Li Wei! payload=second"
+
+
+async def test_tap_refuses_a_message_of_another_phone(sb: Sandbox, state: FakeState) -> None:
+    li = sb.phone(1001, "Li Wei", "en")
+    await li.start()
+    welcome = await li.wait_for("Welcome")
+    wang = sb.phone(1002, "Wang Fang", "zh-hans")
+    await wang.start()
+    with pytest.raises(AssertionError, match="not to this phone"):
+        await wang.tap("Accept", message=welcome)
+    assert [w for _, w in state.handled if w.startswith("button")] == []
+
+
+async def test_alerts_are_the_answers_with_a_text_to_this_phone_newest_last(sb: Sandbox) -> None:
+    li = sb.phone(1001, "Li Wei", "en")
+    wang = sb.phone(1002, "Wang Fang", "zh-hans")
+    await li.start()
+    await wang.start()
+    await li.tap("Decline")  # answered with a pop-up to dismiss
+    await li.tap("Accept")  # answered without a text: nothing to show
+    assert li.alerts == [Alert("You declined", show_alert=True)]
+    await li.tap("On my way")  # a short notice
+    assert li.alerts == [Alert("You declined", True), Alert("Drive safely", False)]
+    assert str(li.alerts[-1]) == "Drive safely"
+    assert wang.alerts == []
+    await wang.tap("Decline")
+    assert wang.alerts == [Alert("You declined", True)] and len(li.alerts) == 2
 
 
 async def test_tap_without_any_buttons_fails_clearly(sb: Sandbox) -> None:
@@ -351,7 +404,7 @@ async def test_start_defaults_to_monday_morning_in_shanghai_and_a_temporary_sqli
     async with Sandbox.start(factory=fake_factory(state), prepare=prepare) as sb:
         assert sb.clock.now() == DEFAULT_NOW
         assert DEFAULT_NOW.isoformat() == "2026-09-14T08:30:00+08:00"
-        db_url = sb.env.db_url
+        db_url = sb.db_url
         assert db_url.startswith("sqlite+aiosqlite:///")
         directory = Path(db_url.removeprefix("sqlite+aiosqlite:///")).parent
         assert directory.is_dir()
@@ -361,6 +414,22 @@ async def test_start_defaults_to_monday_morning_in_shanghai_and_a_temporary_sqli
         assert sb.env.environ()["FIELDBOT_CLOCK"] == "sandbox"
     assert seen == [(db_url, "examples", sb.env.settings)]
     assert not directory.exists()
+
+
+async def test_db_url_is_the_database_the_bot_was_given_and_prepared(
+    state: FakeState,
+) -> None:
+    prepared: list[str] = []
+
+    async def prepare(db_url: str, company: str, settings: dict[str, Any]) -> None:
+        prepared.append(db_url)
+
+    async with Sandbox.start(factory=fake_factory(state), prepare=prepare) as sb:
+        first: Any = sb.bots[0]  # the fake bot keeps the env it was built with
+        assert sb.db_url == first.env.db_url == sb.env.settings["database_url"]
+        assert prepared == [sb.db_url]
+        restarted: Any = await sb.restart_bot()
+        assert restarted.env.db_url == sb.db_url
 
 
 async def test_settings_given_reach_the_bot_env(state: FakeState) -> None:
@@ -385,8 +454,8 @@ async def test_a_postgresql_url_gets_a_fresh_database_dropped_afterwards(
         pytest.skip(f"PostgreSQL unreachable: {exc}")
     try:
         async with Sandbox.start(db_url=pg_url, factory=fake_factory(state)) as sb:
-            name = sb.env.db_url.rsplit("/", 1)[1]
-            assert sb.env.db_url.startswith("postgresql+asyncpg://")
+            name = sb.db_url.rsplit("/", 1)[1]
+            assert sb.db_url.startswith("postgresql+asyncpg://")
             assert re.fullmatch(r"fieldbot_[0-9a-f]{12}", name)
             assert await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
         assert await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name) is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fieldbot.election import AdvisoryLease, ProcessLease, leadership_for, lock_key
+from fieldbot.bot.election import AdvisoryLease, ProcessLease, leadership_for, lock_key
 from fieldbot.store import Store
 
 

@@ -12,6 +12,7 @@ import pytest
 from fieldbot.clock import ManualClock
 from fieldbot.domain.entitlement import MissingReason
 from fieldbot.domain.model import Channel, JobState, Priority, ServiceType, WorkKind, Zone
+from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services.calendar_overrides import set_override
 from fieldbot.services.jobs import (
     JOB_REGISTERED,
@@ -26,7 +27,7 @@ from fieldbot.services.jobs import (
     register_job,
 )
 from fieldbot.settings import Settings
-from fieldbot.store import JobRecord, Store
+from fieldbot.store import Store
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 UNITS = {"C001": "RF25-0001", "C002": "CF22-0107", "C003": "CF21-0033", "C004": "IM24-0210"}

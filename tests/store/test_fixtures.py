@@ -12,8 +12,7 @@ from fieldbot.crypto import Cipher
 from fieldbot.domain.model import Part
 from fieldbot.store import Store
 from fieldbot.tables import event_chain_head, parts
-
-from .conftest import NOW
+from tests.repositories.conftest import NOW
 
 pytestmark = pytest.mark.pg
 

@@ -12,11 +12,13 @@ import pytest
 
 import fieldbot
 from fieldbot.clock import ManualClock
-from fieldbot.events import Event
+from fieldbot.repositories.events import Event
+from fieldbot.repositories.jobs import JobRecord
+from fieldbot.repositories.outbox import OutboxMessage
 from fieldbot.services.imports import import_company
 from fieldbot.services.jobs import register_job
 from fieldbot.settings import Settings, load_settings
-from fieldbot.store import JobRecord, OutboxMessage, Store, UnitOfWork
+from fieldbot.store import Store, UnitOfWork
 
 EXAMPLES = Path(fieldbot.__file__).parent / "examples"
 START = datetime(2026, 9, 14, 1, 30, tzinfo=UTC)  # Monday 09:30 Asia/Shanghai

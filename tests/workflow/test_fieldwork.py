@@ -11,10 +11,10 @@ from fieldbot.domain.entitlement import FeeKind, FeeLine
 from fieldbot.domain.errors import IllegalTransition, NotAllowed
 from fieldbot.domain.model import JobState
 from fieldbot.domain.money import Money
+from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import dispatch, spare_parts, visit, work_record
 from fieldbot.services.spare_parts import PartShortfall, StockShortfall
 from fieldbot.services.workflow import InvalidInput
-from fieldbot.store import JobRecord
 
 from .conftest import CUSTOMER_USERS, STAFF_USERS, Flow, to_on_site
 

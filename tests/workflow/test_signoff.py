@@ -11,9 +11,9 @@ from fieldbot.domain.entitlement import FeeKind, FeeLine
 from fieldbot.domain.errors import IllegalTransition, NotAllowed
 from fieldbot.domain.model import JobState, ServiceType
 from fieldbot.domain.money import Money
+from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import signoff, voucher, work_record
 from fieldbot.services.signoff import CashNotAllowed, SignoffLinkInvalid
-from fieldbot.store import JobRecord
 
 from .conftest import CUSTOMER_USERS, STAFF_USERS, Flow, to_on_site
 

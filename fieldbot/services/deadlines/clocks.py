@@ -19,9 +19,11 @@ from fieldbot.domain.calendar import WorkCalendar
 from fieldbot.domain.errors import DomainError
 from fieldbot.domain.sla import ClockCalendar, Ladder, Step, elapsed, is_met, plan_ladder
 from fieldbot.i18n import N_
+from fieldbot.repositories.clocks import ClockRow, FiredStep
+from fieldbot.repositories.people import StaffRow
 from fieldbot.services.calendars import calendar_of
 from fieldbot.settings import Settings
-from fieldbot.store import ClockRow, FiredStep, StaffRow, UnitOfWork
+from fieldbot.store import UnitOfWork
 
 JOB = "job"
 DEADLINE = "deadline"  # the subject of the clocks' audit events: ``job:12:arrival``

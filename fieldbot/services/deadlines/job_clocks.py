@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 
 from fieldbot.domain.model import JobState, Priority
 from fieldbot.domain.sla import ClockCalendar
+from fieldbot.repositories.clocks import ClockRow
+from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services.deadlines.clocks import JOB, recompute, start_clock, stop_clock
 from fieldbot.services.deadlines.targets import (
     JOB_CLOCK_STATES,
@@ -18,7 +20,7 @@ from fieldbot.services.deadlines.targets import (
     contact_hours,
 )
 from fieldbot.settings import Settings
-from fieldbot.store import ClockRow, JobRecord, UnitOfWork
+from fieldbot.store import UnitOfWork
 
 
 def _urgent(job: JobRecord) -> bool:

@@ -18,6 +18,9 @@ from fieldbot.domain.model import Role
 from fieldbot.domain.sla import Ladder, Step, measure
 from fieldbot.i18n import N_
 from fieldbot.labels import PRIORITY_NAMES
+from fieldbot.repositories.clocks import ClockRow
+from fieldbot.repositories.outbox import OutboxRepository
+from fieldbot.repositories.people import StaffRow
 from fieldbot.services.deadlines.clocks import (
     CLOCK_NAMES,
     DEADLINE,
@@ -33,7 +36,7 @@ from fieldbot.services.deadlines.clocks import (
 )
 from fieldbot.services.recipients import bound_supervisors, managers_of, supervisors_of
 from fieldbot.settings import Settings
-from fieldbot.store import ClockRow, OutboxRepository, StaffRow, UnitOfWork
+from fieldbot.store import UnitOfWork
 
 ACK_ACTION = "deadline.ack"
 ACKNOWLEDGE = N_("Acknowledge")
@@ -96,7 +99,11 @@ async def _about(
                     "due": due,
                     "number": job.number,
                     "priority": {"t": PRIORITY_NAMES[job.priority]},
-                    "technician": technician.staff.name if technician else {"t": NOBODY_YET},
+                    "technician": (
+                        {"staff": technician.id, "field": "name"}
+                        if technician
+                        else {"t": NOBODY_YET}
+                    ),
                 },
                 owners=owners,
                 tz=calendar.timezone,

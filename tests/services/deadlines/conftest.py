@@ -14,11 +14,14 @@ import pytest
 import fieldbot
 from fieldbot.clock import ManualClock
 from fieldbot.domain.model import Language, Role, Staff
+from fieldbot.repositories.clocks import ClockRow, FiredStep
+from fieldbot.repositories.jobs import JobRecord
+from fieldbot.repositories.outbox import OutboxMessage
 from fieldbot.scheduler import SweepReport, sweep
 from fieldbot.services.imports import import_company
 from fieldbot.services.jobs import register_job
 from fieldbot.settings import Settings, load_settings
-from fieldbot.store import ClockRow, FiredStep, JobRecord, OutboxMessage, Store
+from fieldbot.store import Store
 
 EXAMPLES = Path(fieldbot.__file__).parent / "examples"
 SH = ZoneInfo("Asia/Shanghai")

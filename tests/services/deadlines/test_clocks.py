@@ -9,6 +9,8 @@ from datetime import datetime
 import pytest
 
 from fieldbot.domain.model import JobState, Priority
+from fieldbot.repositories.clocks import ClockRow
+from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services.deadlines.clocks import (
     CLOCK_RECOMPUTED,
     ClockNotRunning,
@@ -18,7 +20,6 @@ from fieldbot.services.deadlines.clocks import (
     stop_clock,
 )
 from fieldbot.services.deadlines.job_clocks import on_job_transition
-from fieldbot.store import ClockRow, JobRecord
 from tests.services.deadlines.conftest import Desk, local
 
 

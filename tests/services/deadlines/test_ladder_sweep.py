@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, timedelta
 
 from fieldbot.domain.model import JobState
+from fieldbot.repositories.outbox import OutboxMessage, OutboxRepository
 from fieldbot.scheduler import next_wake, sweep
 from fieldbot.services.calendar_overrides import YEAR_UNKNOWN_TEXT
 from fieldbot.services.carry_over import CARRY_OVER_TEXT
@@ -23,7 +24,6 @@ from fieldbot.services.deadlines.ladder import (
     raise_level3,
 )
 from fieldbot.services.renewals import RENEWAL_CUSTOMER_TEXT, RENEWAL_STAFF_TEXT
-from fieldbot.store import OutboxMessage, OutboxRepository
 from tests.services.deadlines.conftest import Desk, local
 
 

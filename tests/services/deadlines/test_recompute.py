@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services.calendar_overrides import remove_override, set_override
 from fieldbot.services.deadlines import clocks as deadlines
 from fieldbot.services.jobs import override_job
-from fieldbot.store import JobRecord
 from tests.services.deadlines.conftest import Desk, local
 
 

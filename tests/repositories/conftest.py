@@ -23,7 +23,8 @@ from fieldbot.domain.model import (
     WorkKind,
     Zone,
 )
-from fieldbot.store import JobRecord, Store, UnitOfWork
+from fieldbot.repositories.jobs import JobRecord
+from fieldbot.store import Store, UnitOfWork
 
 NOW = datetime(2026, 9, 14, 0, 30, tzinfo=UTC)  # Monday 08:30 Asia/Shanghai
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, insert, select, update
 
-from fieldbot.events import GENESIS_HASH, PersonalDataInEvent, event_hash, verify
+from fieldbot.repositories.events import GENESIS_HASH, PersonalDataInEvent, event_hash, verify
 from fieldbot.store import Store
 from fieldbot.tables import event_chain_head, events
 

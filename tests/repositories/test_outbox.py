@@ -7,7 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 from fieldbot.crypto import Cipher
-from fieldbot.store import OutboxMessage, Store
+from fieldbot.repositories.outbox import OutboxMessage
+from fieldbot.store import Store
 
 from .conftest import NOW
 

@@ -6,6 +6,12 @@ in-process backoff for 5xx, timeouts and dropped connections) runs on real monot
 message that still fails is handed back to the database with a business-time ``next attempt``
 so nothing is lost when the process dies. Delivery is at least once: a row whose lease expired
 mid-send is sent again and counted in ``reclaims``.
+
+A rendered text is cut to Telegram's sizes here, at the one door to Telegram
+(:func:`fieldbot.rendering.deliveries`): a long message goes out as several, its keyboard on
+the last one, whose id the row records (edits go there); an edit is shortened. The parts
+already delivered of a message are remembered while it is retried, so a retry sends only the
+rest.
 """
 
 from __future__ import annotations
@@ -28,11 +34,12 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from fieldbot.bot.election import leadership_for
 from fieldbot.clock import Clock
-from fieldbot.election import leadership_for
 from fieldbot.i18n import Translator
-from fieldbot.rendering import Rendered, Renderer
-from fieldbot.store import OutboxMessage, Store
+from fieldbot.rendering import Delivery, Rendered, Renderer, deliveries
+from fieldbot.repositories.outbox import OutboxMessage
+from fieldbot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +98,8 @@ class Sender:
         self._maybe_due = True
         self._on_permanent_failure = on_permanent_failure
         self._leadership = leadership_for(store.engine, bot.token)
+        # outbox id -> (parts of it already delivered, the last one's message id)
+        self._delivered_parts: dict[int, tuple[int, int | None]] = {}
         # One pass at a time: the timer's pass and the sweep's must not both hold messages
         # (a second pass would take the first one's leased messages for abandoned ones).
         self._pass = asyncio.Lock()
@@ -190,6 +199,7 @@ class Sender:
     async def _finish(
         self, message: OutboxMessage, *, telegram_id: int | None = None, failed: str | None = None
     ) -> None:
+        self._delivered_parts.pop(message.id, None)
         async with self._store.unit_of_work() as uow:
             if failed is None:
                 await uow.outbox.mark_sent(message.id, telegram_id, self._clock.now())
@@ -233,15 +243,16 @@ class Sender:
         translator = await self._translator_for(message)
         rendered = await self._renderer.render(translator, message.template, message.params)
         markup = _markup(rendered)
-        await self._pace(message.chat_id)
         try:
             if message.method == "edit":
+                (edit,) = deliveries(rendered, edit=True)
                 target = await self._target_message_id(message)
                 if target is None:
                     raise PermanentFailure("the message to edit was never sent")
+                await self._pace(message.chat_id)
                 try:
                     await self._bot.edit_message_text(
-                        rendered.text,
+                        edit.text,
                         chat_id=message.chat_id,
                         message_id=target,
                         reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
@@ -251,22 +262,35 @@ class Sender:
                         return target
                     raise
                 return target
-            if rendered.location is not None:
-                latitude, longitude = rendered.location
-                sent = await self._bot.send_location(message.chat_id, latitude, longitude)
-            elif rendered.qr_png is not None:
-                sent = await self._bot.send_photo(
-                    message.chat_id, rendered.qr_png, caption=rendered.text, reply_markup=markup
-                )
-            else:
-                sent = await self._bot.send_message(
-                    message.chat_id, rendered.text, reply_markup=markup
-                )
-            return sent.message_id
+            calls = deliveries(rendered)
+            done, last_id = self._delivered_parts.get(message.id, (0, None))
+            if len(calls) > 1:
+                log.info("outbox %s: %d messages, too long for one", message.id, len(calls))
+            for index, call in enumerate(calls[done:], start=done):
+                last_id = await self._call(message.chat_id, call, rendered, markup)
+                self._delivered_parts[message.id] = (index + 1, last_id)
+            return last_id
         except Forbidden as exc:
             raise PermanentFailure(f"403 {exc}") from exc
         except BadRequest as exc:
             raise PermanentFailure(f"400 {exc}") from exc
+
+    async def _call(self, chat_id: int, call: Delivery, rendered: Rendered, markup: Any) -> int:
+        """One Bot API call of a message; the keyboard only on the call that carries it."""
+        await self._pace(chat_id)
+        keyboard = markup if call.markup else None
+        if call.kind == "location":
+            assert rendered.location is not None
+            latitude, longitude = rendered.location
+            sent = await self._bot.send_location(chat_id, latitude, longitude)
+        elif call.kind == "photo":
+            assert rendered.qr_png is not None
+            sent = await self._bot.send_photo(
+                chat_id, rendered.qr_png, caption=call.text or None, reply_markup=keyboard
+            )
+        else:
+            sent = await self._bot.send_message(chat_id, call.text, reply_markup=keyboard)
+        return sent.message_id
 
     async def _target_message_id(self, message: OutboxMessage) -> int | None:
         if message.ref_message_id is not None:

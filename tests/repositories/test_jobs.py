@@ -9,7 +9,8 @@ from datetime import date, timedelta
 import pytest
 
 from fieldbot.domain.model import JobState
-from fieldbot.store import ConcurrencyConflict, JobRecord, Store
+from fieldbot.repositories.jobs import JobRecord
+from fieldbot.store import ConcurrencyConflict, Store
 
 from .conftest import NOW, insert_job
 

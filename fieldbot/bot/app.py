@@ -16,7 +16,7 @@ from fieldbot.handlers.common import set_person_commands
 from fieldbot.handlers.router import Router
 from fieldbot.handlers.turn import Deps
 from fieldbot.i18n import LANGUAGES, N_, language_from_telegram
-from fieldbot.store import OutboxRepository
+from fieldbot.repositories.outbox import OutboxRepository
 
 log = logging.getLogger("fieldbot")
 

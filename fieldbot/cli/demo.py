@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from fieldbot.events import verify
+from fieldbot.repositories.events import verify
 from fieldbot.sandbox.driver import Message, Phone, Sandbox
 from fieldbot.sandbox.limits import Limits
 

@@ -1,49 +1,43 @@
 """The running bot: Application, long polling, the outbox sender and the due-work sweep.
 
 :class:`BotRuntime` is what ``fieldbot run`` starts and what the sandbox driver drives (it
-satisfies the driver's ``BotHandle``). Nothing here holds workflow state: every piece can die
-at any moment and a new runtime on the same database continues.
+satisfies the driver's ``BotHandle``; :mod:`fieldbot.sandbox.harness` builds it for a sandbox).
+Nothing here holds workflow state: every piece can die at any moment and a new runtime on the
+same database continues.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
-import shutil
-import socket
-import tempfile
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine
 from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.error import TelegramError
 
-from fieldbot.app import BotApplication, build_application, publish_commands
+from fieldbot.bot.app import BotApplication, build_application, publish_commands
+from fieldbot.bot.poller import Poller, WebhookReceiver
+from fieldbot.bot.sender import Sender
 from fieldbot.clock import Clock, SystemClock
 from fieldbot.crypto import Cipher
 from fieldbot.domain.model import Language
 from fieldbot.handlers.turn import Deps
 from fieldbot.i18n import N_, Catalogs
-from fieldbot.poller import Poller, WebhookReceiver
 from fieldbot.rendering import Renderer
+from fieldbot.repositories.outbox import OutboxMessage, OutboxRepository
 from fieldbot.scheduler import next_wake, sweep
-from fieldbot.sender import Sender
 from fieldbot.services.recipients import supervisors_of
 from fieldbot.services.registration import create_staff_invite
-from fieldbot.settings import Settings, load_settings
-from fieldbot.store import OutboxMessage, OutboxRepository, Store
-
-if TYPE_CHECKING:
-    from fieldbot.sandbox.driver import SandboxEnv
+from fieldbot.services.workflow import customer_arg, staff_arg
+from fieldbot.settings import Settings
+from fieldbot.store import Store
 
 log = logging.getLogger("fieldbot.runtime")
 
-# A fixed key for sandbox databases only (tests, the demo, benchmarks): never for real data.
 SWEEP_JOB = "fieldbot-sweep"
 NEXT_DUE_JOB = "fieldbot-next-due"
 MISFIRE_GRACE_S = 60
@@ -51,7 +45,6 @@ MISFIRE_GRACE_S = 60
 UNDELIVERABLE = N_(
     "A message to {who} could not be delivered ({error}). Please reach them another way."
 )
-SANDBOX_KEY = "ZmllbGRib3Qtc2FuZGJveC1rZXktMzItYnl0ZXMhISE="
 
 
 class BotRuntime:
@@ -106,7 +99,7 @@ class BotRuntime:
             store=store,
             bot=self.application.bot,
             clock=self.clock,
-            renderer=Renderer(self._customer_field),
+            renderer=Renderer(self._customer_field, self._staff_field),
             translator_for=self._translator_for,
             send_rate=settings.send_rate,
             send_rate_per_chat=settings.send_rate_per_chat,
@@ -295,11 +288,11 @@ class BotRuntime:
             if message.recipient_kind == "staff":
                 staff = await uow.staff.row_by_id(message.recipient_id)
                 branch_id = staff.branch_id if staff else None
-                who = staff.staff.name if staff else "?"
+                who = staff_arg(staff.id) if staff else "?"
             else:
                 customer = await uow.customers.row_by_id(message.recipient_id)
                 branch_id = customer.branch_id if customer else None
-                who = {"customer": message.recipient_id, "field": "name"}
+                who = customer_arg(message.recipient_id)
             excluding = [message.recipient_id] if message.recipient_kind == "staff" else []
             for supervisor in await supervisors_of(uow, branch_id, excluding=excluding):
                 assert supervisor.chat_id is not None
@@ -325,120 +318,15 @@ class BotRuntime:
         value: str = getattr(row.customer, field)
         return value
 
+    async def _staff_field(self, staff_id: int, field: str) -> str:
+        if field != "name":
+            raise LookupError(f"a staff reference renders the name only, not {field!r}")
+        assert self.store is not None
+        async with self.store.unit_of_work(readonly=True) as uow:
+            row = await uow.staff.row_by_id(staff_id)
+        return "?" if row is None else row.staff.name
+
 
 def _log_crash(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("%s crashed", task.get_name(), exc_info=task.exception())
-
-
-# -- the sandbox driver's factory --------------------------------------------------------------
-
-
-def sandbox_settings(overrides: Mapping[str, Any], **fixed: Any) -> Settings:
-    values: dict[str, Any] = {"encryption_key": SANDBOX_KEY, **dict(overrides), **fixed}
-    return load_settings(values, read_env_file=False)
-
-
-async def prepare_database(
-    db_url: str, company: str | Path | None, settings: Mapping[str, Any]
-) -> None:
-    """Create the schema and import the company (``"examples"``: the packaged sample).
-
-    SQLite files are copied from a template prepared once per process for the same company
-    and key, so a test suite that starts many sandboxes migrates and imports only once.
-    """
-    config = sandbox_settings(settings, database_url=db_url)
-    target = _sqlite_path(db_url)
-    if target is None or company is None:
-        await _prepare(db_url, company, config)
-        return
-    key = (str(company), config.key_bytes())
-    template = _TEMPLATES.get(key)
-    if template is None:
-        template = Path(tempfile.mkdtemp(prefix="fieldbot-template-")) / "template.db"
-        await _prepare(f"sqlite+aiosqlite:///{template}", company, config)
-        _TEMPLATES[key] = template
-    _copy_sqlite(template, target)
-
-
-_TEMPLATES: dict[tuple[str, bytes], Path] = {}
-
-
-async def _prepare(db_url: str, company: str | Path | None, config: Settings) -> None:
-    from fieldbot.clock import SystemClock
-    from fieldbot.dbadmin import upgrade
-    from fieldbot.services.imports import import_company
-
-    await upgrade(db_url)
-    if company is None:
-        return
-    directory = examples_dir() if str(company) == "examples" else Path(company)
-    store = Store.open(db_url, Cipher.from_master_key(config.key_bytes()))
-    try:
-        await import_company(store, directory, settings=config, clock=SystemClock())
-    finally:
-        await store.close()
-
-
-def _sqlite_path(db_url: str) -> Path | None:
-    prefix = "sqlite+aiosqlite:///"
-    if not db_url.startswith(prefix) or db_url.endswith(":memory:"):
-        return None
-    return Path(db_url.removeprefix(prefix))
-
-
-def _copy_sqlite(source: Path, target: Path) -> None:
-    for suffix in ("", "-wal"):
-        origin = source.with_name(source.name + suffix)
-        if origin.exists():
-            shutil.copyfile(origin, target.with_name(target.name + suffix))
-
-
-def examples_dir() -> Path:
-    return Path(__file__).resolve().parent / "examples"
-
-
-async def create_bot_handle(env: SandboxEnv) -> BotRuntime:
-    settings = sandbox_settings(
-        env.settings,
-        database_url=env.db_url,
-        bot_token=env.token,
-        bot_api_url=env.base_url,
-        bot_username=env.bot_username,
-    )
-    role = str(env.settings.get("sandbox_role", "bot"))
-    webhook_url: str | None = None
-    if env.settings.get("sandbox_webhook") and role == "bot":
-        # Each instance listens on its own port and registers itself with setWebhook; the
-        # sandbox then delivers updates to the instances in turn, like a reverse proxy.
-        port = _free_port()
-        settings = settings.model_copy(update={"webhook_port": port})
-        webhook_url = f"http://127.0.0.1:{port}/telegram/{env.instance}"
-    # Only one instance may long-poll a token: spawned instances without webhooks are workers.
-    poll = role == "bot" and (webhook_url is not None or env.instance == 1)
-    return BotRuntime(
-        settings,
-        env.clock,
-        catalogs=_shared_catalogs(),
-        poll=poll,
-        poll_timeout=1,
-        webhook_url=webhook_url,
-    )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@functools.cache
-def _shared_catalogs() -> Catalogs:
-    """Catalogs are read-only once loaded: instances in one process share them."""
-    return Catalogs.load()
-
-
-def temporary_sqlite_url() -> str:
-    directory = tempfile.mkdtemp(prefix="fieldbot-")
-    return f"sqlite+aiosqlite:///{directory}/fieldbot.db"

@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 
 from fieldbot.crypto import Cipher
-from fieldbot.store import ClockRow, ConcurrencyConflict, Store
+from fieldbot.repositories.clocks import ClockRow
+from fieldbot.store import ConcurrencyConflict, Store
 
 from .conftest import NOW
 

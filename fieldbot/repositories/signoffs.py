@@ -1,0 +1,143 @@
+"""Sign-offs and settlements: the customer's confirmation or dispute, how the job was paid,
+and the cash a technician holds until the accountant confirms it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import func, select, update
+
+from fieldbot import tables as t
+from fieldbot.repositories.base import ConcurrencyConflict, Repository, aware, row_fields
+
+SignoffOutcome = Literal["confirmed", "disputed", "rework", "accepted_as_is", "returned"]
+SignoffMethod = Literal["customer_chat", "paper_photo", "in_person", "supervisor"]
+SettlementMethod = Literal["cash", "invoice", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class Signoff:
+    id: int
+    job_id: int
+    outcome: str
+    method: str
+    at: datetime
+    customer_id: int | None = None
+    staff_id: int | None = None
+    evidence: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    id: int
+    job_id: int
+    method: str
+    amount_fen: int
+    settled_at: datetime
+    invoice_number: str | None = None
+    collected_by: int | None = None
+    cash_confirmed_by: int | None = None
+    cash_confirmed_at: datetime | None = None
+
+
+class SignoffRepository(Repository):
+    """Sign-off evidence and outcomes of jobs, their settlement, and the cash technicians hold."""
+
+    async def add_signoff(
+        self,
+        *,
+        job_id: int,
+        outcome: SignoffOutcome,
+        method: SignoffMethod,
+        now: datetime,
+        customer_id: int | None = None,
+        staff_id: int | None = None,
+        evidence: str | None = None,
+        reason: str | None = None,
+    ) -> int:
+        return await self._insert(
+            t.signoffs,
+            {
+                "job_id": job_id,
+                "outcome": outcome,
+                "method": method,
+                "customer_id": customer_id,
+                "staff_id": staff_id,
+                "evidence": evidence,
+                "reason": reason,
+                "at": aware(now, "now"),
+            },
+        )
+
+    async def signoffs(self, job_id: int) -> list[Signoff]:
+        rows = await self._all(
+            select(t.signoffs).where(t.signoffs.c.job_id == job_id).order_by(t.signoffs.c.id)
+        )
+        return [row_fields(Signoff, row) for row in rows]
+
+    # --- settlement and cash held -------------------------------------------------------------
+
+    async def settle(
+        self,
+        *,
+        job_id: int,
+        method: SettlementMethod,
+        amount_fen: int,
+        now: datetime,
+        invoice_number: str | None = None,
+        collected_by: int | None = None,
+    ) -> Settlement:
+        if await self.settlement(job_id) is not None:
+            raise ConcurrencyConflict(f"job {job_id} is settled already")
+        await self._insert(
+            t.settlements,
+            {
+                "job_id": job_id,
+                "method": method,
+                "amount_fen": amount_fen,
+                "invoice_number": invoice_number,
+                "collected_by": collected_by,
+                "settled_at": aware(now, "now"),
+            },
+        )
+        found = await self.settlement(job_id)
+        assert found is not None
+        return found
+
+    async def settlement(self, job_id: int) -> Settlement | None:
+        row = await self._first(select(t.settlements).where(t.settlements.c.job_id == job_id))
+        return None if row is None else row_fields(Settlement, row)
+
+    async def cash_held(self, staff_id: int) -> int:
+        """Cash (fen) the technician collected that the accountant has not confirmed yet."""
+        column = t.settlements.c
+        total: int | None = (
+            await self._conn.execute(
+                select(func.coalesce(func.sum(column.amount_fen), 0)).where(
+                    column.collected_by == staff_id,
+                    column.method == "cash",
+                    column.cash_confirmed_at.is_(None),
+                )
+            )
+        ).scalar_one()
+        return int(total or 0)
+
+    async def confirm_cash(self, collected_by: int, accountant_id: int, now: datetime) -> int:
+        """The accountant received the technician's cash: every unconfirmed cash settlement
+        of theirs is confirmed. Returns the fen confirmed (0 when nothing was held)."""
+        column = t.settlements.c
+        result = await self._conn.execute(
+            update(t.settlements)
+            .where(
+                column.collected_by == collected_by,
+                column.method == "cash",
+                column.cash_confirmed_at.is_(None),
+            )
+            .values(cash_confirmed_by=accountant_id, cash_confirmed_at=aware(now, "now"))
+            .returning(column.amount_fen)
+        )
+        return sum(int(amount) for (amount,) in result.all())
