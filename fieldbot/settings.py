@@ -98,6 +98,7 @@ class Settings(BaseSettings):
     cash_limit_fen: int = _number(20000, "fen", ge=0, le=MAX_FEN)
     approval_limit_fen: int = _number(50000, "fen", ge=0, le=MAX_FEN)
     max_amount_fen: int = _number(10000000, "fen", gt=0, le=MAX_FEN)
+    text_max_chars: int = _number(1000, "characters", ge=1, le=3500)
     assign_hours_emergency: float = _number(2, "hours", gt=0, le=MAX_HOURS)
     assign_hours_general: float = _number(24, "hours", gt=0, le=MAX_HOURS)
     assign_hours_consult: float = _number(48, "hours", gt=0, le=MAX_HOURS)

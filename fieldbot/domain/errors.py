@@ -1,4 +1,9 @@
-"""Domain errors. Each carries a stable ``code`` the handlers translate for the reader."""
+"""Domain errors. Each carries a stable ``code`` the handlers translate for the reader.
+
+The message of an error is for the log only: it may hold internal detail or what a person
+typed. What a person reads is a catalog text chosen by ``code`` (and ``params``) in
+``fieldbot.handlers.refusals``; a code without a text there reads as a generic refusal.
+"""
 
 from __future__ import annotations
 
@@ -31,3 +36,10 @@ class InvalidPhone(DomainError):
 
 class InvalidWorkingHours(DomainError):
     code = "invalid_working_hours"
+
+
+class InvalidText(DomainError):
+    """Free text with no visible character (``reason`` "empty") or above the limit
+    (``reason`` "too_long", ``max`` the limit); see :mod:`fieldbot.domain.text`."""
+
+    code = "invalid_text"

@@ -14,7 +14,7 @@ from telegram import Message
 
 from fieldbot.domain.errors import IllegalTransition, NotAllowed
 from fieldbot.domain.model import JobState
-from fieldbot.handlers.refusals import refusal
+from fieldbot.handlers.refusals import free_text, refusal
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import STATE_NAMES
@@ -85,10 +85,10 @@ async def dispute_pressed(turn: Turn, payload: dict[str, object]) -> None:
 
 async def dispute_form(turn: Turn, form: Form, message: Message) -> None:
     code = _customer(turn)
-    text = (message.text or "").strip()
-    if not text:
+    if not (message.text or "").strip():
         await turn.reply(N_("Please describe the problem as text, or send /cancel."))
         return
+    text = free_text(turn, message.text)
     s, clock = turn.deps.settings, turn.deps.clock
     try:
         change = await signoff.dispute(
@@ -198,10 +198,10 @@ async def appointment_other_pressed(turn: Turn, payload: dict[str, object]) -> N
 
 async def appointment_other_form(turn: Turn, form: Form, message: Message) -> None:
     code = _customer(turn)
-    text = (message.text or "").strip()
-    if not text:
+    if not (message.text or "").strip():
         await turn.reply(N_("Please write the time that suits you as text, or send /cancel."))
         return
+    text = free_text(turn, message.text)
     s, clock = turn.deps.settings, turn.deps.clock
     try:
         await visit.ask_other_time(

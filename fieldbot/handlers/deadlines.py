@@ -16,6 +16,8 @@ from telegram import Message
 
 from fieldbot.domain.errors import NotAllowed
 from fieldbot.domain.permissions import Permission, may
+from fieldbot.domain.text import job_number, split_words
+from fieldbot.handlers.refusals import free_text, free_text_or_ask
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
 from fieldbot.repositories.clocks import ClockRow
@@ -34,7 +36,6 @@ from fieldbot.services.deadlines.targets import JOB_CLOCK_STATES
 from fieldbot.services.workflow import branch_timezone, dt_arg
 
 FORM_PAUSE = "clock.pause"
-REASON_MAX = 500
 
 # What a supervisor may type for each clock (the design's names, and the Chinese ones).
 CLOCK_WORDS: dict[str, str] = {
@@ -61,8 +62,13 @@ RESUME_LABELS = {
     "workshop": N_("Resume workshop"),
 }
 
-PAUSE_USAGE = N_("Write /pause NUMBER assign|contact|arrival|workshop REASON")
-RESUME_USAGE = N_("Write /resume NUMBER assign|contact|arrival|workshop")
+PAUSE_USAGE = N_(
+    "Write /pause NUMBER assign|contact|arrival|workshop REASON, with a job number like "
+    "J20260914-001."
+)
+RESUME_USAGE = N_(
+    "Write /resume NUMBER assign|contact|arrival|workshop, with a job number like J20260914-001."
+)
 NO_SUCH_JOB = N_(
     "There is no job {number}. Job numbers look like J20260914-001; /calls lists them."
 )
@@ -129,18 +135,23 @@ async def _usage(turn: Turn, clock: ClockRow) -> dict[str, Any]:
 async def _job_and_clock(
     turn: Turn, args: str, usage: str, with_reason: bool
 ) -> tuple[JobRecord, str, str] | None:
-    """``NUMBER CLOCK [REASON]`` -> (job, clock, reason); replies and returns None when the
-    command cannot be read."""
-    words = args.split()
-    if len(words) < (3 if with_reason else 2) or words[1].lower() not in CLOCK_WORDS:
+    """``NUMBER CLOCK [REASON]`` -> (job, clock, reason); replies with what was expected (never
+    with what was typed: it may be a phone, DESIGN.md §6) and returns None when the command
+    cannot be read. The reason is free text (bounded, visible: :func:`free_text`)."""
+    words, rest = split_words(args, 2)
+    number = job_number(words[0]) if words else None
+    if number is None or len(words) < 2 or words[1].lower() not in CLOCK_WORDS:
         await turn.reply(usage)
         return None
-    number = words[0].upper()
+    if with_reason and rest is None:
+        await turn.reply(usage)
+        return None
+    reason = free_text(turn, rest) if with_reason else ""
     job = await turn.uow.jobs.by_number(number)
     if job is None:
         await turn.reply(NO_SUCH_JOB, args={"number": number})
         return None
-    return job, CLOCK_WORDS[words[1].lower()], " ".join(words[2:])
+    return job, CLOCK_WORDS[words[1].lower()], reason
 
 
 async def pause_command(turn: Turn, args: str) -> None:
@@ -186,7 +197,7 @@ async def _pause(turn: Turn, job: JobRecord, name: str, reason: str) -> None:
         args={
             "number": job.number,
             "clock": _clock_arg(name),
-            "reason": reason.strip(),
+            "reason": reason,
             **await _usage(turn, paused),
         },
     )
@@ -270,9 +281,8 @@ async def pause_pressed(turn: Turn, payload: dict[str, object]) -> None:
 
 
 async def pause_form(turn: Turn, form: Form, message: Message) -> None:
-    text = (message.text or "").strip()
-    if not text or len(text) > REASON_MAX:
-        await turn.reply(REASON_TEXT, args={"max": REASON_MAX})
+    text = await free_text_or_ask(turn, message, REASON_TEXT)
+    if text is None:
         return
     await turn.uow.forms.clear(turn.user_id)
     job = await turn.uow.jobs.get(int(str(form.data["job_id"])))

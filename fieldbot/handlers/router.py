@@ -41,6 +41,10 @@ Action = Callable[[Turn, dict[str, object]], Awaitable[None]]
 FormHandler = Callable[[Turn, Form, Message], Awaitable[None]]
 
 STALE_BUTTON = N_("This button is no longer valid.")
+EDITED = N_(
+    "I do not take an edited message as an answer, and nothing was changed. If something "
+    "needs correcting, send the correction as a new message."
+)
 REFUSED = (DomainError, StoreError)
 
 
@@ -104,7 +108,10 @@ class Router:
         async with Turn(self.deps, update) as turn:
             was = turn.person.kind
             try:
-                await self._message(turn, update)
+                if _edited_text(update):
+                    await _edited(turn)
+                else:
+                    await self._message(turn, update)
             except REFUSED as exc:
                 await self._refuse(turn, exc)
             await turn.commit()
@@ -124,7 +131,7 @@ class Router:
 
     async def _refuse(self, turn: Turn, exc: Exception) -> None:
         """Undo whatever the step wrote, then say why, in a fresh transaction."""
-        turn.refused(type(exc).__name__, detail=str(exc))
+        turn.refused(type(exc).__name__, error=getattr(exc, "code", "-"), detail=str(exc))
         template, args = refusal(exc)
         await turn.restart()
         await turn.reply(template, args=args)
@@ -188,6 +195,18 @@ class Router:
         await query.answer()
 
 
+def _edited_text(update: Update) -> bool:
+    """An edit of something the person sent earlier (DESIGN.md §6): it answers no prompt.
+    A live location moving is an edit too, and it stays a location."""
+    edited = update.edited_message
+    return edited is not None and edited.location is None
+
+
+async def _edited(turn: Turn) -> None:
+    turn.refused("edited message")
+    await turn.reply(EDITED)
+
+
 async def _about_a_finished_job(turn: Turn, form: Form) -> bool:
     """A form about a job that was cancelled or closed meanwhile ends at the next message."""
     job_id = form.data.get("job_id")
@@ -210,7 +229,9 @@ def _command(text: str) -> tuple[str | None, str]:
         return None, text
     head, _, rest = text.partition(" ")
     name = head[1:].split("@", 1)[0].lower()
-    return name, rest.strip()
+    # Only plain spaces are trimmed: an invisible reason (an ideographic space) stays for the
+    # command to refuse as such (domain.text).
+    return name, rest.strip(" \t\r\n")
 
 
 supervisor.register()

@@ -9,7 +9,6 @@ button pressed after the job moved on changes nothing and says why.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -29,7 +28,9 @@ from fieldbot.domain.model import (
 )
 from fieldbot.domain.permissions import Permission, covers_branch, may
 from fieldbot.domain.states import OPEN_STATES
+from fieldbot.domain.text import clean_text, job_number, split_words
 from fieldbot.handlers.deadlines import clock_buttons
+from fieldbot.handlers.refusals import free_text, free_text_or_ask
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import (
@@ -76,8 +77,6 @@ FORM_NEW = "sup.new"
 FORM_REASON = "sup.reason"
 
 CALLS_SHOWN = 20
-FAULT_MAX = 500
-REASON_MAX = 500
 
 ZONE_NAMES = {Zone.URBAN: N_("urban"), Zone.SUBURBAN: N_("suburban")}
 
@@ -113,10 +112,10 @@ NOT_UNIT = N_(
 UNKNOWN_CUSTOMER = N_(
     "No customer matches that. Send a code like C001, a phone number or a part of a name."
 )
-SEVERAL_CUSTOMERS = N_("{count} customers match. Which one?")
-CANDIDATE = N_("{code}: {name}, {address}")
 FAULT_TEXT = N_("Please describe the fault in words (at most {max} characters).")
 REASON_TEXT = N_("Please write the reason in words (at most {max} characters), or /cancel.")
+SEVERAL_CUSTOMERS = N_("{count} customers match. Which one?")
+CANDIDATE = N_("{code}: {name}, {address}")
 NO_SUCH_JOB = N_(
     "There is no job {number}. Job numbers look like J20260914-001; /calls lists them."
 )
@@ -211,25 +210,23 @@ async def new_command(turn: Turn, args: str) -> None:
     data = {"called_at": turn.now.isoformat()}
     form = await turn.uow.forms.start(turn.user_id, FORM_NEW, "customer", data, turn.now)
     if args.strip():
-        await _customer_given(turn, form, args.strip())
+        await _customer_given(turn, form, clean_text(args, turn.deps.settings.text_max_chars))
         return
     await turn.reply(ASK_CUSTOMER)
 
 
 async def new_form(turn: Turn, form: Form, message: Message) -> None:
-    text = (message.text or "").strip()
     if form.step == "customer":
-        if not text:
+        if not (message.text or "").strip():
             await turn.reply(ASK_CUSTOMER)
             return
-        await _customer_given(turn, form, text)
+        await _customer_given(turn, form, free_text(turn, message.text))
     elif form.step == "equipment":
-        await _unit_typed(turn, form, text)
+        await _unit_typed(turn, form, free_text(turn, message.text) if message.text else "")
     elif form.step == "fault":
-        if not text or len(text) > FAULT_MAX:
-            await turn.reply(FAULT_TEXT, args={"max": FAULT_MAX})
-            return
-        await _advance(turn, form, {"fault": text})
+        fault = await free_text_or_ask(turn, message, FAULT_TEXT)
+        if fault is not None:
+            await _advance(turn, form, {"fault": fault})
     else:
         await turn.reply(CHOOSE_BUTTON)
 
@@ -459,33 +456,37 @@ def _hours(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-JOB_NUMBER = re.compile(r"J\d{8}-\d{3,}")
 OVERRIDE_ON_SUMMARY = N_(
     "On the summary of /new: /override type A|B|C|D REASON or /override zone urban|suburban REASON"
 )
 OVERRIDE_A_JOB = N_(
     "Write /override NUMBER type A|B|C|D REASON, /override NUMBER zone urban|suburban REASON "
-    "or /override NUMBER priority emergency|general|consult REASON"
+    "or /override NUMBER priority emergency|general|consult REASON, with a job number like "
+    "J20260914-001."
 )
 
 
-def _parse_override(args: str) -> tuple[str | None, dict[str, str]] | None:
+def _parse_override(args: str, max_chars: int) -> tuple[str | None, dict[str, str]] | None:
     """``[NUMBER] type|zone|priority VALUE REASON`` -> (number, {"type", "zone" or
-    "priority": value, "reason"})."""
-    words = args.split()
-    number = None
-    if words and JOB_NUMBER.fullmatch(words[0].upper()):
-        number = words.pop(0).upper()
-    if len(words) < 3:
+    "priority": value, "reason"}); the reason is bounded free text (:func:`clean_text`
+    refuses it when it has no visible character or is too long)."""
+    first, after = split_words(args, 1)
+    number = job_number(first[0]) if first else None
+    if number is not None:
+        args = after or ""
+    words, rest = split_words(args, 2)
+    if len(words) < 2 or rest is None:
         return None
-    what, value, reason = words[0].lower(), words[1], " ".join(words[2:])
-    if what == "type" and value.upper() in {t.value for t in ServiceType}:
-        return number, {"type": value.upper(), "reason": reason}
-    if what == "zone" and value.lower() in {z.value for z in Zone}:
-        return number, {"zone": value.lower(), "reason": reason}
-    if what == "priority" and value.lower() in {p.value for p in Priority}:
-        return number, {"priority": value.lower(), "reason": reason}
-    return None
+    what, value = words[0].lower(), words[1]
+    allowed = {
+        "type": {t.value: t.value for t in ServiceType},
+        "zone": {z.value: z.value for z in Zone},
+        "priority": {p.value: p.value for p in Priority},
+    }.get(what, {})
+    chosen = allowed.get(value.upper() if what == "type" else value.lower())
+    if chosen is None:
+        return None
+    return number, {what: chosen, "reason": clean_text(rest, max_chars)}
 
 
 async def override_command(turn: Turn, args: str) -> None:
@@ -494,7 +495,7 @@ async def override_command(turn: Turn, args: str) -> None:
     code = _require(turn, Permission.OVERRIDE_SERVICE_TYPE)
     form = await turn.uow.forms.get(turn.user_id)
     on_summary = form is not None and form.name == FORM_NEW and form.step == "summary"
-    parsed = _parse_override(args)
+    parsed = _parse_override(args, turn.deps.settings.text_max_chars)
     if parsed is None:
         await turn.reply(OVERRIDE_ON_SUMMARY if on_summary else OVERRIDE_A_JOB)
         return
@@ -769,9 +770,8 @@ def _expect(job: JobRecord, state: JobState) -> None:
 
 
 async def reason_form(turn: Turn, form: Form, message: Message) -> None:
-    text = (message.text or "").strip()
-    if not text or len(text) > REASON_MAX:
-        await turn.reply(REASON_TEXT, args={"max": REASON_MAX})
+    text = await free_text_or_ask(turn, message, REASON_TEXT)
+    if text is None:
         return
     what = str(form.data["what"])
     job = int(str(form.data["job_id"]))
@@ -948,8 +948,9 @@ def _staff_with_code(staff_id: int, code: str) -> dict[str, Any]:
 
 async def job_command(turn: Turn, args: str) -> None:
     _require(turn, Permission.VIEW_CALL_LOG)
-    number = args.strip().upper()
-    if not number:
+    number = job_number(args)
+    if number is None:
+        # Not repeated: what was typed may be a phone (DESIGN §6).
         await turn.reply(N_("Which job? Send /job and its number, e.g. /job J20260914-001."))
         return
     job = await turn.uow.jobs.by_number(number)

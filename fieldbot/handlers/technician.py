@@ -26,6 +26,7 @@ from fieldbot.domain.errors import NotAllowed
 from fieldbot.domain.model import JobState, Part
 from fieldbot.domain.money import Money, parse_money
 from fieldbot.domain.permissions import Permission, may
+from fieldbot.handlers.refusals import free_text
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import STATE_NAMES
@@ -435,10 +436,10 @@ async def decline_other_pressed(turn: Turn, payload: dict[str, object]) -> None:
 
 
 async def decline_form(turn: Turn, form: Form, message: Message) -> None:
-    text = (message.text or "").strip()
-    if not text:
+    if not (message.text or "").strip():
         await turn.reply(N_("Please write the reason as text."))
         return
+    text = free_text(turn, message.text)
     await turn.uow.forms.clear(turn.user_id)
     await _decline(turn, int(form.data["job_id"]), text)
 
@@ -594,18 +595,18 @@ async def _ask_parts(turn: Turn, form: Form) -> None:
 
 
 async def _parts_search_reply(turn: Turn, text: str) -> None:
-    found = await _search_parts(turn, text)
+    """A search of the catalogue by code or name. What was typed is not repeated: it may be
+    anything (DESIGN §6); the buttons show what was found."""
+    found = await _search_parts(turn, free_text(turn, text)) if text.strip() else []
     if not found:
         await turn.reply(
-            N_("No part matches {text}. Send a code like P005 or a part of the name."),
-            args={"text": text.strip()},
+            N_("No part matches that. Send a code like P005 or a part of the name."),
         )
         return
     van = _van(turn)
     with_stock = [(p, await turn.uow.stock.quantity(van, p.code)) for p in found[:8]]
     await turn.reply(
-        N_("Parts matching {text} (in your van):"),
-        args={"text": text.strip()},
+        N_("Parts matching your search (in your van):"),
         buttons=_part_buttons(with_stock),
     )
 
@@ -849,11 +850,10 @@ async def work_form(turn: Turn, form: Form, message: Message) -> None:
         if not text.strip():
             await turn.reply(N_("Please describe the work as text."))
             return
+        work = free_text(turn, text)
         proposed = await _minutes_since_arrival(turn, job) if form.name == FORM_FINISH else 60
         form = await turn.uow.forms.save(
-            replace(
-                form, step="hours", data={**form.data, "work": text.strip(), "proposed": proposed}
-            ),
+            replace(form, step="hours", data={**form.data, "work": work, "proposed": proposed}),
             turn.now,
         )
         await _ask_hours(turn, form, job)

@@ -23,6 +23,11 @@ names and behaviour are a contract::
   PostgreSQL database made for this sandbox), e.g. for the command line's
   ``FIELDBOT_DATABASE_URL``.
 
+A phone's ``send`` returns the id of the message it sent; ``await phone.edit(message_or_id,
+text)`` edits that text message afterwards (the bot gets an ``edited_message`` update with its
+``edit_date``, as from Telegram). ``share_location`` sends any coordinates, out of range too,
+as a modified client could.
+
 The bot is built by a :data:`BotFactory` and driven through the :class:`BotHandle` protocol;
 by default the factory and the database preparation are those of a
 :class:`fieldbot.sandbox.harness.Harness` (``Harness.shared()``: one per process, so the sample
@@ -109,8 +114,17 @@ class Phone:
         self._world.send_start(self.user_id, payload)
         await self._sb.settle()
 
-    async def send(self, text: str) -> None:
-        self._world.send_text(self.user_id, text)
+    async def send(self, text: str) -> int:
+        """Sends a text message; returns its id (for :meth:`edit`)."""
+        sent = self._world.send_text(self.user_id, text)
+        await self._sb.settle()
+        return int(sent.message_id)
+
+    async def edit(self, message_or_id: int | Message, text: str) -> None:
+        """Edits a text message this phone sent earlier (its id, as ``send`` returned it, or a
+        :class:`Message` with that id): the bot gets ``edited_message`` with ``edit_date``."""
+        message_id = message_or_id.id if isinstance(message_or_id, Message) else message_or_id
+        self._world.edit_text(self.user_id, int(message_id), text)
         await self._sb.settle()
 
     async def tap(self, label: str | re.Pattern[str], *, message: Message | None = None) -> None:
@@ -153,7 +167,8 @@ class Phone:
     async def share_location(
         self, lat: float, lon: float, *, live_period: int | None = None
     ) -> int:
-        """Shares a location (a live one with ``live_period``); returns its message id."""
+        """Shares a location (a live one with ``live_period``); returns its message id. The
+        coordinates are not checked: a modified client can send latitude 91."""
         sent = self._world.send_location(self.user_id, lat, lon, live_period=live_period)
         if live_period is not None:
             self._live_location = sent.message_id

@@ -301,10 +301,15 @@ async def nearest_waiting_job(
     uow: UnitOfWork, technician_id: int, latitude: float, longitude: float
 ) -> JobRecord | None:
     """The technician's job waiting for their arrival whose site is nearest to where they
-    are (a location shared outside a form reports the arrival there); None: no job waits."""
+    are (a location shared outside a form reports the arrival there); None: no job waits.
+    A location off the globe is :class:`InvalidInput`."""
     waiting = await uow.jobs.list(technician_id=technician_id, states=ARRIVING)
     if not waiting:
         return None
+    try:
+        check_coordinates(latitude, longitude)
+    except ValueError:
+        raise InvalidInput("coordinates out of range", field="location") from None
     best, best_distance = waiting[0], float("inf")
     for job in waiting:
         customer = await uow.customers.row_by_id(job.customer_id)
