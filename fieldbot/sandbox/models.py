@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import struct
 from dataclasses import dataclass, field
 from typing import Any
@@ -212,3 +213,8 @@ def image_size(data: bytes) -> tuple[int, int]:
                 return int(width), int(height)
             index += 2 + length
     return 0, 0
+
+
+def dumps(data: Any) -> str:
+    """JSON as Telegram writes it: UTF-8 text, no spaces."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))

@@ -8,26 +8,23 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import re
 import secrets
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from fieldbot.clock import ManualClock
-from fieldbot.sandbox.formatting import EntityParseError, detect_entities, parse_html
+from fieldbot.sandbox.files import Files
+from fieldbot.sandbox.formatting import detect_entities
 from fieldbot.sandbox.limits import Limits, SendRates
 from fieldbot.sandbox.models import (
     ApiError,
     CallbackQueryRecord,
     Chat,
     JSONDict,
-    StoredFile,
     StoredMessage,
     User,
     bad_request,
-    image_size,
 )
 
 DEFAULT_BOT_USERNAME = "fieldbot_sandbox_bot"
@@ -82,15 +79,13 @@ class World:
         self.rates = SendRates(limits)
         self.users: dict[int, User] = {}
         self.chats: dict[int, Chat] = {}
-        self.files: dict[str, StoredFile] = {}
-        self._files_by_path: dict[str, StoredFile] = {}
+        self.files = Files(limits)
         self.callback_queries: dict[str, CallbackQueryRecord] = {}
         self.answered_queries: list[CallbackQueryRecord] = []  # in the order answered
         self.commands: dict[tuple[str, str], list[JSONDict]] = {}
         self.updates: list[tuple[int, JSONDict]] = []  # not yet confirmed by the bot
         self.allowed_updates: list[str] | None = None
         self._update_ids = itertools.count(100_000_001)
-        self._file_numbers = itertools.count(1)
         self._callback_numbers = itertools.count(1)
         self._seq = 0
         self.updates_signal = Signal()
@@ -327,7 +322,7 @@ class World:
         self, user_id: int, data: bytes, caption: str | None = None, chat_id: int | None = None
     ) -> StoredMessage:
         _, _, message = self._user_message(user_id, chat_id)
-        message.photo = self.store_file(data, kind="photos", mime_type="image/jpeg")
+        message.photo = self.files.store(data, kind="photos", mime_type="image/jpeg")
         if caption:
             message.caption = caption
             message.caption_entities = detect_entities(caption)
@@ -343,7 +338,7 @@ class World:
         chat_id: int | None = None,
     ) -> StoredMessage:
         _, _, message = self._user_message(user_id, chat_id)
-        message.document = self.store_file(
+        message.document = self.files.store(
             data, kind="documents", file_name=file_name, mime_type=mime_type
         )
         if caption:
@@ -383,40 +378,6 @@ class World:
         )
         return query
 
-    # ----------------------------------------------------------------- files
-
-    def store_file(
-        self,
-        data: bytes,
-        *,
-        kind: str,
-        file_name: str | None = None,
-        mime_type: str | None = None,
-    ) -> StoredFile:
-        if len(data) > self.limits.file_bytes:
-            raise ApiError(413, "Request Entity Too Large")
-        number = next(self._file_numbers)
-        width, height = image_size(data) if kind == "photos" else (0, 0)
-        if kind == "photos" and (width, height) == (0, 0):
-            width, height = 320, 320
-        suffix = _suffix(file_name, mime_type, kind)
-        stored = StoredFile(
-            file_id=("AgAC" if kind == "photos" else "BQAC") + secrets.token_urlsafe(24),
-            file_unique_id="AQAD" + secrets.token_urlsafe(8),
-            file_path=f"{kind}/file_{number}{suffix}",
-            data=data,
-            file_name=file_name,
-            mime_type=mime_type,
-            width=width,
-            height=height,
-        )
-        self.files[stored.file_id] = stored
-        self._files_by_path[stored.file_path] = stored
-        return stored
-
-    def file_by_path(self, path: str) -> StoredFile | None:
-        return self._files_by_path.get(path)
-
     # ----------------------------------------------------------------- the bot's side
 
     def target_chat(self, chat_id: int | str | None) -> Chat:
@@ -429,102 +390,10 @@ class World:
             raise bad_request("chat not found")
         return chat
 
-    def check_can_write(self, chat: Chat) -> None:
-        if chat.user is not None:
-            if chat.user.blocked:
-                raise ApiError(403, "Forbidden: bot was blocked by the user")
-            if not chat.user.started:
-                raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
-
     def take_send_slot(self, chat: Chat) -> None:
         retry_after = self.rates.acquire(chat.id, group=chat.user is None)
         if retry_after:
             raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
-
-    def render_text(
-        self, text: str | None, parse_mode: str | None, entities: Any, *, caption: bool
-    ) -> tuple[str | None, list[JSONDict]]:
-        """Text after the parse mode, and its entities; checks Telegram's length limits."""
-        if text is None or text == "":
-            if caption:
-                return None, []
-            raise bad_request("message text is empty")
-        if parse_mode:
-            if parse_mode.lower() != "html":
-                raise bad_request(f"unsupported parse_mode {parse_mode!r}")
-            try:
-                plain, found = parse_html(text)
-            except EntityParseError as exc:
-                raise bad_request(f"can't parse entities: {exc}") from None
-        else:
-            plain = text
-            found = list(entities) if isinstance(entities, list) else []
-        if not plain.strip() and not caption:
-            raise bad_request("message text is empty")
-        limit = self.limits.caption_chars if caption else self.limits.text_chars
-        if len(plain) > limit:
-            raise bad_request("message caption is too long" if caption else "message is too long")
-        return plain, found
-
-    def check_markup(self, markup: Any) -> tuple[list[list[JSONDict]] | None, JSONDict | None]:
-        """Inline keyboard rows and/or the reply keyboard, checked as Telegram checks them."""
-        if markup is None:
-            return None, None
-        if not isinstance(markup, dict):
-            raise bad_request("can't parse reply keyboard markup JSON object")
-        if "inline_keyboard" in markup:
-            rows = markup["inline_keyboard"]
-            if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-                raise bad_request(
-                    'field "inline_keyboard" of the InlineKeyboardMarkup should be '
-                    "an Array of Arrays"
-                )
-            for row in rows:
-                for button in row:
-                    self._check_inline_button(button)
-            return [[dict(b) for b in row] for row in rows if row] or None, None
-        if "keyboard" in markup:
-            rows = markup["keyboard"]
-            if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-                raise bad_request(
-                    'field "keyboard" of the ReplyKeyboardMarkup should be an Array of Arrays'
-                )
-            return None, dict(markup)
-        if markup.get("remove_keyboard") or markup.get("force_reply"):
-            return None, None
-        raise bad_request("can't parse reply keyboard markup JSON object")
-
-    def _check_inline_button(self, button: Any) -> None:
-        if not isinstance(button, dict) or not button.get("text"):
-            raise bad_request(
-                "can't parse inline keyboard button: "
-                "Text buttons are unallowed in the inline keyboard"
-            )
-        data = button.get("callback_data")
-        if data is not None:
-            size = len(str(data).encode("utf-8"))
-            if size == 0 or size > self.limits.callback_data_bytes:
-                raise bad_request("BUTTON_DATA_INVALID")
-        url = button.get("url")
-        if url is not None and not re.match(r"^(https?|tg)://\S+$", str(url)):
-            raise bad_request("BUTTON_URL_INVALID")
-        actions = {
-            "callback_data",
-            "url",
-            "login_url",
-            "switch_inline_query",
-            "web_app",
-            "switch_inline_query_current_chat",
-            "switch_inline_query_chosen_chat",
-            "callback_game",
-            "pay",
-            "copy_text",
-        }
-        if not actions & button.keys():
-            raise bad_request(
-                "can't parse inline keyboard button: "
-                "InlineKeyboardButton must have exactly one optional field"
-            )
 
     def bot_message(self, chat: Chat) -> StoredMessage:
         message = StoredMessage(chat.take_message_id(), chat, self.bot, self.timestamp())
@@ -640,21 +509,3 @@ def _location(
     if live_period is not None:
         location["live_period"] = live_period
     return location
-
-
-def _suffix(file_name: str | None, mime_type: str | None, kind: str) -> str:
-    if kind == "photos":
-        return ".jpg"  # Telegram recompresses photos to JPEG
-    if file_name and "." in file_name:
-        return "." + file_name.rsplit(".", 1)[1].lower()
-    known = {
-        "application/pdf": ".pdf",
-        "image/png": ".png",
-        "text/plain": ".txt",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
-    }
-    return known.get(mime_type or "", "")
-
-
-def dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))

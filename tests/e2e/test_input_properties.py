@@ -259,6 +259,7 @@ PROMPTS = [
         "customer dispute",
         "customer",
         _plain,
+        _free,  # valid text ends the form: the job is not awaiting sign-off (nothing else)
         form=("dispute", "reason", lambda w: {"job_id": w.jobs["c002"].id}),
     ),
     Prompt(
