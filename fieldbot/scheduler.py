@@ -7,13 +7,14 @@ periodic task, ``fieldbot sweep`` from cron, the sandbox driver) calls :func:`sw
 - Deadline clocks whose ``wake_at`` has come are claimed one per unit of work (``FOR UPDATE
   SKIP LOCKED`` on PostgreSQL, so several instances share them); their due steps fire exactly
   once, together with the messages they cause.
-- At the start of each branch's working day, jobs still registered when the last working day
-  ended are marked ``carried_over`` and the supervisors are told (once a day: the step
-  ("branch", id, "carry_over", yyyymmdd, "morning")).
-- Contracts ending within ``renewal_notice_days``: the customer (when bound) and the branch's
-  supervisors are told once per contract end.
+- At the start of each branch's working day the morning carry-over runs, once a day (the step
+  ("branch", id, "carry_over", yyyymmdd, "morning")): :mod:`fieldbot.services.carry_over`.
+- Contracts ending soon are announced: :mod:`fieldbot.services.renewals`.
 - From December on, when next year's make-up working days are not known, the branch's
-  supervisors and the log are warned once a week.
+  supervisors and the log are warned once a week:
+  :func:`fieldbot.services.calendar_overrides.warn_unknown_year`.
+
+The sweep only decides when each of these is due and calls the service that does it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from fieldbot.clock import Clock
-from fieldbot.domain.model import JobState
 from fieldbot.domain.sla import (
     day_number,
     day_start,
@@ -32,37 +32,18 @@ from fieldbot.domain.sla import (
     warns_unknown_year,
     week_key,
 )
-from fieldbot.i18n import N_
 from fieldbot.repositories.clocks import ClockRow
-from fieldbot.repositories.outbox import OutboxRepository
-from fieldbot.repositories.people import StaffRow
-from fieldbot.services.deadlines import (
-    JOB,
-    JOB_CLOCK_STATES,
-    Calendars,
-    Fired,
-    advance_ladder,
-    stop_clock,
-    supervisors_or_managers,
-)
+from fieldbot.services.calendar_overrides import warn_unknown_year
+from fieldbot.services.carry_over import carry_over
+from fieldbot.services.deadlines.clocks import JOB, Calendars, stop_clock
+from fieldbot.services.deadlines.ladder import Fired, advance_ladder
+from fieldbot.services.deadlines.targets import JOB_CLOCK_STATES
+from fieldbot.services.renewals import notify_renewals
 from fieldbot.settings import Settings
 from fieldbot.store import Store, UnitOfWork
 
 log = logging.getLogger("fieldbot.scheduler")
 
-CARRY_OVER_TEXT = N_(
-    "Good morning. Carried over from the last working day, first in your queue: {numbers}."
-)
-RENEWAL_CUSTOMER_TEXT = N_(
-    "Your maintenance contract {number} ends on {date}. Please contact us to renew it."
-)
-RENEWAL_STAFF_TEXT = N_(
-    "Contract {number} of {customer} ends on {date}: please arrange its renewal."
-)
-YEAR_UNKNOWN_TEXT = N_(
-    "The official make-up working days of {year} are not known yet: add them (fieldbot calendar)."
-)
-JOB_CARRIED_OVER = "job.carried_over"
 RETRY_FAILED_CLOCK = timedelta(minutes=5)
 MAX_CLOCKS_PER_SWEEP = 10_000
 
@@ -202,7 +183,7 @@ async def _sweep_branches(
                 "branch", branch_id, "carry_over", day_number(today), "morning", now
             ):
                 report.carried_over.extend(
-                    await _carry_over(uow, branch_id, previous_day_end(calendar, today), now)
+                    await carry_over(uow, branch_id, previous_day_end(calendar, today), now)
                 )
             year = warns_unknown_year(calendar, today)
             if (
@@ -212,82 +193,9 @@ async def _sweep_branches(
                     "branch", branch_id, "year_unknown", year, week_key(today), now
                 )
             ):
-                log.warning(
-                    "branch %s: the official make-up working days of %s are not known; "
-                    "add them with `fieldbot calendar workday add`",
-                    branch_id,
-                    year,
-                )
-                await _tell(
-                    uow,
-                    await supervisors_or_managers(uow, branch_id),
-                    YEAR_UNKNOWN_TEXT,
-                    {"year": year},
-                    now,
-                    dedupe=f"year_unknown:{branch_id}:{year}:{week_key(today)}",
-                )
+                await warn_unknown_year(uow, branch_id, year, week_key(today), now)
                 report.year_warnings.append(year)
             await uow.commit()
-
-
-async def _carry_over(
-    uow: UnitOfWork, branch_id: int, last_day_end: datetime | None, now: datetime
-) -> list[str]:
-    """Mark the jobs still registered at the end of the last working day and tell the
-    supervisors (first in their queue; the priority stays)."""
-    if last_day_end is None:
-        return []
-    jobs = await uow.jobs.list(
-        branch_id=branch_id, states=[JobState.REGISTERED], called_before=last_day_end
-    )
-    numbers: list[str] = []
-    for listed in jobs:
-        assert listed.id is not None
-        job = await uow.jobs.get_for_update(listed.id)
-        if job is None or job.state is not JobState.REGISTERED:
-            continue
-        numbers.append(job.number)
-        if not job.carried_over:
-            await uow.jobs.update(replace(job, carried_over=True), now)
-            await uow.events.append(
-                "system", JOB_CARRIED_OVER, JOB, listed.id, {"number": job.number}, now
-            )
-    if numbers:
-        await _tell(
-            uow,
-            await supervisors_or_managers(uow, branch_id),
-            CARRY_OVER_TEXT,
-            {"numbers": ", ".join(numbers)},
-            now,
-            dedupe=f"carry_over:{branch_id}:{now.date().isoformat()}",
-            priority=OutboxRepository.PRIORITY_ASSIGNMENT,
-        )
-    return numbers
-
-
-async def _tell(
-    uow: UnitOfWork,
-    recipients: list[StaffRow],
-    template: str,
-    args: dict[str, object],
-    now: datetime,
-    *,
-    dedupe: str,
-    priority: int = OutboxRepository.PRIORITY_NORMAL,
-) -> None:
-    for row in recipients:
-        if row.chat_id is None:
-            continue
-        await uow.outbox.enqueue(
-            chat_id=row.chat_id,
-            recipient_kind="staff",
-            recipient_id=row.id,
-            template=template,
-            params={"args": args},
-            now=now,
-            priority=priority,
-            dedupe_key=f"{dedupe}:{row.id}",
-        )
 
 
 # --- contract renewals ------------------------------------------------------------------------
@@ -297,56 +205,5 @@ async def _sweep_renewals(
     store: Store, settings: Settings, now: datetime, report: SweepReport
 ) -> None:
     async with store.unit_of_work() as uow:
-        calendars = Calendars(settings)
-        company = await calendars.of(uow, None)
-        today = now.astimezone(company.tz).date()
-        ending = await uow.contracts.ending_between(
-            today, today + timedelta(days=settings.renewal_notice_days)
-        )
-        for contract in ending:
-            contract_id = await uow.contracts.id_of(contract.number)
-            customer = await uow.customers.row(contract.customer)
-            if contract_id is None or customer is None:
-                continue
-            calendar = await calendars.of(uow, customer.branch_id)
-            if not calendar.is_working_moment(now):
-                continue  # no notices outside working hours: the next morning's sweep
-            staff = await supervisors_or_managers(uow, customer.branch_id)
-            if customer.chat_id is None and not staff:
-                continue  # nobody to tell yet: try again at the next sweep
-            if not await uow.steps.fire(
-                "contract", contract_id, "renewal", day_number(contract.ends_on), "notice", now
-            ):
-                continue
-            args: dict[str, object] = {
-                "number": contract.number,
-                "date": contract.ends_on.isoformat(),
-            }
-            if customer.chat_id is not None:
-                await uow.outbox.enqueue(
-                    chat_id=customer.chat_id,
-                    recipient_kind="customer",
-                    recipient_id=customer.id,
-                    template=RENEWAL_CUSTOMER_TEXT,
-                    params={"args": args},
-                    now=now,
-                    dedupe_key=f"renewal:{contract_id}:{contract.ends_on.isoformat()}:customer",
-                )
-            await _tell(
-                uow,
-                staff,
-                RENEWAL_STAFF_TEXT,
-                {**args, "customer": {"customer": customer.id, "field": "name"}},
-                now,
-                dedupe=f"renewal:{contract_id}:{contract.ends_on.isoformat()}",
-            )
-            await uow.events.append(
-                "system",
-                "contract.renewal_notice",
-                "contract",
-                contract_id,
-                {"number": contract.number, "ends_on": contract.ends_on},
-                now,
-            )
-            report.renewals.append(contract.number)
+        report.renewals.extend(await notify_renewals(uow, settings, now))
         await uow.commit()

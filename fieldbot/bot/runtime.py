@@ -24,12 +24,13 @@ from fieldbot.bot.poller import Poller, WebhookReceiver
 from fieldbot.bot.sender import Sender
 from fieldbot.clock import Clock, SystemClock
 from fieldbot.crypto import Cipher
-from fieldbot.domain.model import Language, Role
+from fieldbot.domain.model import Language
 from fieldbot.handlers.turn import Deps
 from fieldbot.i18n import N_, Catalogs
 from fieldbot.rendering import Renderer
 from fieldbot.repositories.outbox import OutboxMessage, OutboxRepository
 from fieldbot.scheduler import next_wake, sweep
+from fieldbot.services.recipients import supervisors_of
 from fieldbot.services.registration import create_staff_invite
 from fieldbot.services.workflow import customer_arg, staff_arg
 from fieldbot.settings import Settings
@@ -276,7 +277,9 @@ class BotRuntime:
 
     async def _report_undeliverable(self, message: OutboxMessage, error: str) -> None:
         """A message Telegram will never take (blocked, chat not found) is reported to the
-        supervisors of the recipient's branch, so a person finds another way to reach them."""
+        supervisors of the recipient's branch (:func:`fieldbot.services.recipients.
+        supervisors_of`, the unreachable person left out), so a person finds another way to
+        reach them."""
         assert self.store is not None
         if message.recipient_id is None or message.recipient_kind == "chat":
             return
@@ -290,14 +293,8 @@ class BotRuntime:
                 customer = await uow.customers.row_by_id(message.recipient_id)
                 branch_id = customer.branch_id if customer else None
                 who = customer_arg(message.recipient_id)
-            supervisors = [
-                row
-                for row in await uow.staff.rows(role=Role.SUPERVISOR)
-                if row.branch_id == branch_id and row.chat_id is not None
-            ]
-            for supervisor in supervisors:
-                if supervisor.id == message.recipient_id and message.recipient_kind == "staff":
-                    continue
+            excluding = [message.recipient_id] if message.recipient_kind == "staff" else []
+            for supervisor in await supervisors_of(uow, branch_id, excluding=excluding):
                 assert supervisor.chat_id is not None
                 await uow.outbox.enqueue(
                     chat_id=supervisor.chat_id,

@@ -126,7 +126,7 @@ def _override_commands(group: typer.Typer, name: str, is_working: bool) -> None:
         day: Annotated[str, typer.Argument(metavar="DATE", help="YYYY-MM-DD")],
         branch: BranchOption = None,
     ) -> None:
-        from fieldbot.services.calendars import set_override
+        from fieldbot.services.calendar_overrides import set_override
 
         when = _date(day)
         config = settings()
@@ -154,7 +154,7 @@ def _override_commands(group: typer.Typer, name: str, is_working: bool) -> None:
         day: Annotated[str, typer.Argument(metavar="DATE", help="YYYY-MM-DD")],
         branch: BranchOption = None,
     ) -> None:
-        from fieldbot.services.calendars import remove_override
+        from fieldbot.services.calendar_overrides import remove_override
 
         when = _date(day)
         config = settings()

@@ -21,7 +21,7 @@ from fieldbot.i18n import N_
 from fieldbot.labels import STATE_NAMES
 from fieldbot.rendering import more_line
 from fieldbot.repositories.conversations import Form
-from fieldbot.services import fieldwork, signoff
+from fieldbot.services import signoff, visit
 from fieldbot.services.workflow import branch_timezone, dt_arg, staff_arg, technician_of
 
 FORM_DISPUTE = "dispute"
@@ -115,7 +115,7 @@ def _shown_appointment(payload: dict[str, object]) -> str | None:
 async def appointment_confirm_pressed(turn: Turn, payload: dict[str, object]) -> None:
     code = turn.code
     s, clock = turn.deps.settings, turn.deps.clock
-    await fieldwork.confirm_appointment(
+    await visit.confirm_appointment(
         turn.uow,
         s,
         clock,
@@ -128,7 +128,7 @@ async def appointment_confirm_pressed(turn: Turn, payload: dict[str, object]) ->
 
 async def appointment_other_pressed(turn: Turn, payload: dict[str, object]) -> None:
     code = turn.code
-    job, _ = await fieldwork.appointment_to_answer(
+    job, _ = await visit.appointment_to_answer(
         turn.uow,
         job=_job_id(payload),
         customer=code,
@@ -149,7 +149,7 @@ async def appointment_other_form(turn: Turn, form: Form, message: Message) -> No
     text = free_text(turn, message.text)
     s, clock = turn.deps.settings, turn.deps.clock
     try:
-        await fieldwork.ask_other_time(
+        await visit.ask_other_time(
             turn.uow, s, clock, job=int(form.data["job_id"]), customer=code, wish=text
         )
     except IllegalTransition as exc:

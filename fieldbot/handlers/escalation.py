@@ -9,7 +9,8 @@ from fieldbot.domain.model import Role
 from fieldbot.handlers.routes import Route, action
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
-from fieldbot.services.deadlines import ACK_ACTION, CLOCK_NAMES, acknowledge
+from fieldbot.services.deadlines.clocks import CLOCK_NAMES, acknowledge
+from fieldbot.services.deadlines.ladder import ACK_ACTION
 from fieldbot.services.workflow import staff_arg
 
 MAY_ACKNOWLEDGE = frozenset({Role.SUPERVISOR, Role.MANAGER})

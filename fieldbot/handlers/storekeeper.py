@@ -9,7 +9,7 @@ from fieldbot.domain.permissions import Permission
 from fieldbot.handlers.routes import Route, action, command
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
-from fieldbot.services import fieldwork
+from fieldbot.services import spare_parts
 from fieldbot.services.workflow import load_job
 
 
@@ -28,10 +28,10 @@ async def deliver_pressed(turn: Turn, payload: dict[str, object]) -> None:
     request_id = int(str(payload["request_id"]))
     source = str(payload.get("source") or "central")
     try:
-        delivery = await fieldwork.deliver_part(
+        delivery = await spare_parts.deliver_part(
             turn.uow, s, clock, request_id=request_id, actor=code, source=source
         )
-    except fieldwork.StockShortfall:
+    except spare_parts.StockShortfall:
         await _other_sources(turn, request_id, source)
         return
     request = delivery.request
@@ -49,14 +49,10 @@ async def deliver_pressed(turn: Turn, payload: dict[str, object]) -> None:
 async def _other_sources(turn: Turn, request_id: int, tried: str) -> None:
     request = await turn.uow.fieldwork.part_request(request_id)
     assert request is not None
-    sources: list[ButtonSpec] = []
-    for location in ["central", *sorted(await turn.uow.branches.keys())]:
-        if location == tried:
-            continue
-        if await turn.uow.stock.quantity(location, request.part) >= request.quantity:
-            sources.append(
-                (location, "part.deliver", {"request_id": request_id, "source": location})
-            )
+    sources: list[ButtonSpec] = [
+        (location, "part.deliver", {"request_id": request_id, "source": location})
+        for location in await spare_parts.sources_that_hold(turn.uow, request, tried)
+    ]
     if not sources:
         await turn.reply(
             N_("No stock location holds {quantity} × {part}. The request stays open."),
@@ -86,5 +82,5 @@ async def requests_command(turn: Turn, _args: str) -> None:
                 "part": request.part,
                 "target": request.target,
             },
-            buttons=[[(fieldwork.DELIVER, "part.deliver", {"request_id": request.id})]],
+            buttons=[[(spare_parts.DELIVER, "part.deliver", {"request_id": request.id})]],
         )

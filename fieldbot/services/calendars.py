@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from fieldbot.clock import Clock
 from fieldbot.domain.calendar import (
     CalendarDay,
     WorkCalendar,
@@ -27,8 +26,6 @@ from fieldbot.settings import Settings
 from fieldbot.store import UnitOfWork
 
 COMPANY = "company"
-OVERRIDE_SET = "calendar.override_set"
-OVERRIDE_REMOVED = "calendar.override_removed"
 _FIRST_DAY = date(1, 1, 1)
 _LAST_DAY = date(9999, 12, 31)
 
@@ -132,79 +129,3 @@ async def describe_year(
         official_known=bool(china_holidays(year).makeup_workdays),
         days=tuple(YearDay(d, scope.get(d.day)) for d in calendar.describe_year(year)),
     )
-
-
-async def set_override(
-    uow: UnitOfWork,
-    clock: Clock,
-    *,
-    day: date,
-    is_working: bool,
-    branch_code: str | None,
-    actor: str,
-    note: str | None = None,
-    settings: Settings | None = None,
-) -> bool:
-    """Make ``day`` a working day or a holiday (company-wide when ``branch_code`` is None).
-
-    Returns whether something changed; a change is recorded as an event. With ``settings``
-    the running working-hours clocks of the branch (company-wide: of all) are recomputed.
-    """
-    if branch_code is not None:
-        await require_branch(uow, branch_code)
-    existing = await uow.calendar.get(day, branch=branch_code)
-    if existing is not None and existing.is_working == is_working and existing.note == note:
-        return False
-    await uow.calendar.set(day, is_working, branch=branch_code, note=note)
-    await uow.events.append(
-        actor,
-        OVERRIDE_SET,
-        "calendar",
-        branch_code or COMPANY,
-        {"day": day, "is_working": is_working, "branch": branch_code},
-        clock.now(),
-    )
-    await _recompute(uow, settings, branch_code, clock, actor)
-    return True
-
-
-async def remove_override(
-    uow: UnitOfWork,
-    clock: Clock,
-    *,
-    day: date,
-    is_working: bool,
-    branch_code: str | None,
-    actor: str,
-    settings: Settings | None = None,
-) -> bool:
-    """Remove the override of ``day`` when it is of the kind named (a holiday: ``is_working``
-    False). Returns whether something changed; a change is recorded as an event. With
-    ``settings`` the running working-hours clocks affected are recomputed."""
-    if branch_code is not None:
-        await require_branch(uow, branch_code)
-    existing = await uow.calendar.get(day, branch=branch_code)
-    if existing is None or existing.is_working != is_working:
-        return False
-    await uow.calendar.remove(day, branch=branch_code)
-    await uow.events.append(
-        actor,
-        OVERRIDE_REMOVED,
-        "calendar",
-        branch_code or COMPANY,
-        {"day": day, "is_working": is_working, "branch": branch_code},
-        clock.now(),
-    )
-    await _recompute(uow, settings, branch_code, clock, actor)
-    return True
-
-
-async def _recompute(
-    uow: UnitOfWork, settings: Settings | None, branch_code: str | None, clock: Clock, actor: str
-) -> None:
-    if settings is None:
-        return
-    # Imported here: the deadlines service reads its calendars from this module.
-    from fieldbot.services.deadlines import recompute_for_calendar
-
-    await recompute_for_calendar(uow, settings, branch_code, clock.now(), actor)

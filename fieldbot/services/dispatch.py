@@ -24,8 +24,8 @@ from fieldbot.rendering import LOCATION, clip
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.repositories.people import StaffRow
-from fieldbot.services.jobs import contact_hours
-from fieldbot.services.signoff import service_history
+from fieldbot.services.deadlines.targets import contact_hours
+from fieldbot.services.voucher import service_history
 from fieldbot.services.workflow import (
     ACCEPT,
     DECLINE,

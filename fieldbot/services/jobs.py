@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 from typing import TypeVar
 
 from fieldbot.clock import Clock
-from fieldbot.domain.calendar import WorkCalendar, add_calendar
+from fieldbot.domain.calendar import add_calendar
 from fieldbot.domain.entitlement import (
     MissingReason,
     Override,
@@ -38,21 +38,35 @@ from fieldbot.domain.model import (
     WorkKind,
     Zone,
 )
+from fieldbot.domain.permissions import Permission
 from fieldbot.domain.phones import normalise_phone
+from fieldbot.domain.states import OPEN_STATES
 from fieldbot.domain.zones import zone_for
 from fieldbot.repositories.events import Event
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services.calendars import calendar_of, require_branch
+from fieldbot.services.deadlines.job_clocks import on_job_transition, start_job_clocks
+from fieldbot.services.deadlines.targets import (
+    JOB_CLOCK_STATES,
+    arrival_due,
+    arrival_working_hours,
+    assign_hours,
+)
+from fieldbot.services.workflow import (
+    UnknownCustomer,
+    UnknownJob,
+    load_job,
+    load_staff,
+    require_permission,
+    require_state,
+    require_supervisor,
+)
 from fieldbot.settings import Settings
 from fieldbot.store import UnitOfWork
 
 JOB_REGISTERED = "job.registered"
 
 E = TypeVar("E", bound=StrEnum)
-
-
-class UnknownCustomer(DomainError):
-    code = "unknown_customer"
 
 
 class AmbiguousCustomer(DomainError):
@@ -69,10 +83,6 @@ class EquipmentNotCustomers(DomainError):
 
 class InvalidJobField(DomainError):
     code = "invalid_job_field"
-
-
-class UnknownJob(DomainError):
-    code = "unknown_job"
 
 
 # --- inputs ------------------------------------------------------------------------------------
@@ -132,35 +142,85 @@ async def resolve_customer(uow: UnitOfWork, query: str, *, branch: str | None = 
 # --- deadlines ---------------------------------------------------------------------------------
 
 
-def assign_hours(settings: Settings, priority: Priority) -> float:
-    return {
-        Priority.EMERGENCY: settings.assign_hours_emergency,
-        Priority.GENERAL: settings.assign_hours_general,
-        Priority.CONSULT: settings.assign_hours_consult,
-    }[priority]
-
-
-def contact_hours(settings: Settings, priority: Priority) -> float:
-    """Calendar hours from accept to the appointment (consult follows general)."""
-    if priority is Priority.EMERGENCY:
-        return settings.contact_hours_emergency
-    return settings.contact_hours_general
-
-
-def arrival_working_hours(settings: Settings, zone: Zone) -> float:
-    if zone is Zone.URBAN:
-        return settings.arrival_working_hours_urban
-    return settings.arrival_working_hours_suburban
-
-
-def arrival_due(
-    calendar: WorkCalendar, settings: Settings, called_at: datetime, zone: Zone
-) -> datetime:
-    return calendar.add_working(called_at, timedelta(hours=arrival_working_hours(settings, zone)))
-
-
 def urban_radius_km(settings: Settings, branch: Branch) -> float:
     return branch.urban_radius_km if branch.urban_radius_km else settings.urban_radius_km
+
+
+async def derive_service_type(
+    uow: UnitOfWork, customer: Customer, unit: Equipment | None, day: date
+) -> ServiceType:
+    """The service type of a call on ``day`` (the call's local date): the unit's entitlement;
+    a call about no particular unit is B under an active contract, else A."""
+    contracts = await uow.contracts.of_customer(customer.code)
+    if unit is not None:
+        return service_type_on(day, unit, contracts)
+    if active_contract(day, customer.code, contracts) is not None:
+        return ServiceType.B
+    return ServiceType.A
+
+
+def derive_zone(settings: Settings, customer: Customer, branch: Branch) -> Zone:
+    """Urban or suburban: the distance between the customer's site and the branch."""
+    return zone_for(
+        customer.latitude,
+        customer.longitude,
+        branch.latitude,
+        branch.longitude,
+        urban_radius_km(settings, branch),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """What a job would be if registered now: derived type and zone, the due instants."""
+
+    service_type: ServiceType
+    zone: Zone
+    assign_due: datetime
+    arrival_due: datetime
+    arrival_hours: float
+    timezone: str
+
+
+async def preview_job(
+    uow: UnitOfWork,
+    settings: Settings,
+    *,
+    customer: str,
+    equipment: str | None,
+    priority: Priority | str,
+    called_at: datetime,
+    service_type_override: ServiceType | str | None = None,
+    zone_override: Zone | str | None = None,
+) -> Preview:
+    """The service type, zone and deadlines :func:`register_job` will derive for this call
+    (``customer`` a code, ``equipment`` a serial of theirs or None)."""
+    found = await uow.customers.get(customer)
+    if found is None:
+        raise UnknownCustomer(f"unknown customer {customer!r}", query=customer)
+    branch = await require_branch(uow, found.branch)
+    calendar = await calendar_of(uow, settings, branch)
+    unit = await uow.equipment.get(equipment) if equipment else None
+    derived = await derive_service_type(uow, found, unit, called_at.astimezone(calendar.tz).date())
+    service_type = (
+        parse_choice(ServiceType, service_type_override, "service type")
+        if service_type_override
+        else derived
+    )
+    zone = (
+        parse_choice(Zone, zone_override, "zone")
+        if zone_override
+        else derive_zone(settings, found, branch)
+    )
+    job_priority = parse_choice(Priority, priority, "priority")
+    return Preview(
+        service_type=service_type,
+        zone=zone,
+        assign_due=add_calendar(called_at, assign_hours(settings, job_priority)),
+        arrival_due=arrival_due(calendar, settings, called_at, zone),
+        arrival_hours=arrival_working_hours(settings, zone),
+        timezone=str(calendar.tz),
+    )
 
 
 # --- register ----------------------------------------------------------------------------------
@@ -212,13 +272,7 @@ async def register_job(
     calendar = await calendar_of(uow, settings, job_branch)
     local_day = call.astimezone(calendar.tz).date()
 
-    contracts = await uow.contracts.of_customer(found.code)
-    if unit is not None:
-        derived_type = service_type_on(local_day, unit, contracts)
-    elif active_contract(local_day, found.code, contracts) is not None:
-        derived_type = ServiceType.B
-    else:
-        derived_type = ServiceType.A
+    derived_type = await derive_service_type(uow, found, unit, local_day)
     type_override = None
     if service_type_override is not None:
         type_override = Override(
@@ -227,13 +281,7 @@ async def register_job(
         )
     service_type = effective_service_type(derived_type, type_override)
 
-    derived_zone = zone_for(
-        found.latitude,
-        found.longitude,
-        job_branch.latitude,
-        job_branch.longitude,
-        urban_radius_km(settings, job_branch),
-    )
+    derived_zone = derive_zone(settings, found, job_branch)
     zone = derived_zone
     if zone_override is not None:
         if not (zone_reason or "").strip():
@@ -286,9 +334,6 @@ async def register_job(
         },
         now,
     )
-    # Imported here: the deadlines service uses this module's targets.
-    from fieldbot.services.deadlines import start_job_clocks
-
     await start_job_clocks(uow, settings, job, now)
     return job
 
@@ -314,18 +359,6 @@ async def override_job(
     assigned technician the service type. A new zone moves the arrival deadline and
     recomputes its clock; a new
     priority recomputes the dispatch (and contact) clocks, as new generations."""
-    # Imported here: the workflow and deadlines services import this module.
-    from fieldbot.domain.permissions import Permission
-    from fieldbot.domain.states import OPEN_STATES
-    from fieldbot.services.deadlines import on_job_transition
-    from fieldbot.services.workflow import (
-        load_job,
-        load_staff,
-        require_permission,
-        require_state,
-        require_supervisor,
-    )
-
     now = clock.now()
     text = reason.strip()
     if not text:
@@ -395,21 +428,6 @@ async def _equipment_of(
 
 # --- the call log ------------------------------------------------------------------------------
 
-_ASSIGN_OPEN = frozenset({JobState.REGISTERED, JobState.DISPATCHED})
-_CONTACT_OPEN = frozenset({JobState.ACCEPTED})
-_ARRIVAL_OPEN = frozenset(
-    {
-        JobState.REGISTERED,
-        JobState.DISPATCHED,
-        JobState.ACCEPTED,
-        JobState.SCHEDULED,
-        JobState.EN_ROUTE,
-    }
-)
-_WORKSHOP_OPEN = frozenset(
-    {JobState.IN_WORKSHOP, JobState.AWAITING_INSPECTION, JobState.READY_FOR_RETURN}
-)
-
 
 @dataclass(frozen=True, slots=True)
 class Deadline:
@@ -420,12 +438,16 @@ class Deadline:
 def open_deadlines(job: JobRecord) -> list[Deadline]:
     """The deadlines still running in the job's state, earliest first."""
     candidates = [
-        ("assign", job.assign_due_at, _ASSIGN_OPEN),
-        ("contact", job.contact_due_at, _CONTACT_OPEN),
-        ("arrival", job.arrival_due_at, _ARRIVAL_OPEN),
-        ("workshop", job.workshop_due_at, _WORKSHOP_OPEN),
+        ("assign", job.assign_due_at),
+        ("contact", job.contact_due_at),
+        ("arrival", job.arrival_due_at),
+        ("workshop", job.workshop_due_at),
     ]
-    found = [Deadline(name, due) for name, due, states in candidates if due and job.state in states]
+    found = [
+        Deadline(name, due)
+        for name, due in candidates
+        if due and job.state in JOB_CLOCK_STATES[name]
+    ]
     return sorted(found, key=lambda d: d.due_at)
 
 

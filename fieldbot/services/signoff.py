@@ -287,7 +287,13 @@ async def confirm(
     found = await load_job(uow, job, expected_version)
     row = await require_customer_of(uow, customer, found, Action.CONFIRM)
     saved = await apply(
-        uow, found, Action.CONFIRM, customer_tag(row), now, payload={"method": "customer_chat"}
+        uow,
+        found,
+        Action.CONFIRM,
+        customer_tag(row),
+        now,
+        settings=settings,
+        payload={"method": "customer_chat"},
     )
     await uow.fieldwork.add_signoff(
         job_id=job_id(saved),
@@ -309,7 +315,7 @@ async def confirm(
             )
         )
     change = JobChange(saved, Action.CONFIRM, found.state, notices.tuple())
-    return SignedOff(change, await close_if_settled(uow, saved, now))
+    return SignedOff(change, await close_if_settled(uow, settings, saved, now))
 
 
 async def confirm_with_photo(
@@ -331,7 +337,13 @@ async def confirm_with_photo(
     found = await load_job(uow, job, expected_version)
     tech = await require_assigned(uow, actor, found, Action.CONFIRM)
     saved = await apply(
-        uow, found, Action.CONFIRM, staff_tag(tech), now, payload={"method": "paper_photo"}
+        uow,
+        found,
+        Action.CONFIRM,
+        staff_tag(tech),
+        now,
+        settings=settings,
+        payload={"method": "paper_photo"},
     )
     await uow.fieldwork.add_signoff(
         job_id=job_id(saved),
@@ -343,7 +355,7 @@ async def confirm_with_photo(
         now=now,
     )
     change = JobChange(saved, Action.CONFIRM, found.state)
-    return SignedOff(change, await close_if_settled(uow, saved, now))
+    return SignedOff(change, await close_if_settled(uow, settings, saved, now))
 
 
 async def disputable(uow: UnitOfWork, *, job: JobRef, customer: str) -> JobRecord:
@@ -371,7 +383,13 @@ async def dispute(
     row = await require_customer_of(uow, customer, found, Action.DISPUTE)
     text = require_reason(reason, Action.DISPUTE)
     saved = await apply(
-        uow, found, Action.DISPUTE, customer_tag(row), now, payload={"reason": text}
+        uow,
+        found,
+        Action.DISPUTE,
+        customer_tag(row),
+        now,
+        settings=settings,
+        payload={"reason": text},
     )
     await uow.fieldwork.add_signoff(
         job_id=job_id(saved),
@@ -406,6 +424,7 @@ async def dispute(
 
 async def _resolve_dispute(
     uow: UnitOfWork,
+    settings: Settings,
     clock: Clock,
     *,
     job: JobRef,
@@ -420,7 +439,9 @@ async def _resolve_dispute(
     found = await load_job(uow, job, expected_version)
     supervisor = await require_supervisor(uow, actor, found, Permission.RESOLVE_DISPUTE, action)
     text = (reason or "").strip() or None
-    saved = await apply(uow, found, action, staff_tag(supervisor), now, payload={"reason": text})
+    saved = await apply(
+        uow, found, action, staff_tag(supervisor), now, settings=settings, payload={"reason": text}
+    )
     await uow.fieldwork.add_signoff(
         job_id=job_id(saved),
         outcome=outcome,
@@ -445,6 +466,7 @@ async def rework(
     """The supervisor sends the disputed job back on site; the technician is told."""
     found, saved = await _resolve_dispute(
         uow,
+        settings,
         clock,
         job=job,
         actor=actor,
@@ -482,6 +504,7 @@ async def accept_as_is(
     now = clock.now()
     found, saved = await _resolve_dispute(
         uow,
+        settings,
         clock,
         job=job,
         actor=actor,
@@ -491,7 +514,7 @@ async def accept_as_is(
         outcome="accepted_as_is",
     )
     change = JobChange(saved, Action.ACCEPT_AS_IS, found.state)
-    return SignedOff(change, await close_if_settled(uow, saved, now))
+    return SignedOff(change, await close_if_settled(uow, settings, saved, now))
 
 
 # --- settlement and closing --------------------------------------------------------------------
@@ -505,7 +528,24 @@ async def amount_due(uow: UnitOfWork, job: JobRecord) -> int:
     return latest.amount_due_fen
 
 
-async def close_if_settled(uow: UnitOfWork, job: JobRecord, now: datetime) -> JobChange | None:
+async def payment_options(
+    uow: UnitOfWork, settings: Settings, job: JobRecord
+) -> tuple[Literal["cash", "invoice"], ...]:
+    """How the money due on the job may be settled now: nothing when it is settled or nothing
+    is due; cash (within the cash limit) and an invoice; else an invoice only."""
+    if await uow.fieldwork.settlement(job_id(job)) is not None:
+        return ()
+    due = await amount_due(uow, job)
+    if due <= 0:
+        return ()
+    if cash_allowed(Money(due), settings.cash_limit_fen):
+        return ("cash", "invoice")
+    return ("invoice",)
+
+
+async def close_if_settled(
+    uow: UnitOfWork, settings: Settings, job: JobRecord, now: datetime
+) -> JobChange | None:
     """Close a signed-off job once its fees are settled; nothing due settles by itself."""
     if job.state is not JobState.SIGNED_OFF:
         return None
@@ -522,6 +562,7 @@ async def close_if_settled(uow: UnitOfWork, job: JobRecord, now: datetime) -> Jo
         Action.CLOSE,
         SYSTEM,
         now,
+        settings=settings,
         payload={"settlement": settlement.method, "amount_fen": settlement.amount_fen},
     )
     return JobChange(saved, Action.CLOSE, job.state)
@@ -587,66 +628,4 @@ async def record_payment(
         {"method": method, "amount_fen": due, "invoice_number": number},
     )
     held = await uow.fieldwork.cash_held(collector.id)
-    return Payment(settlement, held, await close_if_settled(uow, found, now))
-
-
-# --- the service voucher -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class VoucherEntry:
-    """One job in a unit's service history."""
-
-    number: str
-    called_at: datetime
-    kind: str
-    state: str
-    service_type: str
-    technician: str | None  # staff code
-    work: str | None
-    minutes: int | None
-    amount_due_fen: int | None
-
-
-async def equipment_history(uow: UnitOfWork, serial: str) -> list[VoucherEntry]:
-    """Every job on the unit, in the order of the call."""
-    unit_id = await uow.equipment.id_of(serial)
-    if unit_id is None:
-        raise InvalidInput(f"unknown equipment {serial!r}", serial=serial)
-    return await _entries(uow, await uow.jobs.list(equipment_id=unit_id))
-
-
-async def service_history(uow: UnitOfWork, *, job: JobRef) -> list[VoucherEntry]:
-    """The unit's service voucher as seen from ``job``: every earlier job on that unit."""
-    found = await load_job(uow, job)
-    if found.equipment_id is None:
-        return []
-    earlier = [
-        other
-        for other in await uow.jobs.list(equipment_id=found.equipment_id)
-        if other.id != found.id
-        and (other.called_at, job_id(other)) < (found.called_at, job_id(found))
-    ]
-    return await _entries(uow, earlier)
-
-
-async def _entries(uow: UnitOfWork, jobs: list[JobRecord]) -> list[VoucherEntry]:
-    staff = await uow.staff.stored_by_ids(j.technician_id for j in jobs if j.technician_id)
-    entries = []
-    for job in jobs:
-        work = await uow.fieldwork.latest_work_record(job_id(job))
-        tech = staff.get(job.technician_id) if job.technician_id else None
-        entries.append(
-            VoucherEntry(
-                number=job.number,
-                called_at=job.called_at,
-                kind=job.kind.value,
-                state=job.state.value,
-                service_type=job.service_type.value,
-                technician=None if tech is None else tech.code,
-                work=None if work is None else work.description,
-                minutes=None if work is None else work.minutes,
-                amount_due_fen=None if work is None else work.amount_due_fen,
-            )
-        )
-    return entries
+    return Payment(settlement, held, await close_if_settled(uow, settings, found, now))

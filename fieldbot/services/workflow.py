@@ -16,15 +16,15 @@ from typing import Any, Literal
 
 from fieldbot.domain.entitlement import MissingReason
 from fieldbot.domain.errors import DomainError, IllegalTransition, NotAllowed
-from fieldbot.domain.model import JobState, Role
-from fieldbot.domain.permissions import Permission, covers_branch, may
+from fieldbot.domain.model import JobState
+from fieldbot.domain.permissions import Permission, may
 from fieldbot.domain.states import Action, transition
 from fieldbot.i18n import N_
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.repositories.people import CustomerRow, StaffRow
-from fieldbot.services.deadlines import on_job_transition
-from fieldbot.services.jobs import UnknownCustomer, UnknownJob
+from fieldbot.services.deadlines.job_clocks import on_job_transition
+from fieldbot.services.recipients import may_act_for_branch, supervisors_of
 from fieldbot.settings import Settings
 from fieldbot.store import ConcurrencyConflict, UnitOfWork
 
@@ -48,6 +48,14 @@ class UnknownStaff(DomainError):
 
 class InvalidInput(DomainError):
     code = "invalid_input"
+
+
+class UnknownJob(DomainError):
+    code = "unknown_job"
+
+
+class UnknownCustomer(DomainError):
+    code = "unknown_customer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,18 +152,20 @@ def require_permission(row: StaffRow, permission: Permission, action: Action | s
 async def require_supervisor(
     uow: UnitOfWork, code: str, job: JobRecord, permission: Permission, action: Action | str
 ) -> StaffRow:
-    """A staff member with ``permission`` who supervises the job's branch (a supervisor with
-    no branch supervises every branch)."""
+    """A staff member who may take the supervisor's decision ``permission`` on the job: a
+    supervisor of the job's branch holding it (a supervisor with no branch supervises every
+    branch), or whoever the branch's notices fall back to, for the decisions they ask for
+    (:func:`fieldbot.services.recipients.may_act_for_branch`)."""
     row = await load_staff(uow, code)
+    if await may_act_for_branch(uow, row, job.branch_id, permission):
+        return row
     require_permission(row, permission, action)
-    if not covers_branch(row.branch_id, job.branch_id):
-        raise NotAllowed(
-            f"{row.staff.code} does not supervise the branch of job {job.number}",
-            staff=row.staff.code,
-            action=str(action),
-            job=job.number,
-        )
-    return row
+    raise NotAllowed(
+        f"{row.staff.code} does not supervise the branch of job {job.number}",
+        staff=row.staff.code,
+        action=str(action),
+        job=job.number,
+    )
 
 
 async def require_assigned(
@@ -214,15 +224,15 @@ async def apply(
     actor: str,
     now: datetime,
     *,
+    settings: Settings,
     over_approval_limit: bool = False,
     changes: Mapping[str, Any] | None = None,
     payload: Mapping[str, Any] | None = None,
-    settings: Settings | None = None,
 ) -> JobRecord:
     """Move ``job`` by ``action`` (the transition table decides the target or refuses), save
     it against its version and append ``job.<action>``. A job leaving awaiting_signoff
-    expires its sign-off links. With ``settings`` the job's deadline clocks follow the
-    change (stop, start, recompute: :func:`fieldbot.services.deadlines.on_job_transition`)."""
+    expires its sign-off links. The job's deadline clocks follow the change (stop, start,
+    recompute: :func:`fieldbot.services.deadlines.job_clocks.on_job_transition`)."""
     target = transition(job.state, action, over_approval_limit=over_approval_limit)
     updated = replace(job, state=target, **dict(changes or {}))
     saved = await uow.jobs.update(updated, now)
@@ -238,8 +248,7 @@ async def apply(
     )
     if job.state is JobState.AWAITING_SIGNOFF and target is not JobState.AWAITING_SIGNOFF:
         await uow.invites.expire_for_job(job_id(job), now)
-    if settings is not None:
-        await on_job_transition(uow, settings, job, saved, now, actor)
+    await on_job_transition(uow, settings, job, saved, now, actor)
     return saved
 
 
@@ -300,8 +309,10 @@ async def notify(
     now: datetime,
     buttons: Sequence[ButtonSpec] = (),
     priority: int = OutboxRepository.PRIORITY_NORMAL,
+    dedupe_key: str | None = None,
 ) -> int | None:
-    """Queue a message for someone bound to a chat (nobody else is told)."""
+    """Queue a message for someone bound to a chat (nobody else is told); ``dedupe_key``
+    makes a notice that may be attempted again (a sweep) go out once."""
     if chat_id is None:
         return None
     params: dict[str, Any] = {"args": dict(args)}
@@ -316,6 +327,7 @@ async def notify(
         params=params,
         now=now,
         priority=priority,
+        dedupe_key=dedupe_key,
     )
 
 
@@ -327,6 +339,7 @@ async def notify_staff(
     now: datetime,
     buttons: Sequence[ButtonSpec] = (),
     priority: int = OutboxRepository.PRIORITY_NORMAL,
+    dedupe_key: str | None = None,
 ) -> int | None:
     return await notify(
         uow,
@@ -339,6 +352,7 @@ async def notify_staff(
         now=now,
         buttons=buttons,
         priority=priority,
+        dedupe_key=dedupe_key,
     )
 
 
@@ -349,6 +363,7 @@ async def notify_customer(
     args: Mapping[str, Any],
     now: datetime,
     buttons: Sequence[ButtonSpec] = (),
+    dedupe_key: str | None = None,
 ) -> int | None:
     return await notify(
         uow,
@@ -360,16 +375,8 @@ async def notify_customer(
         args=args,
         now=now,
         buttons=buttons,
+        dedupe_key=dedupe_key,
     )
-
-
-async def supervisors_of(uow: UnitOfWork, branch_id: int) -> list[StaffRow]:
-    """The active supervisors of a branch; none: the managers."""
-    rows = await uow.staff.rows(role=Role.SUPERVISOR)
-    found = [row for row in rows if row.branch_id == branch_id]
-    if found:
-        return found
-    return await uow.staff.rows(role=Role.MANAGER)
 
 
 async def notify_supervisors(
@@ -380,7 +387,9 @@ async def notify_supervisors(
     now: datetime,
     buttons: Sequence[ButtonSpec] = (),
 ) -> list[int]:
-    """Tell every supervisor of the job's branch (each with their own buttons)."""
+    """Tell the supervisors of the job's branch (:func:`fieldbot.services.recipients.
+    supervisors_of`: its bound supervisors, else its managers, else every manager), each with
+    their own buttons."""
     ids = []
     for row in await supervisors_of(uow, job.branch_id):
         found = await notify_staff(uow, row, template, args, now, buttons)

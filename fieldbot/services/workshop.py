@@ -17,8 +17,8 @@ from fieldbot.i18n import N_
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.signoffs import SignoffMethod
 from fieldbot.repositories.workshop import Receipt, RepairCard
-from fieldbot.services.fieldwork import PartQuantity, check_parts, take_from_van
 from fieldbot.services.signoff import SignedOff, close_if_settled
+from fieldbot.services.spare_parts import PartQuantity, check_parts, take_from_van
 from fieldbot.services.workflow import (
     InvalidInput,
     JobChange,
@@ -153,6 +153,7 @@ async def record_repair(
         Action.REPAIRED,
         staff_tag(tech),
         now,
+        settings=settings,
         payload={"minutes": minutes, "parts": [list(p) for p in parts]},
     )
     assert receipt is not None
@@ -180,6 +181,7 @@ async def record_repair(
 
 async def _inspect(
     uow: UnitOfWork,
+    settings: Settings,
     clock: Clock,
     job: JobRef,
     actor: str,
@@ -199,6 +201,7 @@ async def _inspect(
         action,
         staff_tag(supervisor),
         now,
+        settings=settings,
         payload={"repair_card_id": cards[-1].id if cards else None, "reason": text},
     )
     await uow.fieldwork.add_inspection(
@@ -233,7 +236,7 @@ async def pass_inspection(
     actor: str,
     expected_version: int | None = None,
 ) -> JobChange:
-    return await _inspect(uow, clock, job, actor, True, None, expected_version)
+    return await _inspect(uow, settings, clock, job, actor, True, None, expected_version)
 
 
 async def fail_inspection(
@@ -247,7 +250,7 @@ async def fail_inspection(
     expected_version: int | None = None,
 ) -> JobChange:
     """The inspection failed (a reason is required): back to the workshop."""
-    return await _inspect(uow, clock, job, actor, False, reason, expected_version)
+    return await _inspect(uow, settings, clock, job, actor, False, reason, expected_version)
 
 
 async def return_unit(
@@ -293,4 +296,4 @@ async def return_unit(
         now=now,
     )
     change = JobChange(saved, Action.RETURN_UNIT, found.state)
-    return SignedOff(change, await close_if_settled(uow, saved, now))
+    return SignedOff(change, await close_if_settled(uow, settings, saved, now))

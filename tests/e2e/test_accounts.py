@@ -16,7 +16,7 @@ from fieldbot.repositories.invites import Invite
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.people import CustomerRow
 from fieldbot.sandbox.driver import Phone, Sandbox
-from fieldbot.services import dispatch, fieldwork, signoff
+from fieldbot.services import dispatch, signoff, visit, work_record
 from tests.e2e.conftest import push_callback
 from tests.e2e.test_technician_flow import (
     FAST,
@@ -54,11 +54,11 @@ async def awaiting_signoff(
     job = await new_job(sb, code, serial, technician)
     await run(sb, dispatch.accept, job=job.id, actor=technician)
     at = sb.clock.now() + timedelta(hours=2)
-    await run(sb, fieldwork.set_appointment, job=job.id, actor=technician, at=at)
-    await run(sb, fieldwork.arrive, job=job.id, actor=technician)
+    await run(sb, visit.set_appointment, job=job.id, actor=technician, at=at)
+    await run(sb, visit.arrive, job=job.id, actor=technician)
     finished = await run(
         sb,
-        fieldwork.finish,
+        work_record.finish,
         job=job.id,
         actor=technician,
         work="Descaled the boiler",
@@ -260,16 +260,16 @@ async def test_old_appointment_buttons_act_on_nothing_after_signoff(sb: Sandbox)
     tech = await staff(sb, "T02", 1002, "Li Wei", "en")
     cafe = await customer(sb, "+8613601710003", 5003, "Bund Corner")
     job, _link = await awaiting_signoff(sb, "C003", "CF21-0033", "T02")
-    visit = next(m for m in cafe.inbox if "will visit you" in m.text)
+    appointment = next(m for m in cafe.inbox if "will visit you" in m.text)
     await cafe.wait_for("Please confirm job")
     await cafe.tap("Confirm")
     await cafe.wait_for("You confirmed job")
     told_before = len(tech.inbox)
 
-    await press(sb, cafe, visit.id, "This time suits me")
+    await press(sb, cafe, appointment.id, "This time suits me")
     refused = await cafe.wait_for("no longer possible")
     assert "Nothing was changed" in refused.text
-    await press(sb, cafe, visit.id, "Another time, please")
+    await press(sb, cafe, appointment.id, "Another time, please")
     await cafe.wait_for("no longer possible")
     assert not any("When would suit you" in m.text for m in cafe.inbox)
     kinds = await events(sb, job.id)
@@ -301,10 +301,10 @@ async def test_an_appointment_button_of_a_chinese_customer_is_refused_once_the_j
     job = await new_job(sb, "C001", "RF25-0001", "T01", fault="不制冷")
     await run(sb, dispatch.accept, job=job.id, actor="T01")
     at = sb.clock.now() + timedelta(hours=2)
-    await run(sb, fieldwork.set_appointment, job=job.id, actor="T01", at=at)
-    visit = await owner.wait_for("张磊")
-    await run(sb, fieldwork.on_my_way, job=job.id, actor="T01")
-    await press(sb, owner, visit.id, "这个时间可以")
+    await run(sb, visit.set_appointment, job=job.id, actor="T01", at=at)
+    appointment = await owner.wait_for("张磊")
+    await run(sb, visit.on_my_way, job=job.id, actor="T01")
+    await press(sb, owner, appointment.id, "这个时间可以")
     refused = await owner.wait_for("已无法执行")
     assert "在途中" in refused.text
     assert "job.appointment_confirmed" not in await events(sb, job.id)
@@ -317,9 +317,9 @@ async def test_an_appointment_button_of_a_moved_appointment_is_refused(sb: Sandb
     job = await new_job(sb, "C003", "CF21-0033", "T02")
     await run(sb, dispatch.accept, job=job.id, actor="T02")
     first = sb.clock.now() + timedelta(hours=2)
-    await run(sb, fieldwork.set_appointment, job=job.id, actor="T02", at=first)
+    await run(sb, visit.set_appointment, job=job.id, actor="T02", at=first)
     old = await cafe.wait_for("will visit you")
-    await run(sb, fieldwork.set_appointment, job=job.id, actor="T02", at=first + timedelta(hours=3))
+    await run(sb, visit.set_appointment, job=job.id, actor="T02", at=first + timedelta(hours=3))
     await cafe.wait_for("will visit you")
     await press(sb, cafe, old.id, "This time suits me")
     await cafe.wait_for("Someone else changed this")
@@ -398,11 +398,11 @@ async def test_another_time_written_after_the_job_moved_on_is_refused_and_the_fo
     job = await new_job(sb, "C003", "CF21-0033", "T02")
     await run(sb, dispatch.accept, job=job.id, actor="T02")
     at = sb.clock.now() + timedelta(hours=2)
-    await run(sb, fieldwork.set_appointment, job=job.id, actor="T02", at=at)
+    await run(sb, visit.set_appointment, job=job.id, actor="T02", at=at)
     await cafe.wait_for("will visit you")
     await cafe.tap("Another time, please")
     await cafe.wait_for("When would suit you")
-    await run(sb, fieldwork.on_my_way, job=job.id, actor="T02")
+    await run(sb, visit.on_my_way, job=job.id, actor="T02")
     await cafe.send("Friday afternoon")
     refused = await cafe.wait_for("no longer possible")
     assert "on the way" in refused.text

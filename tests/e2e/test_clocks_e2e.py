@@ -16,8 +16,8 @@ import pytest
 from fieldbot.repositories.clocks import ClockRow, FiredStep
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.sandbox.driver import Phone, Sandbox
-from fieldbot.services import dispatch, fieldwork, workshop
-from fieldbot.services.calendars import set_override
+from fieldbot.services import dispatch, visit, workshop
+from fieldbot.services.calendar_overrides import set_override
 from tests.e2e.test_technician_flow import FAST, FAST_LIMITS, new_job, run, staff
 
 pytestmark = pytest.mark.e2e
@@ -79,13 +79,13 @@ async def _accepted(sb: Sandbox, customer: str, technician: str) -> JobRecord:
 async def _scheduled(sb: Sandbox, customer: str, technician: str) -> JobRecord:
     job = await _accepted(sb, customer, technician)
     at = sb.clock.now() + timedelta(minutes=30)
-    await run(sb, fieldwork.set_appointment, job=job.id, actor=technician, at=at)
+    await run(sb, visit.set_appointment, job=job.id, actor=technician, at=at)
     return job
 
 
 async def _on_site(sb: Sandbox, customer: str, technician: str) -> JobRecord:
     job = await _scheduled(sb, customer, technician)
-    await run(sb, fieldwork.arrive, job=job.id, actor=technician)
+    await run(sb, visit.arrive, job=job.id, actor=technician)
     return job
 
 
@@ -115,13 +115,13 @@ async def test_contact_met_and_missed_in_chinese() -> None:
         met = await _accepted(sb, "C001", "T01")
         late = await _accepted(sb, "C002", "T01")
         soon = sb.clock.now() + timedelta(hours=2)
-        await run(sb, fieldwork.set_appointment, job=met.id, actor="T01", at=soon)
+        await run(sb, visit.set_appointment, job=met.id, actor="T01", at=soon)
         assert (await _clock(sb, met, "contact")).met is True
         await sb.clock.advance_to(local(9, 15, 9))  # 24 h after the accept at 08:30
         overdue = await t01.wait_for(re.compile(f"已逾期：.*联系客户.*{late.number}"))
         assert "2026/9/15 08:30" in overdue.text or "2026/9/15 8:30" in overdue.text
         later = sb.clock.now() + timedelta(hours=1)
-        await run(sb, fieldwork.set_appointment, job=late.id, actor="T01", at=later)
+        await run(sb, visit.set_appointment, job=late.id, actor="T01", at=later)
         contact = await _clock(sb, late, "contact")
         assert contact.state == "stopped" and contact.met is False
         assert not _about(t01, met, "已逾期", "联系客户")
@@ -134,12 +134,12 @@ async def test_arrival_urban_six_working_hours_met_and_missed_in_chinese() -> No
         late = await _scheduled(sb, "C003", "T01")
         assert (await _clock(sb, met, "arrival")).due_at == local(9, 14, 16)
         await sb.clock.advance_to(local(9, 14, 15, 30))
-        await run(sb, fieldwork.arrive, job=met.id, actor="T01")
+        await run(sb, visit.arrive, job=met.id, actor="T01")
         assert (await _clock(sb, met, "arrival")).met is True
         await sb.clock.advance_to(local(9, 14, 16, 30))
         overdue = await s01.wait_for(re.compile(f"已逾期：.*到达.*{late.number}"))
         assert "16:00" in overdue.text
-        await run(sb, fieldwork.arrive, job=late.id, actor="T01")
+        await run(sb, visit.arrive, job=late.id, actor="T01")
         arrival = await _clock(sb, late, "arrival")
         assert arrival.met is False and arrival.elapsed_before_pause_seconds == 6.5 * 3600
         assert not _about(s01, met, "已逾期", "到达")
@@ -152,12 +152,12 @@ async def test_arrival_suburban_seven_working_hours_met_and_missed_in_english() 
         late = await _scheduled(sb, "C004", "T05")
         assert (await _clock(sb, met, "arrival")).due_at == local(9, 14, 17)
         await sb.clock.advance_to(local(9, 14, 16, 59))
-        await run(sb, fieldwork.arrive, job=met.id, actor="T04")
+        await run(sb, visit.arrive, job=met.id, actor="T04")
         assert (await _clock(sb, met, "arrival")).met is True
         await sb.clock.advance_to(local(9, 14, 17, 30))
         overdue = await s02.wait_for(re.compile(f"Overdue: arrival.*{late.number}"))
         assert "was due 9/14/26, 5:00" in overdue.text
-        await run(sb, fieldwork.arrive, job=late.id, actor="T05")
+        await run(sb, visit.arrive, job=late.id, actor="T05")
         assert (await _clock(sb, late, "arrival")).met is False
         assert not _about(s02, met, "Overdue: arrival")
 

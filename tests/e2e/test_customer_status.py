@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fieldbot.sandbox.driver import Sandbox
-from fieldbot.services import dispatch, fieldwork
+from fieldbot.services import dispatch, visit
 from tests.e2e.test_technician_flow import FAST, FAST_LIMITS, customer, new_job, run, staff
 
 pytestmark = pytest.mark.e2e
@@ -23,7 +23,7 @@ async def test_status_lists_the_customers_own_jobs_with_who_comes_and_when() -> 
         await new_job(sb, "C002", "CF22-0107", technician=None)
         await run(sb, dispatch.accept, job=job.id, actor="T02")
         when = sb.clock.now().replace(hour=6, minute=0)  # 14:00 in Shanghai
-        await run(sb, fieldwork.set_appointment, job=job.id, actor="T02", at=when)
+        await run(sb, visit.set_appointment, job=job.id, actor="T02", at=when)
         await cafe.send("/status")
         status = await cafe.wait_for("Your service jobs")
         assert job.number in status.text and "Li Wei comes" in status.text

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from fieldbot.domain.model import JobState, ServiceType
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.sandbox.driver import Phone, Sandbox
-from fieldbot.services import dispatch, fieldwork
+from fieldbot.services import dispatch, visit
 from fieldbot.tables import metadata
 from tests.e2e.test_technician_flow import (
     C003_SITE,
@@ -64,8 +64,8 @@ async def _on_site(sb: Sandbox, technician: str) -> JobRecord:
     job = await new_job(sb, "C003", "CF21-0033", technician)
     await run(sb, dispatch.accept, job=job.id, actor=technician)
     at = sb.clock.now().replace(microsecond=0) + timedelta(minutes=30)
-    await run(sb, fieldwork.set_appointment, job=job.id, actor=technician, at=at)
-    await run(sb, fieldwork.arrive, job=job.id, actor=technician)
+    await run(sb, visit.set_appointment, job=job.id, actor=technician, at=at)
+    await run(sb, visit.arrive, job=job.id, actor=technician)
     return job
 
 
@@ -252,7 +252,7 @@ async def test_a_location_at_latitude_91_gets_a_catalog_text_not_the_exception(
     job = await new_job(sb, "C003", "CF21-0033", "T03")
     await run(sb, dispatch.accept, job=job.id, actor="T03")
     at = sb.clock.now().replace(microsecond=0) + timedelta(minutes=30)
-    await run(sb, fieldwork.set_appointment, job=job.id, actor="T03", at=at)
+    await run(sb, visit.set_appointment, job=job.id, actor="T03", at=at)
     before = await business_rows(sb)
     await tech.share_location(91.0, 121.45)  # no prompt: the nearest job waiting
     refused = await tech.wait_for("该位置无效")

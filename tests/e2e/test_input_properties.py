@@ -29,7 +29,7 @@ from fieldbot.domain.text import clean_text
 from fieldbot.handlers.technician.finish import parse_hours
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.sandbox.driver import Phone, Sandbox
-from fieldbot.services import dispatch, fieldwork
+from fieldbot.services import dispatch, visit
 from tests.e2e.test_input_bounds import business_rows
 from tests.e2e.test_technician_flow import FAST, FAST_LIMITS, new_job, run, staff
 
@@ -113,8 +113,8 @@ async def _people(sb: Sandbox) -> tuple[dict[str, Phone], dict[str, JobRecord]]:
     on_site = await new_job(sb, "C003", "CF21-0033", "T02")
     await run(sb, dispatch.accept, job=on_site.id, actor="T02")
     at = sb.clock.now().replace(microsecond=0) + timedelta(minutes=30)
-    await run(sb, fieldwork.set_appointment, job=on_site.id, actor="T02", at=at)
-    await run(sb, fieldwork.arrive, job=on_site.id, actor="T02")
+    await run(sb, visit.set_appointment, job=on_site.id, actor="T02", at=at)
+    await run(sb, visit.arrive, job=on_site.id, actor="T02")
     registered = await new_job(sb, "C001", None, None)
     c002 = await new_job(sb, "C002", None, "T02")
     phones = {"tech": tech, "sup": sup, "customer": customer, "stranger": stranger}

@@ -18,7 +18,7 @@ from fieldbot.domain.money import Money
 from fieldbot.sandbox.driver import Message, Phone, Sandbox
 from fieldbot.sandbox.limits import Limits
 from fieldbot.services import dispatch as dispatching
-from fieldbot.services import fieldwork, signoff, workshop
+from fieldbot.services import signoff, visit, work_record, workshop
 
 pytestmark = pytest.mark.e2e
 
@@ -424,8 +424,8 @@ async def _on_site(sb: Sandbox, sup: Phone, serial: str) -> str:
     await sup.wait_for("dispatched to")
     await _run(sb, dispatching.accept, job=number, actor="T04")
     at = sb.clock.now() + timedelta(hours=2)
-    await _run(sb, fieldwork.set_appointment, job=number, actor="T04", at=at)
-    await _run(sb, fieldwork.arrive, job=number, actor="T04")
+    await _run(sb, visit.set_appointment, job=number, actor="T04", at=at)
+    await _run(sb, visit.arrive, job=number, actor="T04")
     return number
 
 
@@ -466,7 +466,7 @@ async def test_fees_above_the_limit_are_rejected_with_a_reason_then_approved(
     number = await _on_site(sb, sup, "RF24-0211")
     await _run(
         sb,
-        fieldwork.finish,
+        work_record.finish,
         job=number,
         actor="T04",
         work="compressor",
@@ -483,7 +483,7 @@ async def test_fees_above_the_limit_are_rejected_with_a_reason_then_approved(
     assert (await _job_state(sb, number))[0] is JobState.ON_SITE
     await _run(
         sb,
-        fieldwork.finish,
+        work_record.finish,
         job=number,
         actor="T04",
         work="compressor",
@@ -500,7 +500,7 @@ async def test_a_dispute_goes_back_for_rework_or_is_accepted_as_is(sb: Sandbox) 
     sup = await _staff(sb, 2002, "S02", "David Chen", "en")
     number = await _on_site(sb, sup, "RF24-0211")
     await _run(
-        sb, fieldwork.finish, job=number, actor="T04", work="seal", minutes=30, fees=_labour(100)
+        sb, work_record.finish, job=number, actor="T04", work="seal", minutes=30, fees=_labour(100)
     )
     await _run(sb, signoff.dispute, job=number, customer="C004", reason="still warm")
     disputed = await sup.wait_for("disputed by the customer: still warm")
@@ -508,7 +508,7 @@ async def test_a_dispute_goes_back_for_rework_or_is_accepted_as_is(sb: Sandbox) 
     await sup.tap("Rework")
     await sup.wait_for("goes back on site for rework")
     assert (await _job_state(sb, number))[0] is JobState.ON_SITE
-    await _run(sb, fieldwork.finish, job=number, actor="T04", work="seal again", minutes=30)
+    await _run(sb, work_record.finish, job=number, actor="T04", work="seal again", minutes=30)
     await _run(sb, signoff.dispute, job=number, customer="C004", reason="noisy")
     await sup.wait_for("disputed by the customer: noisy")
     await sup.tap("Accept as is")
@@ -524,8 +524,8 @@ async def test_a_failed_inspection_goes_back_to_the_workshop_then_passes(sb: San
     await sup.wait_for("已派给")
     await _run(sb, dispatching.accept, job=number, actor="T01")
     at = sb.clock.now() + timedelta(hours=2)
-    await _run(sb, fieldwork.set_appointment, job=number, actor="T01", at=at)
-    await _run(sb, fieldwork.arrive, job=number, actor="T01")
+    await _run(sb, visit.set_appointment, job=number, actor="T01", at=at)
+    await _run(sb, visit.arrive, job=number, actor="T01")
     await _run(
         sb,
         workshop.take_back,

@@ -17,7 +17,7 @@ from fieldbot.domain.model import JobState
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.sandbox.driver import Phone, Sandbox
 from fieldbot.sandbox.limits import Limits
-from fieldbot.services import dispatch, fieldwork, signoff, workshop
+from fieldbot.services import dispatch, signoff, visit, work_record, workshop
 from fieldbot.services.jobs import register_job
 from tests.e2e.conftest import push_callback
 
@@ -667,9 +667,9 @@ async def test_the_units_service_history_is_on_the_dispatch_card(sb: Sandbox) ->
     await run(sb, dispatch.accept, job=first.id, actor="T02")
     await sb.clock.advance(minutes=10)
     at = sb.clock.now()
-    await run(sb, fieldwork.set_appointment, job=first.id, actor="T02", at=at + timedelta(hours=1))
-    await run(sb, fieldwork.arrive, job=first.id, actor="T02", latitude=31.2386, longitude=121.49)
-    await run(sb, fieldwork.finish, job=first.id, actor="T02", work="Descaled", minutes=30)
+    await run(sb, visit.set_appointment, job=first.id, actor="T02", at=at + timedelta(hours=1))
+    await run(sb, visit.arrive, job=first.id, actor="T02", latitude=31.2386, longitude=121.49)
+    await run(sb, work_record.finish, job=first.id, actor="T02", work="Descaled", minutes=30)
     await run(sb, signoff.confirm_with_photo, job=first.id, actor="T02", photo="file-1")
     second = await new_job(sb, "C003", "CF21-0033", "T02", fault="leaks again")
     card = await tech.wait_for(second.number)

@@ -10,16 +10,13 @@ import pytest
 from fieldbot.clock import ManualClock
 from fieldbot.domain.errors import DomainError
 from fieldbot.domain.model import Branch
-from fieldbot.services.calendars import (
+from fieldbot.services.calendar_overrides import (
     OVERRIDE_REMOVED,
     OVERRIDE_SET,
-    UnknownBranch,
-    calendar_for,
-    describe_year,
     remove_override,
     set_override,
-    working_due,
 )
+from fieldbot.services.calendars import UnknownBranch, calendar_for, describe_year, working_due
 from fieldbot.settings import Settings
 from fieldbot.store import Store
 
@@ -72,10 +69,22 @@ async def test_branch_overrides_win_over_company_wide_ones(
     async with store.unit_of_work() as uow:
         for branch in (None, "SH01"):
             await set_override(
-                uow, clock, day=SATURDAY, is_working=branch is None, branch_code=branch, actor="t"
+                uow,
+                clock,
+                day=SATURDAY,
+                is_working=branch is None,
+                branch_code=branch,
+                actor="t",
+                settings=settings,
             )
         await set_override(
-            uow, clock, day=MONDAY, is_working=False, branch_code=None, actor="admin"
+            uow,
+            clock,
+            day=MONDAY,
+            is_working=False,
+            branch_code=None,
+            actor="admin",
+            settings=settings,
         )
         await uow.commit()
     async with store.unit_of_work(readonly=True) as uow:
@@ -94,15 +103,27 @@ async def test_an_unknown_branch_is_refused(store: Store, settings: Settings) ->
 
 
 async def test_setting_an_override_twice_changes_nothing_the_second_time(
-    store: Store, clock: ManualClock
+    store: Store, settings: Settings, clock: ManualClock
 ) -> None:
     await add_branches(store)
     async with store.unit_of_work() as uow:
         first = await set_override(
-            uow, clock, day=SATURDAY, is_working=True, branch_code="SH01", actor="admin"
+            uow,
+            clock,
+            day=SATURDAY,
+            is_working=True,
+            branch_code="SH01",
+            actor="admin",
+            settings=settings,
         )
         second = await set_override(
-            uow, clock, day=SATURDAY, is_working=True, branch_code="SH01", actor="admin"
+            uow,
+            clock,
+            day=SATURDAY,
+            is_working=True,
+            branch_code="SH01",
+            actor="admin",
+            settings=settings,
         )
         events = await uow.events.for_subject("calendar", "SH01")
         await uow.commit()
@@ -113,18 +134,20 @@ async def test_setting_an_override_twice_changes_nothing_the_second_time(
 
 
 async def test_removing_only_removes_an_override_of_the_kind_named(
-    store: Store, clock: ManualClock
+    store: Store, settings: Settings, clock: ManualClock
 ) -> None:
     async with store.unit_of_work() as uow:
-        await set_override(uow, clock, day=MONDAY, is_working=False, branch_code=None, actor="a")
+        await set_override(
+            uow, clock, day=MONDAY, is_working=False, branch_code=None, actor="a", settings=settings
+        )
         as_workday = await remove_override(
-            uow, clock, day=MONDAY, is_working=True, branch_code=None, actor="a"
+            uow, clock, day=MONDAY, is_working=True, branch_code=None, actor="a", settings=settings
         )
         as_holiday = await remove_override(
-            uow, clock, day=MONDAY, is_working=False, branch_code=None, actor="a"
+            uow, clock, day=MONDAY, is_working=False, branch_code=None, actor="a", settings=settings
         )
         again = await remove_override(
-            uow, clock, day=MONDAY, is_working=False, branch_code=None, actor="a"
+            uow, clock, day=MONDAY, is_working=False, branch_code=None, actor="a", settings=settings
         )
         left = await uow.calendar.get(MONDAY)
         kinds = [e.kind for e in await uow.events.for_subject("calendar", "company")]
@@ -134,12 +157,18 @@ async def test_removing_only_removes_an_override_of_the_kind_named(
 
 
 async def test_overrides_for_an_unknown_branch_are_refused(
-    store: Store, clock: ManualClock
+    store: Store, settings: Settings, clock: ManualClock
 ) -> None:
     async with store.unit_of_work() as uow:
         with pytest.raises(UnknownBranch):
             await set_override(
-                uow, clock, day=MONDAY, is_working=False, branch_code="XX99", actor="a"
+                uow,
+                clock,
+                day=MONDAY,
+                is_working=False,
+                branch_code="XX99",
+                actor="a",
+                settings=settings,
             )
 
 
@@ -158,7 +187,9 @@ async def test_a_company_holiday_pushes_working_due_to_the_next_day(
     start = datetime(2026, 9, 11, 17, 0, tzinfo=SHANGHAI)  # Friday
     monday = date(2026, 9, 14)
     async with store.unit_of_work() as uow:
-        await set_override(uow, clock, day=monday, is_working=False, branch_code=None, actor="a")
+        await set_override(
+            uow, clock, day=monday, is_working=False, branch_code=None, actor="a", settings=settings
+        )
         due = await working_due(uow, settings, None, start, 2)
     assert due.astimezone(SHANGHAI) == datetime(2026, 9, 15, 10, 0, tzinfo=SHANGHAI)
 
@@ -168,8 +199,18 @@ async def test_describe_year_marks_overrides_with_their_scope(
 ) -> None:
     await add_branches(store)
     async with store.unit_of_work() as uow:
-        await set_override(uow, clock, day=MONDAY, is_working=False, branch_code=None, actor="a")
-        await set_override(uow, clock, day=SATURDAY, is_working=True, branch_code="SH01", actor="a")
+        await set_override(
+            uow, clock, day=MONDAY, is_working=False, branch_code=None, actor="a", settings=settings
+        )
+        await set_override(
+            uow,
+            clock,
+            day=SATURDAY,
+            is_working=True,
+            branch_code="SH01",
+            actor="a",
+            settings=settings,
+        )
         view = await describe_year(uow, settings, 2026, "SH01")
         company = await describe_year(uow, settings, 2026, None)
     assert view.official_known and len(view.days) == 365

@@ -13,7 +13,7 @@ from fieldbot.clock import ManualClock
 from fieldbot.domain.entitlement import MissingReason
 from fieldbot.domain.model import Channel, JobState, Priority, ServiceType, WorkKind, Zone
 from fieldbot.repositories.jobs import JobRecord
-from fieldbot.services.calendars import set_override
+from fieldbot.services.calendar_overrides import set_override
 from fieldbot.services.jobs import (
     JOB_REGISTERED,
     AmbiguousCustomer,
@@ -123,7 +123,13 @@ async def test_arrival_due_skips_a_branch_holiday(
 ) -> None:
     async with company.unit_of_work() as uow:
         await set_override(
-            uow, clock, day=date(2026, 9, 15), is_working=False, branch_code="SH01", actor="a"
+            uow,
+            clock,
+            day=date(2026, 9, 15),
+            is_working=False,
+            branch_code="SH01",
+            actor="a",
+            settings=settings,
         )
         await uow.commit()
     job = await register(company, settings, clock, "C001", called_at=local(2026, 9, 14, 17, 0))

@@ -123,11 +123,11 @@ async def to_on_site(flow: Flow, job: JobRecord, technician: str, supervisor: st
     """Dispatch, accept, appointment in two hours, arrival by manual report."""
     from datetime import timedelta
 
-    from fieldbot.services import dispatch, fieldwork
+    from fieldbot.services import dispatch, visit
 
     assert job.id is not None
     await flow.run(dispatch.dispatch, job=job.id, technician=technician, actor=supervisor)
     await flow.run(dispatch.accept, job=job.id, actor=technician)
     at = flow.clock.now() + timedelta(hours=2)
-    await flow.run(fieldwork.set_appointment, job=job.id, actor=technician, at=at)
-    await flow.run(fieldwork.arrive, job=job.id, actor=technician)
+    await flow.run(visit.set_appointment, job=job.id, actor=technician, at=at)
+    await flow.run(visit.arrive, job=job.id, actor=technician)

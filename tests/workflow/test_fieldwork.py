@@ -12,8 +12,8 @@ from fieldbot.domain.errors import IllegalTransition, NotAllowed
 from fieldbot.domain.model import JobState
 from fieldbot.domain.money import Money
 from fieldbot.repositories.jobs import JobRecord
-from fieldbot.services import dispatch, fieldwork
-from fieldbot.services.fieldwork import PartShortfall, StockShortfall
+from fieldbot.services import dispatch, spare_parts, visit, work_record
+from fieldbot.services.spare_parts import PartShortfall, StockShortfall
 from fieldbot.services.workflow import InvalidInput
 
 from .conftest import CUSTOMER_USERS, STAFF_USERS, Flow, to_on_site
@@ -25,7 +25,7 @@ async def _scheduled(flow: Flow, job: JobRecord, tech: str = "T01") -> None:
     await flow.run(dispatch.dispatch, job=job.id, technician=tech, actor="S01")
     await flow.run(dispatch.accept, job=job.id, actor=tech)
     at = flow.clock.now() + timedelta(hours=3)
-    await flow.run(fieldwork.set_appointment, job=job.id, actor=tech, at=at)
+    await flow.run(visit.set_appointment, job=job.id, actor=tech, at=at)
 
 
 async def test_accept_starts_the_contact_clock(flow: Flow) -> None:
@@ -42,7 +42,7 @@ async def test_appointment_and_on_my_way_tell_a_bound_customer(flow: Flow) -> No
     stored = await flow.job(job.id or 0)
     assert stored.state is JobState.SCHEDULED
     assert stored.appointment_at == flow.clock.now() + timedelta(hours=3)
-    change = await flow.run(fieldwork.on_my_way, job=job.id, actor="T01")
+    change = await flow.run(visit.on_my_way, job=job.id, actor="T01")
     assert change.state is JobState.EN_ROUTE
     told = await flow.outbox(CUSTOMER_USERS["C001"])
     assert [m.template for m in told] == [
@@ -56,7 +56,7 @@ async def test_appointment_and_on_my_way_tell_a_bound_customer(flow: Flow) -> No
 async def test_unbound_customer_is_not_told(flow: Flow) -> None:
     job = await flow.new_job("C003", "CF21-0033")
     await _scheduled(flow, job, "T02")
-    change = await flow.run(fieldwork.on_my_way, job=job.id, actor="T02")
+    change = await flow.run(visit.on_my_way, job=job.id, actor="T02")
     assert change.notified == ()
 
 
@@ -64,7 +64,7 @@ async def test_arrival_inside_the_geofence_is_verified(flow: Flow) -> None:
     job = await flow.new_job("C001", "RF25-0001")
     await _scheduled(flow, job)
     arrival = await flow.run(
-        fieldwork.arrive, job=job.id, actor="T01", latitude=31.2300, longitude=121.4805
+        visit.arrive, job=job.id, actor="T01", latitude=31.2300, longitude=121.4805
     )
     assert arrival.verified and arrival.method == "location"
     assert arrival.distance_m is not None and arrival.distance_m < 500
@@ -78,7 +78,7 @@ async def test_arrival_outside_the_geofence_is_unverified_and_the_supervisor_tol
     job = await flow.new_job("C001", "RF25-0001")
     await _scheduled(flow, job)
     arrival = await flow.run(
-        fieldwork.arrive, job=job.id, actor="T01", latitude=31.2397, longitude=121.4803
+        visit.arrive, job=job.id, actor="T01", latitude=31.2397, longitude=121.4803
     )
     assert not arrival.verified
     assert arrival.distance_m is not None and 1000 < arrival.distance_m < 1200
@@ -93,7 +93,7 @@ async def test_arrival_outside_the_geofence_is_unverified_and_the_supervisor_tol
 async def test_manual_arrival_is_unverified(flow: Flow) -> None:
     job = await flow.new_job("C001", "RF25-0001")
     await _scheduled(flow, job)
-    arrival = await flow.run(fieldwork.arrive, job=job.id, actor="T01")
+    arrival = await flow.run(visit.arrive, job=job.id, actor="T01")
     assert not arrival.verified and arrival.method == "manual" and arrival.distance_m is None
     (told,) = await flow.outbox(STAFF_USERS["S01"])
     assert "manually" in told.template
@@ -104,7 +104,7 @@ async def test_arrival_before_an_appointment_is_refused(flow: Flow) -> None:
     await flow.run(dispatch.dispatch, job=job.id, technician="T01", actor="S01")
     await flow.run(dispatch.accept, job=job.id, actor="T01")
     with pytest.raises(IllegalTransition) as refused:
-        await flow.run(fieldwork.arrive, job=job.id, actor="T01")
+        await flow.run(visit.arrive, job=job.id, actor="T01")
     assert refused.value.params == {"state": "accepted", "action": "arrive"}
 
 
@@ -113,7 +113,7 @@ async def test_a_shortfall_becomes_a_request_the_storekeeper_fulfils(flow: Flow)
     await to_on_site(flow, job, "T01")
     assert await flow.stock("van:T01", "P004") == 0
     result = await flow.run(
-        fieldwork.use_parts, job=job.id, actor="T01", parts=[("P005", 1), ("P004", 1)]
+        spare_parts.use_parts, job=job.id, actor="T01", parts=[("P005", 1), ("P004", 1)]
     )
     assert result.used == (("P005", 1),)
     assert await flow.stock("van:T01", "P005") == 1
@@ -124,9 +124,9 @@ async def test_a_shortfall_becomes_a_request_the_storekeeper_fulfils(flow: Flow)
     assert keeper_msg.params["buttons"][0][0]["label"] == "Deliver"
 
     with pytest.raises(NotAllowed):
-        await flow.run(fieldwork.deliver_part, request_id=request.id, actor="T01")
+        await flow.run(spare_parts.deliver_part, request_id=request.id, actor="T01")
     central = await flow.stock("central", "P004")
-    delivery = await flow.run(fieldwork.deliver_part, request_id=request.id, actor="K01")
+    delivery = await flow.run(spare_parts.deliver_part, request_id=request.id, actor="K01")
     assert delivery.request.status == "fulfilled" and delivery.request.source == "central"
     assert await flow.stock("central", "P004") == central - 1
     assert await flow.stock("van:T01", "P004") == 1
@@ -136,7 +136,7 @@ async def test_a_shortfall_becomes_a_request_the_storekeeper_fulfils(flow: Flow)
     told = await flow.outbox(STAFF_USERS["T01"])
     assert told[-1].template.endswith("Set a new appointment.")
     with pytest.raises(Exception, match="not open"):
-        await flow.run(fieldwork.deliver_part, request_id=request.id, actor="K01")
+        await flow.run(spare_parts.deliver_part, request_id=request.id, actor="K01")
 
 
 async def test_a_part_in_no_van_is_requested_and_a_source_without_it_is_refused(
@@ -144,13 +144,13 @@ async def test_a_part_in_no_van_is_requested_and_a_source_without_it_is_refused(
 ) -> None:
     job = await flow.new_job("C001", "RF25-0001")
     await to_on_site(flow, job, "T01")
-    result = await flow.run(fieldwork.need_part, job=job.id, actor="T01", parts=[("P001", 1)])
+    result = await flow.run(spare_parts.need_part, job=job.id, actor="T01", parts=[("P001", 1)])
     assert result.change.state is JobState.WAITING_PART
     (request,) = result.requests
     with pytest.raises(StockShortfall):
-        await flow.run(fieldwork.deliver_part, request_id=request.id, actor="K01", source="SH01")
+        await flow.run(spare_parts.deliver_part, request_id=request.id, actor="K01", source="SH01")
     assert await flow.stock("van:T01", "P001") == 0
-    delivery = await flow.run(fieldwork.deliver_part, request_id=request.id, actor="K01")
+    delivery = await flow.run(spare_parts.deliver_part, request_id=request.id, actor="K01")
     assert delivery.change is not None and delivery.change.state is JobState.ACCEPTED
 
 
@@ -159,7 +159,7 @@ async def test_stock_never_goes_negative_at_finish(flow: Flow) -> None:
     await to_on_site(flow, job, "T01")
     with pytest.raises(PartShortfall) as refused:
         await flow.run(
-            fieldwork.finish,
+            work_record.finish,
             job=job.id,
             actor="T01",
             work="换门封",
@@ -174,18 +174,18 @@ async def test_stock_never_goes_negative_at_finish(flow: Flow) -> None:
 async def test_defective_parts_returned_are_counted(flow: Flow) -> None:
     job = await flow.new_job("C001", "RF25-0001")
     await to_on_site(flow, job, "T01")
-    await flow.run(fieldwork.return_defective, job=job.id, actor="T01", part="P008", quantity=2)
+    await flow.run(spare_parts.return_defective, job=job.id, actor="T01", part="P008", quantity=2)
     defects = await flow.read(lambda uow: uow.fieldwork.defectives(job.id))
     assert [(d.part, d.quantity) for d in defects] == [("P008", 2)]
     with pytest.raises(NotAllowed):
-        await flow.run(fieldwork.return_defective, job=job.id, actor="T03", part="P008")
+        await flow.run(spare_parts.return_defective, job=job.id, actor="T03", part="P008")
 
 
 async def test_warranty_job_charges_only_what_warranty_does_not_cover(flow: Flow) -> None:
     job = await flow.new_job("C001", "RF25-0001")  # type C
     await to_on_site(flow, job, "T01")
     finished = await flow.run(
-        fieldwork.finish,
+        work_record.finish,
         job=job.id,
         actor="T01",
         work="更换启动电容和门封条",
@@ -218,7 +218,7 @@ async def test_fees_above_the_limit_wait_for_approval_then_sign_off(flow: Flow) 
     job = await flow.new_job("C003", "CF21-0033")  # type A
     await to_on_site(flow, job, "T02")
     finished = await flow.run(
-        fieldwork.finish,
+        work_record.finish,
         job=job.id,
         actor="T02",
         work="replaced the brewing unit",
@@ -233,8 +233,8 @@ async def test_fees_above_the_limit_wait_for_approval_then_sign_off(flow: Flow) 
     assert ask.params["args"]["total"] == {"money": 50001}
     assert [b["label"] for b in ask.params["buttons"][0]] == ["Approve", "Reject"]
     with pytest.raises(NotAllowed):
-        await flow.run(fieldwork.approve, job=job.id, actor="T02")
-    approved = await flow.run(fieldwork.approve, job=job.id, actor="S01")
+        await flow.run(work_record.approve, job=job.id, actor="T02")
+    approved = await flow.run(work_record.approve, job=job.id, actor="S01")
     assert approved.change.state is JobState.AWAITING_SIGNOFF and approved.signoff_link
     record = await flow.read(lambda uow: uow.fieldwork.latest_work_record(job.id))
     assert record is not None and record.approval == "approved"
@@ -245,7 +245,7 @@ async def test_exactly_the_limit_needs_no_approval(flow: Flow) -> None:
     job = await flow.new_job("C003", "CF21-0033")
     await to_on_site(flow, job, "T02")
     finished = await flow.run(
-        fieldwork.finish,
+        work_record.finish,
         job=job.id,
         actor="T02",
         work="service",
@@ -259,7 +259,7 @@ async def test_rejected_fees_send_the_job_back_and_parts_are_charged_again(flow:
     job = await flow.new_job("C003", "CF21-0033")
     await to_on_site(flow, job, "T02")
     first = await flow.run(
-        fieldwork.finish,
+        work_record.finish,
         job=job.id,
         actor="T02",
         work="pump and gasket",
@@ -269,13 +269,13 @@ async def test_rejected_fees_send_the_job_back_and_parts_are_charged_again(flow:
     )
     assert first.needs_approval
     with pytest.raises(Exception, match="reason"):
-        await flow.run(fieldwork.reject, job=job.id, actor="S01", reason="")
-    rejected = await flow.run(fieldwork.reject, job=job.id, actor="S01", reason="工时太高")
+        await flow.run(work_record.reject, job=job.id, actor="S01", reason="")
+    rejected = await flow.run(work_record.reject, job=job.id, actor="S01", reason="工时太高")
     assert rejected.state is JobState.ON_SITE
     told = (await flow.outbox(STAFF_USERS["T02"]))[-1]
     assert told.params["args"]["reason"] == "工时太高"
     second = await flow.run(
-        fieldwork.finish,
+        work_record.finish,
         job=job.id,
         actor="T02",
         work="pump and gasket",
@@ -294,7 +294,7 @@ async def test_parts_are_charged_from_the_parts_used_not_typed_in(flow: Flow) ->
     await to_on_site(flow, job, "T02")
     with pytest.raises(InvalidInput):
         await flow.run(
-            fieldwork.finish,
+            work_record.finish,
             job=job.id,
             actor="T02",
             work="x",

@@ -12,7 +12,7 @@ from fieldbot.domain.errors import IllegalTransition, NotAllowed
 from fieldbot.domain.model import JobState, ServiceType
 from fieldbot.domain.money import Money
 from fieldbot.repositories.jobs import JobRecord
-from fieldbot.services import fieldwork, signoff
+from fieldbot.services import signoff, voucher, work_record
 from fieldbot.services.signoff import CashNotAllowed, SignoffLinkInvalid
 
 from .conftest import CUSTOMER_USERS, STAFF_USERS, Flow, to_on_site
@@ -25,11 +25,11 @@ async def _finished(
     tech: str,
     fees: list[FeeLine],
     parts: list[tuple[str, int]] | None = None,
-) -> tuple[JobRecord, fieldwork.Finished]:
+) -> tuple[JobRecord, work_record.Finished]:
     job = await flow.new_job(customer, unit)
     await to_on_site(flow, job, tech)
     finished = await flow.run(
-        fieldwork.finish,
+        work_record.finish,
         job=job.id,
         actor=tech,
         work="repaired",
@@ -158,7 +158,9 @@ async def test_dispute_tells_the_supervisor_who_sends_it_back_or_accepts_it(flow
         await flow.run(signoff.rework, job=job.id, actor="T02")
     back = await flow.run(signoff.rework, job=job.id, actor="S01", reason="check the seal")
     assert back.state is JobState.ON_SITE
-    await flow.run(fieldwork.finish, job=job.id, actor="T02", work="new seal", minutes=20, fees=[])
+    await flow.run(
+        work_record.finish, job=job.id, actor="T02", work="new seal", minutes=20, fees=[]
+    )
     await flow.run(signoff.dispute, job=job.id, customer="C002", reason="noise")
     accepted = await flow.run(signoff.accept_as_is, job=job.id, actor="S01", reason="normal")
     assert accepted.change.state is JobState.SIGNED_OFF
@@ -198,11 +200,11 @@ async def test_service_voucher_lists_every_earlier_job_on_the_unit(flow: Flow) -
     flow.clock.advance(timedelta(days=3))
     second = await flow.new_job("C001", "RF25-0001", fault="异响 noise")
     other_unit = await flow.new_job("C001", "IM25-0002")
-    history = await flow.read(lambda uow: signoff.service_history(uow, job=second.id or 0))
+    history = await flow.read(lambda uow: voucher.service_history(uow, job=second.id or 0))
     assert [entry.number for entry in history] == [first.number]
     assert history[0].state == "closed" and history[0].work == "repaired"
     assert history[0].technician == "T01" and history[0].minutes == 60
-    assert await flow.read(lambda uow: signoff.service_history(uow, job=first.id or 0)) == []
-    everything = await flow.read(lambda uow: signoff.equipment_history(uow, "RF25-0001"))
+    assert await flow.read(lambda uow: voucher.service_history(uow, job=first.id or 0)) == []
+    everything = await flow.read(lambda uow: voucher.equipment_history(uow, "RF25-0001"))
     assert [e.number for e in everything] == [first.number, second.number]
     assert other_unit.number not in [e.number for e in everything]

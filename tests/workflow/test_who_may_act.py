@@ -12,7 +12,7 @@ from fieldbot.domain.entitlement import FeeKind, FeeLine
 from fieldbot.domain.errors import IllegalTransition, NotAllowed
 from fieldbot.domain.money import Money
 from fieldbot.repositories.jobs import JobRecord
-from fieldbot.services import dispatch, fieldwork, signoff
+from fieldbot.services import dispatch, signoff, visit, work_record
 from fieldbot.services.signoff import LinkRefusal, OpenedSignoff, SignoffLinkRefused
 from fieldbot.store import ConcurrencyConflict
 
@@ -25,7 +25,7 @@ async def _awaiting_signoff(
     job = await flow.new_job(customer, unit)
     await to_on_site(flow, job, tech)
     finished = await flow.run(
-        fieldwork.finish,
+        work_record.finish,
         job=job.id,
         actor=tech,
         work="repaired",
@@ -87,27 +87,27 @@ async def test_the_customer_answers_only_their_own_scheduled_appointment(flow: F
     job = await flow.new_job("C001", "RF25-0001")
     await to_on_site(flow, job, "T01")  # scheduled, then arrived: no longer answerable
     with pytest.raises(IllegalTransition):
-        await flow.run(fieldwork.confirm_appointment, job=job.id, customer="C001")
+        await flow.run(visit.confirm_appointment, job=job.id, customer="C001")
     with pytest.raises(IllegalTransition):
-        await flow.run(fieldwork.ask_other_time, job=job.id, customer="C001", wish="Friday")
+        await flow.run(visit.ask_other_time, job=job.id, customer="C001", wish="Friday")
     other = await flow.new_job("C002", "CF22-0107")
     await flow.run(dispatch.dispatch, job=other.id, technician="T02", actor="S01")
     await flow.run(dispatch.accept, job=other.id, actor="T02")
     at = flow.clock.now() + timedelta(hours=2)
-    await flow.run(fieldwork.set_appointment, job=other.id, actor="T02", at=at)
+    await flow.run(visit.set_appointment, job=other.id, actor="T02", at=at)
     with pytest.raises(NotAllowed):
-        await flow.run(fieldwork.confirm_appointment, job=other.id, customer="C001")
+        await flow.run(visit.confirm_appointment, job=other.id, customer="C001")
     moved = at + timedelta(hours=1)
-    await flow.run(fieldwork.set_appointment, job=other.id, actor="T02", at=moved)
+    await flow.run(visit.set_appointment, job=other.id, actor="T02", at=moved)
     with pytest.raises(ConcurrencyConflict):
         await flow.run(
-            fieldwork.confirm_appointment,
+            visit.confirm_appointment,
             job=other.id,
             customer="C002",
             appointment_at=at.isoformat(),
         )
     confirmed = await flow.run(
-        fieldwork.confirm_appointment,
+        visit.confirm_appointment,
         job=other.id,
         customer="C002",
         appointment_at=moved.isoformat(),

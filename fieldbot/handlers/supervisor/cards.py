@@ -14,7 +14,6 @@ from fieldbot.domain.permissions import Permission, may
 from fieldbot.domain.states import OPEN_STATES
 from fieldbot.handlers.cards import Card, Keyboard, lines_card
 from fieldbot.handlers.supervisor.common import job_id_of
-from fieldbot.handlers.supervisor.preview import Preview
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import CHANNEL_NAMES, KIND_NAMES, PRIORITY_NAMES, STATE_NAMES, TYPE_NAMES
@@ -22,8 +21,9 @@ from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.people import CustomerRow
 from fieldbot.services import dispatch as dispatching
-from fieldbot.services.deadlines import CLOCK_NAMES, JOB, JOB_CLOCK_STATES
-from fieldbot.services.jobs import Deadline, JobSummary, job_details
+from fieldbot.services.deadlines.clocks import CLOCK_NAMES, JOB
+from fieldbot.services.deadlines.targets import JOB_CLOCK_STATES
+from fieldbot.services.jobs import Deadline, JobSummary, Preview, job_details
 from fieldbot.services.signoff import ACCEPT_AS_IS, REWORK
 from fieldbot.services.workflow import (
     APPROVE,

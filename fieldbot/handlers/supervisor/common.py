@@ -13,6 +13,7 @@ from fieldbot.domain.permissions import Permission, covers_branch, may
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.repositories.jobs import JobRecord
+from fieldbot.services.recipients import may_act_for_branch, sees_branch
 from fieldbot.services.workflow import load_job
 from fieldbot.store import ConcurrencyConflict
 
@@ -32,15 +33,23 @@ def require(turn: Turn, permission: Permission) -> str:
     return person.code
 
 
-def require_branch_of(turn: Turn, job: JobRecord) -> None:
+async def require_branch_of(turn: Turn, job: JobRecord) -> None:
     """Staff of a branch see and act on that branch's jobs only (the manager, without a
-    branch, on every branch's): checked before a job's card, suggestions or a question."""
-    if not covers_branch(turn.person.branch_id, job.branch_id):
-        raise NotAllowed(
-            f"{turn.person.code} does not see the branch of job {job.number}",
-            staff=turn.person.code,
-            job=job.number,
-        )
+    branch, on every branch's), and whoever the branch's notices fall back to on the jobs
+    they hear about (:func:`fieldbot.services.recipients.sees_branch`): checked before a
+    job's card, suggestions or a question."""
+    if covers_branch(turn.person.branch_id, job.branch_id):
+        return
+    person = turn.person
+    if person.kind == "staff" and person.id is not None:
+        row = await turn.uow.staff.row_by_id(person.id)
+        if row is not None and await sees_branch(turn.uow, row, job.branch_id):
+            return
+    raise NotAllowed(
+        f"{person.code} does not see the branch of job {job.number}",
+        staff=person.code,
+        job=job.number,
+    )
 
 
 async def branch_code(turn: Turn) -> str | None:
@@ -54,7 +63,7 @@ async def current(turn: Turn, payload: Mapping[str, object]) -> JobRecord:
     """The job a button is for. Moved on since the button was made: by this person, say in
     which state it is now; by someone else, that someone else changed it."""
     job = await load_job(turn.uow, int(str(payload["job_id"])))
-    require_branch_of(turn, job)
+    await require_branch_of(turn, job)
     seen = int(str(payload["version"]))
     if job.version == seen:
         return job
@@ -78,5 +87,17 @@ def expect(job: JobRecord, state: JobState) -> None:
 async def decider(turn: Turn, permission: Permission, job: int) -> str:
     """The staff code of who may take the supervisor's decision ``permission`` on the job
     (approve or reject fees, decide a dispute, pass or fail an inspection); else
-    :class:`NotAllowed`. Not a route's check: it depends on the job."""
+    :class:`NotAllowed`. A supervisor, or whoever the branch's notices fall back to (a
+    manager, :func:`fieldbot.services.recipients.may_act_for_branch`): not a route's check,
+    it depends on the job."""
+    person = turn.person
+    if person.kind == "staff" and person.code is not None and person.id is not None:
+        row = await turn.uow.staff.row_by_id(person.id)
+        found = await turn.uow.jobs.get(job)
+        if (
+            row is not None
+            and found is not None
+            and await may_act_for_branch(turn.uow, row, found.branch_id, permission)
+        ):
+            return person.code
     return require(turn, permission)

@@ -25,7 +25,7 @@ from fieldbot.i18n import N_
 from fieldbot.repositories.clocks import ClockRow
 from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
-from fieldbot.services.deadlines import (
+from fieldbot.services.deadlines.clocks import (
     CLOCK_NAMES,
     JOB,
     Calendars,

@@ -31,7 +31,7 @@ from fieldbot.labels import STATE_NAMES
 from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import dispatch as dispatching
-from fieldbot.services import fieldwork, signoff, workshop
+from fieldbot.services import signoff, work_record, workshop
 
 
 def routes() -> list[Route]:
@@ -100,7 +100,7 @@ async def reason_form(turn: Turn, form: Form, message: Message) -> None:
         template = N_("Job {number} is cancelled: {reason}")
     elif what == "reject":
         code = await decider(turn, Permission.APPROVE_FEES, job)
-        change = await fieldwork.reject(
+        change = await work_record.reject(
             uow, settings, clock, job=job, actor=code, reason=text, expected_version=version
         )
         template = N_("The fees of job {number} are rejected: {reason}. The technician is told.")
@@ -116,7 +116,7 @@ async def reason_form(turn: Turn, form: Form, message: Message) -> None:
 async def approve_pressed(turn: Turn, payload: dict[str, object]) -> None:
     code = await decider(turn, Permission.APPROVE_FEES, int(str(payload["job_id"])))
     job = await current(turn, payload)
-    approved = await fieldwork.approve(
+    approved = await work_record.approve(
         turn.uow,
         turn.deps.settings,
         turn.deps.clock,

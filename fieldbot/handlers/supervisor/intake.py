@@ -27,17 +27,17 @@ from fieldbot.handlers.supervisor.cards import (
     unit_question,
 )
 from fieldbot.handlers.supervisor.common import FORM_NEW, STALE_CHOICE, branch_code
-from fieldbot.handlers.supervisor.preview import preview
 from fieldbot.handlers.supervisor.suggestions import show_suggestions
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.repositories.conversations import Form
 from fieldbot.services.jobs import (
     AmbiguousCustomer,
-    UnknownCustomer,
+    preview_job,
     register_job,
     resolve_customer,
 )
+from fieldbot.services.workflow import UnknownCustomer
 
 
 def routes() -> list[Route]:
@@ -186,10 +186,19 @@ async def open_new_form(turn: Turn, payload: Mapping[str, object]) -> Form | Non
 async def summary(turn: Turn, form: Form) -> None:
     """The summary of the /new form: what registering it would make."""
     data = form.data
-    found = await preview(turn, data)
+    serial = data.get("equipment")
+    found = await preview_job(
+        turn.uow,
+        turn.deps.settings,
+        customer=str(data["customer"]),
+        equipment=str(serial) if serial else None,
+        priority=str(data["priority"]),
+        called_at=datetime.fromisoformat(str(data["called_at"])),
+        service_type_override=str(data["type_override"]) if data.get("type_override") else None,
+        zone_override=str(data["zone_override"]) if data.get("zone_override") else None,
+    )
     row = await turn.uow.customers.row(str(data["customer"]))
     assert row is not None
-    serial = data.get("equipment")
     unit = await turn.uow.equipment.get(str(serial)) if serial else None
     await turn.show(new_job_summary(data, found, row, unit))
 

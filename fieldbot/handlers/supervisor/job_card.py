@@ -30,7 +30,7 @@ async def job_command(turn: Turn, args: str) -> None:
     if job is None:
         await turn.reply(NO_SUCH_JOB, args={"number": number})
         return
-    require_branch_of(turn, job)
+    await require_branch_of(turn, job)
     await show_job(turn, job)
 
 

@@ -20,7 +20,7 @@ from fieldbot.i18n import N_
 from fieldbot.labels import PRIORITY_NAMES
 from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
-from fieldbot.services.deadlines import CLOCK_NAMES
+from fieldbot.services.deadlines.clocks import CLOCK_NAMES
 from fieldbot.services.jobs import override_job
 from fieldbot.services.workflow import branch_timezone, dt_arg
 

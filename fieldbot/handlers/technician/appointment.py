@@ -19,7 +19,7 @@ from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
-from fieldbot.services import fieldwork
+from fieldbot.services import visit
 from fieldbot.services.workflow import ARRIVED, ON_MY_WAY, dt_arg, load_job
 
 
@@ -63,7 +63,7 @@ async def appoint_pressed(turn: Turn, payload: dict[str, object]) -> None:
 async def _set_appointment(turn: Turn, job: JobRecord, at: datetime, tz: str) -> None:
     code = turn.code
     s, clock = turn.deps.settings, turn.deps.clock
-    change = await fieldwork.set_appointment(turn.uow, s, clock, job=job.id or 0, actor=code, at=at)
+    change = await visit.set_appointment(turn.uow, s, clock, job=job.id or 0, actor=code, at=at)
     ref = job_ref(change.job)
     await turn.reply(
         N_("Job {number}: appointment set for {when}. The customer is told if they use Telegram."),

@@ -10,9 +10,7 @@ from datetime import time
 from decimal import Decimal
 from typing import Any
 
-from fieldbot.domain.entitlement import cash_allowed
 from fieldbot.domain.model import JobState, Part
-from fieldbot.domain.money import Money
 from fieldbot.handlers.cards import Card, Keyboard, lines_card
 from fieldbot.handlers.technician.common import FORM_FINISH, job_ref, local_now
 from fieldbot.handlers.turn import ButtonSpec, Turn
@@ -21,6 +19,7 @@ from fieldbot.labels import STATE_NAMES
 from fieldbot.rendering import more_line
 from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
+from fieldbot.services import signoff
 from fieldbot.services.jobs import next_deadline
 from fieldbot.services.signoff import amount_due
 from fieldbot.services.workflow import (
@@ -64,17 +63,14 @@ FEE_NAMES = {"labour": N_("labour"), "travel": N_("travel"), "other": N_("other"
 
 
 async def payment_row(turn: Turn, job: JobRecord) -> list[ButtonSpec]:
-    assert job.id is not None
-    if await turn.uow.fieldwork.settlement(job.id) is not None:
-        return []
-    due = await amount_due(turn.uow, job)
-    if due <= 0:
-        return []
-    row: list[ButtonSpec] = []
-    if cash_allowed(Money(due), turn.deps.settings.cash_limit_fen):
-        row.append((CASH, "job.cash", job_ref(job)))
-    row.append((INVOICE, "job.invoice", job_ref(job)))
-    return row
+    """Cash (within the cash limit) and Invoice, as the sign-off service offers them."""
+    ref = job_ref(job)
+    buttons: dict[str, ButtonSpec] = {
+        "cash": (CASH, "job.cash", ref),
+        "invoice": (INVOICE, "job.invoice", ref),
+    }
+    options = await signoff.payment_options(turn.uow, turn.deps.settings, job)
+    return [buttons[option] for option in options]
 
 
 async def job_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:

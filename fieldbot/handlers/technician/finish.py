@@ -27,7 +27,7 @@ from fieldbot.i18n import N_
 from fieldbot.labels import STATE_NAMES
 from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
-from fieldbot.services import fieldwork, workshop
+from fieldbot.services import work_record, workshop
 from fieldbot.services.workflow import load_job, money_arg
 
 
@@ -221,7 +221,7 @@ async def submit_pressed(turn: Turn, _payload: dict[str, object]) -> None:
         for step, fen in (form.data.get("fees") or {}).items()
         if int(fen) > 0
     ]
-    finished = await fieldwork.finish(
+    finished = await work_record.finish(
         turn.uow,
         s,
         clock,

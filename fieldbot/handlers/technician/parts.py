@@ -28,7 +28,7 @@ from fieldbot.handlers.technician.common import (
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.repositories.conversations import Form
-from fieldbot.services import fieldwork
+from fieldbot.services import spare_parts
 from fieldbot.services.workflow import load_job, require_state
 
 
@@ -158,7 +158,7 @@ async def _shortfall(turn: Turn, job_id: int, parts: list[tuple[str, int]]) -> N
     """The van lacks a part: take what is there, request the rest; the job waits."""
     code = turn.code
     s, clock = turn.deps.settings, turn.deps.clock
-    used = await fieldwork.use_parts(turn.uow, s, clock, job=job_id, actor=code, parts=parts)
+    used = await spare_parts.use_parts(turn.uow, s, clock, job=job_id, actor=code, parts=parts)
     job = await load_job(turn.uow, job_id)
     short = ", ".join(f"{r.quantity} × {r.part}" for r in used.requests)
     await turn.reply(
@@ -174,7 +174,7 @@ async def _shortfall(turn: Turn, job_id: int, parts: list[tuple[str, int]]) -> N
 async def _need_part(turn: Turn, job_id: int, parts: list[tuple[str, int]]) -> None:
     code = turn.code
     s, clock = turn.deps.settings, turn.deps.clock
-    result = await fieldwork.need_part(turn.uow, s, clock, job=job_id, actor=code, parts=parts)
+    result = await spare_parts.need_part(turn.uow, s, clock, job=job_id, actor=code, parts=parts)
     await turn.reply(
         N_("Job {number} waits for {parts}; the storekeeper is asked."),
         args={
@@ -196,7 +196,7 @@ async def need_part_pressed(turn: Turn, payload: dict[str, object]) -> None:
 async def _defective(turn: Turn, job_id: int, part: str, quantity: int) -> None:
     code = turn.code
     s, clock = turn.deps.settings, turn.deps.clock
-    await fieldwork.return_defective(
+    await spare_parts.return_defective(
         turn.uow, s, clock, job=job_id, actor=code, part=part, quantity=quantity
     )
     job = await load_job(turn.uow, job_id)

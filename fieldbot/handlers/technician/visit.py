@@ -9,9 +9,7 @@ from typing import Any
 
 from telegram import Message
 
-from fieldbot.domain.model import JobState
 from fieldbot.domain.permissions import Permission, may
-from fieldbot.domain.zones import check_coordinates, distance_m
 from fieldbot.handlers.routes import Route, action, form, media
 from fieldbot.handlers.technician.cards import send_card
 from fieldbot.handlers.technician.common import FORM_ARRIVAL, button_job, job_ref
@@ -19,8 +17,8 @@ from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import STATE_NAMES
 from fieldbot.repositories.conversations import Form
-from fieldbot.services import fieldwork
-from fieldbot.services.workflow import ARRIVED, InvalidInput, load_job
+from fieldbot.services import visit
+from fieldbot.services.workflow import ARRIVED, load_job
 
 
 def routes() -> list[Route]:
@@ -36,13 +34,12 @@ def routes() -> list[Route]:
 
 ARRIVED_MANUAL = N_("Arrived without location")
 SHARE_LOCATION = N_("Share my location")
-ARRIVING = frozenset({JobState.SCHEDULED, JobState.EN_ROUTE})
 
 
 async def on_my_way_pressed(turn: Turn, payload: dict[str, object]) -> None:
     code = turn.code
     s, clock = turn.deps.settings, turn.deps.clock
-    change = await fieldwork.on_my_way(turn.uow, s, clock, job=button_job(payload), actor=code)
+    change = await visit.on_my_way(turn.uow, s, clock, job=button_job(payload), actor=code)
     await turn.reply(
         N_("Job {number}: you are on your way. Tap Arrived when you are there."),
         args={"number": change.job.number},
@@ -52,7 +49,7 @@ async def on_my_way_pressed(turn: Turn, payload: dict[str, object]) -> None:
 
 async def arrived_pressed(turn: Turn, payload: dict[str, object]) -> None:
     job = await load_job(turn.uow, button_job(payload))
-    if job.state not in ARRIVING:
+    if job.state not in visit.ARRIVING:
         await turn.reply(
             N_("Job {number} is {state}: there is no arrival to report."),
             args={"number": job.number, "state": {"t": STATE_NAMES[job.state]}},
@@ -75,7 +72,7 @@ async def _arrive(
 ) -> None:
     code = turn.code
     s, clock = turn.deps.settings, turn.deps.clock
-    arrival = await fieldwork.arrive(
+    arrival = await visit.arrive(
         turn.uow, s, clock, job=job_id, actor=code, latitude=latitude, longitude=longitude
     )
     await turn.uow.forms.clear(turn.user_id)
@@ -125,21 +122,10 @@ async def location_shared(turn: Turn, message: Message) -> None:
         await turn.reply(N_("Thank you, but I have no use for a location from you."))
         return
     assert person.id is not None
-    waiting = await turn.uow.jobs.list(technician_id=person.id, states=ARRIVING)
-    if not waiting:
+    lat, lon = message.location.latitude, message.location.longitude
+    nearest = await visit.nearest_waiting_job(turn.uow, person.id, lat, lon)
+    if nearest is None:
         await turn.reply(N_("None of your jobs is waiting for your arrival."))
         return
-    lat, lon = message.location.latitude, message.location.longitude
-    try:
-        check_coordinates(lat, lon)
-    except ValueError:
-        raise InvalidInput("coordinates out of range", field="location") from None
-    best, best_distance = waiting[0], float("inf")
-    for job in waiting:
-        customer = await turn.uow.customers.row_by_id(job.customer_id)
-        assert customer is not None
-        metres = distance_m(lat, lon, customer.customer.latitude, customer.customer.longitude)
-        if metres < best_distance:
-            best, best_distance = job, metres
-    assert best.id is not None
-    await _arrive(turn, best.id, lat, lon)
+    assert nearest.id is not None
+    await _arrive(turn, nearest.id, lat, lon)

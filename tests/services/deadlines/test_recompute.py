@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 from fieldbot.repositories.jobs import JobRecord
-from fieldbot.services import deadlines
-from fieldbot.services.calendars import remove_override, set_override
+from fieldbot.services.calendar_overrides import remove_override, set_override
+from fieldbot.services.deadlines import clocks as deadlines
 from fieldbot.services.jobs import override_job
-from tests.deadlines.conftest import Desk, local
+from tests.services.deadlines.conftest import Desk, local
 
 
 async def _job_now(desk: Desk, job: JobRecord) -> JobRecord:

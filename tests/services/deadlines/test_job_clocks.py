@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fieldbot.services import dispatch, fieldwork
-from tests.deadlines.conftest import Desk, local
+from fieldbot.services import dispatch, visit
+from tests.services.deadlines.conftest import Desk, local
 
 
 async def _run(desk: Desk, use_case: Callable[..., Awaitable[Any]], **kwargs: Any) -> Any:
@@ -30,10 +30,10 @@ async def test_accept_appointment_and_arrival_move_the_clocks(desk: Desk) -> Non
     assert assign.state == "stopped" and assign.met is True
     assert contact.state == "running" and contact.due_at == local(9, 15, 10)
     desk.clock.set(local(9, 14, 10, 30))
-    await _run(desk, fieldwork.set_appointment, job=job.id, actor="T01", at=local(9, 14, 14))
+    await _run(desk, visit.set_appointment, job=job.id, actor="T01", at=local(9, 14, 14))
     assert (await desk.clock_of(job, "contact")).met is True
     desk.clock.set(local(9, 14, 16, 30))  # due 16:00: six working hours from 09:00
-    await _run(desk, fieldwork.arrive, job=job.id, actor="T01")
+    await _run(desk, visit.arrive, job=job.id, actor="T01")
     arrival = await desk.clock_of(job, "arrival")
     assert arrival.state == "stopped" and arrival.met is False
     assert arrival.elapsed_before_pause_seconds == 6.5 * 3600

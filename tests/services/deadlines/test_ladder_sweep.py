@@ -10,27 +10,21 @@ from datetime import UTC, timedelta
 
 from fieldbot.domain.model import JobState
 from fieldbot.repositories.outbox import OutboxMessage, OutboxRepository
-from fieldbot.scheduler import (
-    CARRY_OVER_TEXT,
-    RENEWAL_CUSTOMER_TEXT,
-    RENEWAL_STAFF_TEXT,
-    YEAR_UNKNOWN_TEXT,
-    next_wake,
-    sweep,
-)
-from fieldbot.services.deadlines import (
+from fieldbot.scheduler import next_wake, sweep
+from fieldbot.services.calendar_overrides import YEAR_UNKNOWN_TEXT
+from fieldbot.services.carry_over import CARRY_OVER_TEXT
+from fieldbot.services.deadlines.clocks import acknowledge, pause_clock, start_clock
+from fieldbot.services.deadlines.ladder import (
     ACK_ACTION,
     GENERIC_TEXT,
     LEVEL1_TEXT,
     LEVEL2_TEXT,
     OVERDUE_TEXT,
     REMINDER_TEXT,
-    acknowledge,
-    pause_clock,
     raise_level3,
-    start_clock,
 )
-from tests.deadlines.conftest import Desk, local
+from fieldbot.services.renewals import RENEWAL_CUSTOMER_TEXT, RENEWAL_STAFF_TEXT
+from tests.services.deadlines.conftest import Desk, local
 
 
 def only(messages: list[OutboxMessage], template: str, clock: str | None = None) -> OutboxMessage:

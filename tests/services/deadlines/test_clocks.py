@@ -11,16 +11,16 @@ import pytest
 from fieldbot.domain.model import JobState, Priority
 from fieldbot.repositories.clocks import ClockRow
 from fieldbot.repositories.jobs import JobRecord
-from fieldbot.services.deadlines import (
+from fieldbot.services.deadlines.clocks import (
     CLOCK_RECOMPUTED,
     ClockNotRunning,
     PauseNeedsReason,
-    on_job_transition,
     pause_clock,
     resume_clock,
     stop_clock,
 )
-from tests.deadlines.conftest import Desk, local
+from fieldbot.services.deadlines.job_clocks import on_job_transition
+from tests.services.deadlines.conftest import Desk, local
 
 
 async def _stop(desk: Desk, job: JobRecord, name: str, at: datetime) -> ClockRow:

@@ -1,0 +1,298 @@
+"""The work record (DESIGN.md §3): the technician finishes with what was done and the fee
+lines, the service type's rule decides what is charged, and a total above the limit waits for
+the supervisor's approval (or rejection) before the customer is asked to sign off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from fieldbot.clock import Clock
+from fieldbot.domain.entitlement import (
+    Charges,
+    FeeKind,
+    FeeLine,
+    active_contract,
+    charge,
+    needs_approval,
+)
+from fieldbot.domain.model import JobState
+from fieldbot.domain.money import Money
+from fieldbot.domain.permissions import Permission
+from fieldbot.domain.states import Action
+from fieldbot.i18n import N_
+from fieldbot.repositories.jobs import JobRecord
+from fieldbot.repositories.work_records import FeeLineRow, WorkRecordRow
+from fieldbot.services.signoff import request_signoff
+from fieldbot.services.spare_parts import PartQuantity, check_parts, take_from_van
+from fieldbot.services.workflow import (
+    APPROVE,
+    REJECT,
+    InvalidInput,
+    JobChange,
+    JobRef,
+    Notices,
+    apply,
+    branch_timezone,
+    customer_of,
+    job_button,
+    job_id,
+    load_job,
+    money_arg,
+    notify_staff,
+    notify_supervisors,
+    require_assigned,
+    require_reason,
+    require_state,
+    require_supervisor,
+    staff_tag,
+)
+from fieldbot.settings import Settings
+from fieldbot.store import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    change: JobChange
+    record: WorkRecordRow
+    charges: Charges
+    needs_approval: bool
+    signoff_link: str | None  # the sign-off deep-link payload (None while awaiting approval)
+    notified: tuple[int, ...] = field(default=())
+
+
+async def _charges(
+    uow: UnitOfWork, settings: Settings, job: JobRecord, lines: Sequence[FeeLine]
+) -> Charges:
+    customer = await customer_of(uow, job)
+    tz = await branch_timezone(uow, settings, job)
+    day = job.called_at.astimezone(ZoneInfo(tz)).date()
+    contracts = await uow.contracts.of_customer(customer.customer.code)
+    return charge(job.service_type, lines, active_contract(day, customer.customer.code, contracts))
+
+
+async def finish(
+    uow: UnitOfWork,
+    settings: Settings,
+    clock: Clock,
+    *,
+    job: JobRef,
+    actor: str,
+    work: str,
+    minutes: int,
+    fees: Sequence[FeeLine] = (),
+    parts: Sequence[PartQuantity] = (),
+    expected_version: int | None = None,
+) -> Finished:
+    """The technician records the work: what was done, the time it took, the fee lines, and
+    the parts used now (taken from the van, all or nothing). Parts used on this visit before
+    are charged too. The lines are charged by the job's service type (and the customer's
+    contract); a total above ``settings.approval_limit_fen`` waits for a supervisor,
+    otherwise the customer is asked to sign off."""
+    now = clock.now()
+    text = work.strip()
+    if not text:
+        raise InvalidInput("say what was done", field="work")
+    if minutes < 0:
+        raise InvalidInput("the time spent cannot be negative", field="minutes")
+    if any(line.kind is FeeKind.PARTS for line in fees):
+        raise InvalidInput("parts are charged from the parts used", field="fees")
+    await check_parts(uow, parts)
+    found = await load_job(uow, job, expected_version)
+    tech = await require_assigned(uow, actor, found, Action.FINISH)
+    require_state(found, {JobState.ON_SITE}, Action.FINISH.value)
+    await take_from_van(uow, found, tech, parts, "site", now)
+    uses = [
+        use
+        for use in await uow.fieldwork.part_uses(job_id(found))
+        if use.stage == "site" and use.work_record_id is None
+    ]
+    lines: list[FeeLine] = list(fees)
+    refs: list[tuple[str | None, int | None]] = [(None, None)] * len(fees)
+    for use in uses:
+        part = await uow.parts.get(use.part)
+        assert part is not None
+        lines.append(
+            FeeLine(
+                FeeKind.PARTS,
+                f"{part.code} {part.name} × {use.quantity}",
+                Money(part.unit_price_fen) * use.quantity,
+                warranty_eligible=part.warranty_eligible,
+            )
+        )
+        refs.append((part.code, use.quantity))
+    charges = await _charges(uow, settings, found, lines)
+    over = needs_approval(charges.total, settings.approval_limit_fen)
+    work_record = await uow.fieldwork.add_work_record(
+        job_id=job_id(found),
+        technician_id=tech.id,
+        description=text,
+        minutes=minutes,
+        service_type=found.service_type.value,
+        total_fen=charges.total.fen,
+        amount_due_fen=charges.amount_due.fen,
+        approval="pending" if over else "none",
+        lines=[
+            FeeLineRow(
+                kind=c.line.kind.value,
+                description=c.line.description,
+                amount_fen=c.line.amount.fen,
+                charged_fen=c.charged.fen,
+                warranty_eligible=c.line.warranty_eligible,
+                part=ref[0],
+                quantity=ref[1],
+            )
+            for c, ref in zip(charges.lines, refs, strict=True)
+        ],
+        now=now,
+    )
+    await uow.fieldwork.charge_part_uses([use.id for use in uses], work_record.id)
+    saved = await apply(
+        uow,
+        found,
+        Action.FINISH,
+        staff_tag(tech),
+        now,
+        over_approval_limit=over,
+        payload={
+            "work_record_id": work_record.id,
+            "minutes": minutes,
+            "total_fen": charges.total.fen,
+            "amount_due_fen": charges.amount_due.fen,
+            "needs_approval": over,
+        },
+        settings=settings,
+    )
+    notices = Notices()
+    link = None
+    if over:
+        payload = job_button(saved)
+        notices.extend(
+            await notify_supervisors(
+                uow,
+                saved,
+                N_("Job {number} needs your approval: total {total}, due {due}. Work: {work}"),
+                {
+                    "number": saved.number,
+                    "total": money_arg(charges.total.fen),
+                    "due": money_arg(charges.amount_due.fen),
+                    "work": text,
+                },
+                now,
+                buttons=[(APPROVE, "fees.approve", payload), (REJECT, "fees.reject", payload)],
+            )
+        )
+    else:
+        link, ids = await request_signoff(uow, settings, saved, work_record, now)
+        notices.extend(ids)
+    change = JobChange(saved, Action.FINISH, found.state, notices.tuple())
+    return Finished(change, work_record, charges, over, link, notices.tuple())
+
+
+async def _pending_record(uow: UnitOfWork, job: JobRecord) -> WorkRecordRow:
+    latest = await uow.fieldwork.latest_work_record(job_id(job))
+    if latest is None or latest.approval != "pending":
+        raise InvalidInput(f"job {job.number} has no fees waiting for approval", job=job.number)
+    return latest
+
+
+@dataclass(frozen=True, slots=True)
+class Approved:
+    change: JobChange
+    signoff_link: str
+
+
+async def approve(
+    uow: UnitOfWork,
+    settings: Settings,
+    clock: Clock,
+    *,
+    job: JobRef,
+    actor: str,
+    expected_version: int | None = None,
+) -> Approved:
+    """A supervisor approves fees above the limit: the customer is asked to sign off."""
+    now = clock.now()
+    found = await load_job(uow, job, expected_version)
+    supervisor = await require_supervisor(
+        uow, actor, found, Permission.APPROVE_FEES, Action.APPROVE
+    )
+    pending = (
+        await _pending_record(uow, found) if found.state is JobState.AWAITING_APPROVAL else None
+    )
+    saved = await apply(
+        uow,
+        found,
+        Action.APPROVE,
+        staff_tag(supervisor),
+        now,
+        payload={"work_record_id": None if pending is None else pending.id},
+        settings=settings,
+    )
+    assert pending is not None
+    await uow.fieldwork.decide_work_record(pending.id, "approved", supervisor.id, now)
+    approved = await uow.fieldwork.work_record(pending.id)
+    assert approved is not None
+    link, ids = await request_signoff(uow, settings, saved, approved, now)
+    notices = Notices()
+    notices.extend(ids)
+    tech = await uow.staff.row_by_id(saved.technician_id) if saved.technician_id else None
+    if tech is not None:
+        notices.add(
+            await notify_staff(
+                uow,
+                tech,
+                N_("Job {number}: the fees were approved; the customer is asked to sign off."),
+                {"number": saved.number},
+                now,
+            )
+        )
+    return Approved(JobChange(saved, Action.APPROVE, found.state, notices.tuple()), link)
+
+
+async def reject(
+    uow: UnitOfWork,
+    settings: Settings,
+    clock: Clock,
+    *,
+    job: JobRef,
+    actor: str,
+    reason: str,
+    expected_version: int | None = None,
+) -> JobChange:
+    """A supervisor rejects the fees with a reason: the job is back on site for a new
+    record (its parts are charged again then) and the technician is told."""
+    now = clock.now()
+    found = await load_job(uow, job, expected_version)
+    supervisor = await require_supervisor(uow, actor, found, Permission.APPROVE_FEES, Action.REJECT)
+    text = require_reason(reason, Action.REJECT)
+    pending = (
+        await _pending_record(uow, found) if found.state is JobState.AWAITING_APPROVAL else None
+    )
+    saved = await apply(
+        uow,
+        found,
+        Action.REJECT,
+        staff_tag(supervisor),
+        now,
+        payload={"work_record_id": None if pending is None else pending.id, "reason": text},
+        settings=settings,
+    )
+    assert pending is not None
+    await uow.fieldwork.decide_work_record(pending.id, "rejected", supervisor.id, now, text)
+    await uow.fieldwork.release_part_uses(pending.id)
+    notices = Notices()
+    tech = await uow.staff.row_by_id(saved.technician_id) if saved.technician_id else None
+    if tech is not None:
+        notices.add(
+            await notify_staff(
+                uow,
+                tech,
+                N_("Job {number}: the fees were rejected: {reason}"),
+                {"number": saved.number, "reason": text},
+                now,
+            )
+        )
+    return JobChange(saved, Action.REJECT, found.state, notices.tuple())
