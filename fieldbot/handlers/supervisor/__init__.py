@@ -6,8 +6,7 @@
 - ``suggestions``: the technicians suggested for a job, dispatch and reassign;
 - ``decisions``: cancel, fees (approve/reject), disputes, inspections;
 - ``deadlines``: pausing and resuming a job's deadline clocks (/pause, /resume);
-- ``cards``: the cards and keyboards all of these show; ``common``: what they share;
-  ``preview``: what a call would be if registered now.
+- ``cards``: the cards and keyboards all of these show; ``common``: what they share.
 
 The route checks each permission (register_job, dispatch, view_call_log…) once; what depends
 on the job (its branch, who a branch's decisions fall back to) is checked here.
