@@ -2,8 +2,8 @@
 registered when a branch's working day starts (:func:`fieldbot.domain.sla.carry_over_cutoff`:
 the night and the days off since the last working day included) are marked ``carried_over``
 (first in the supervisor's queue; the priority stays) and the supervisors of the branch are
-told, once a day. The sweep decides when a
-branch's morning has come and calls :func:`carry_over`.
+told, once a day. The sweep decides when a branch's morning has come and calls
+:func:`carry_over`.
 
 Use cases work inside the caller's unit of work and do not commit.
 """
