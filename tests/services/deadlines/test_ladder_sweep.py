@@ -50,7 +50,7 @@ async def test_arrival_reminder_at_eighty_percent_names_the_job(desk: Desk) -> N
     assert args["due"] == {
         "dt": local(9, 14, 16).astimezone(UTC).isoformat(),
         "tz": "Asia/Shanghai",
-        "fmt": "short",
+        "fmt": "weekday",  # a deadline: 2026-09-14 16:00 (Mon)
     }
     assert args["left"] == {"t": "{hours} h {minutes} min", "args": {"hours": 1, "minutes": 12}}
     assert reminder.next_attempt_at == local(9, 14, 14, 48)
@@ -245,7 +245,10 @@ async def test_contract_renewal_notice_for_c005_once(desk: Desk) -> None:
         customer = await uow.outbox.messages(chat_id=3005)
     (notice,) = customer
     assert notice.template == RENEWAL_CUSTOMER_TEXT
-    assert notice.params["args"] == {"number": "MC-2025-005", "date": "2026-10-08"}
+    assert notice.params["args"] == {
+        "number": "MC-2025-005",
+        "date": {"day": "2026-10-08", "fmt": "date"},
+    }
     assert notice.next_attempt_at == local(9, 14, 9)
     staff = [m for m in await desk.outbox("S01") if m.template == RENEWAL_STAFF_TEXT]
     assert "MC-2025-005" in {m.params["args"]["number"] for m in staff}
