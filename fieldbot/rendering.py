@@ -5,9 +5,12 @@ The template key is the message's gettext id (marked with ``N_`` where it is enq
 ``@lines`` for a message made of several texts. Parameters are JSON:
 
 - ``args``: the placeholders. A plain value is used as is; a dict is typed:
-  ``{"money": fen}``, ``{"dt": iso, "tz": name}``, ``{"t": msgid, "args": {...}}`` (a nested
-  translated text) or ``{"customer": id, "field": "name"|"phone"|"address"}`` — personal data
-  is never copied into the outbox, only looked up when the message is rendered; likewise
+  ``{"money": fen}``, ``{"dt": iso, "tz": name, "fmt": ...}`` (an instant in that timezone;
+  ``fmt`` one of :data:`fieldbot.i18n.FORMATS`, default ``datetime``: ``2026-09-14 16:00``),
+  ``{"day": iso date, "fmt": "date"|"date_weekday"}`` (a calendar date: ``2026-09-14``),
+  ``{"t": msgid, "args": {...}}`` (a nested translated text) or
+  ``{"customer": id, "field": "name"|"phone"|"address"}`` — personal data is never copied
+  into the outbox, only looked up when the message is rendered; likewise
   ``{"staff": id, "field": "name"}`` for a member of staff.
   ``{"roles": [role, ...]}`` (role names in the reader's language).
 - ``lines``: for ``@lines``, a list of ``{"t": msgid, "args": {...}}``.
@@ -33,11 +36,11 @@ import io
 import unicodedata
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from fieldbot.domain.money import Money, format_money
-from fieldbot.i18n import N_, Translator
+from fieldbot.i18n import DATE, DATETIME, N_, Translator
 
 LINES = "@lines"
 LOCATION = "@location"  # params {"location": [latitude, longitude]}: a location pin, no text
@@ -142,7 +145,9 @@ class Renderer:
             return format_money(Money(int(value["money"])))
         if "dt" in value:
             instant = datetime.fromisoformat(value["dt"])
-            return t.datetime(instant, value.get("tz", "Asia/Shanghai"), value.get("fmt", "short"))
+            return t.datetime(instant, value.get("tz", "Asia/Shanghai"), value.get("fmt", DATETIME))
+        if "day" in value:
+            return t.date(date.fromisoformat(value["day"]), value.get("fmt", DATE))
         if "t" in value:
             return await self._text(t, value["t"], value.get("args", {}))
         if "roles" in value:

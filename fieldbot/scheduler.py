@@ -25,10 +25,10 @@ from datetime import datetime, timedelta
 
 from fieldbot.clock import Clock
 from fieldbot.domain.sla import (
+    carry_over_cutoff,
     day_number,
     day_start,
     next_day_start,
-    previous_day_end,
     warns_unknown_year,
     week_key,
 )
@@ -183,7 +183,7 @@ async def _sweep_branches(
                 "branch", branch_id, "carry_over", day_number(today), "morning", now
             ):
                 report.carried_over.extend(
-                    await carry_over(uow, branch_id, previous_day_end(calendar, today), now)
+                    await carry_over(uow, branch_id, carry_over_cutoff(calendar, today), now)
                 )
             year = warns_unknown_year(calendar, today)
             if (

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from fieldbot.clock import ManualClock
 from fieldbot.domain.model import Language
-from fieldbot.i18n import Catalogs, language_from_telegram, resolve_language
+from fieldbot.i18n import (
+    FORMATS,
+    LEGACY_FORMATS,
+    Catalogs,
+    language_from_telegram,
+    local_text,
+    resolve_language,
+)
 from fieldbot.rendering import LINES, Renderer
 from fieldbot.settings import SettingsError, load_settings
 
@@ -137,3 +144,98 @@ async def test_a_staff_reference_is_looked_up_at_send_time_in_texts_and_button_l
         await Renderer(customers).render(
             Catalogs.load().translator("en"), "You are already registered as {name}.", params
         )
+
+
+# Monday 2026-09-14 16:00 in Shanghai, 08:00 UTC; Sunday 2026-09-20 00:05 in Shanghai is still
+# Saturday in UTC, so the weekday is the reader's day, not UTC's.
+MONDAY_4PM = datetime(2026, 9, 14, 8, 0, tzinfo=UTC)
+SUNDAY_NIGHT = datetime(2026, 9, 19, 16, 5, tzinfo=UTC)
+EVERY_FORMAT = {
+    "en": {
+        "datetime": "2026-09-14 16:00",
+        "date": "2026-09-14",
+        "time": "16:00",
+        "weekday": "2026-09-14 16:00 (Mon)",
+        "date_weekday": "2026-09-14 (Mon)",
+    },
+    "zh_CN": {
+        "datetime": "2026-09-14 16:00",
+        "date": "2026-09-14",
+        "time": "16:00",
+        "weekday": "2026-09-14 16:00（周一）",
+        "date_weekday": "2026-09-14（周一）",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+@pytest.mark.parametrize("fmt", FORMATS)
+async def test_every_date_format_reads_year_month_day_and_24_hour_time_in_both_languages(
+    language: str, fmt: str
+) -> None:
+    t = Catalogs.load().translator(language)
+    expected = EVERY_FORMAT[language][fmt]
+    assert t.datetime(MONDAY_4PM, "Asia/Shanghai", fmt) == expected
+    # the renderer's typed argument reads the same (it is what the outbox stores)
+    rendered = await Renderer().render(
+        t,
+        "Due by {when}",
+        {"args": {"when": {"dt": MONDAY_4PM.isoformat(), "tz": "Asia/Shanghai", "fmt": fmt}}},
+    )
+    assert rendered.text == t.gettext("Due by {when}", when=expected)
+    for wrong in ("PM", "9/14", "/26", "2026/"):
+        assert wrong not in rendered.text
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_the_weekday_is_the_one_of_the_readers_timezone(language: str) -> None:
+    t = Catalogs.load().translator(language)
+    shown = t.datetime(SUNDAY_NIGHT, "Asia/Shanghai", "weekday")
+    assert shown == {"en": "2026-09-20 00:05 (Sun)", "zh_CN": "2026-09-20 00:05（周日）"}[language]
+    assert t.datetime(SUNDAY_NIGHT, "UTC", "weekday").startswith("2026-09-19 16:05")
+    assert t.time(SUNDAY_NIGHT, "Asia/Shanghai") == "00:05"
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+@pytest.mark.parametrize("legacy", sorted(LEGACY_FORMATS))
+def test_a_message_queued_with_a_babel_format_name_reads_the_new_way(
+    language: str, legacy: str
+) -> None:
+    t = Catalogs.load().translator(language)
+    assert t.datetime(MONDAY_4PM, "Asia/Shanghai", legacy) == "2026-09-14 16:00"
+
+
+def test_an_unknown_date_format_or_a_naive_instant_is_refused() -> None:
+    t = Catalogs.load().translator("en")
+    with pytest.raises(ValueError, match="unknown date format"):
+        t.datetime(MONDAY_4PM, "Asia/Shanghai", "MM/dd/yy")
+    with pytest.raises(ValueError, match="naive"):
+        t.datetime(datetime(2026, 9, 14, 16), "Asia/Shanghai")  # noqa: DTZ001 - the point
+    with pytest.raises(ValueError, match="no time"):
+        t.date(date(2026, 9, 14), "time")
+
+
+@pytest.mark.parametrize(
+    ("language", "fmt", "expected"),
+    [
+        ("en", "date", "2026-10-08"),
+        ("zh_CN", "date", "2026-10-08"),
+        ("en", "date_weekday", "2026-10-08 (Thu)"),
+        ("zh_CN", "date_weekday", "2026-10-08（周四）"),
+    ],
+)
+async def test_a_calendar_date_reads_year_month_day_in_both_languages(
+    language: str, fmt: str, expected: str
+) -> None:
+    t = Catalogs.load().translator(language)
+    assert t.date(date(2026, 10, 8), fmt) == expected
+    template = "Your maintenance contract {number} ends on {date}. Please contact us to renew it."
+    args = {"number": "MC-2025-005", "date": {"day": "2026-10-08", "fmt": fmt}}
+    rendered = await Renderer().render(t, template, {"args": args})
+    assert expected in rendered.text
+
+
+def test_the_command_line_reads_dates_as_the_chat_does() -> None:
+    assert local_text(MONDAY_4PM, SHANGHAI) == "2026-09-14 16:00"
+    assert local_text(MONDAY_4PM, "Asia/Shanghai", "date") == "2026-09-14"
+    assert local_text(MONDAY_4PM, SHANGHAI, "weekday") == "2026-09-14 16:00"  # no language

@@ -13,6 +13,7 @@ import typer
 from fieldbot.cli.common import clock_for, open_store, refuse, run, settings
 from fieldbot.domain.errors import DomainError
 from fieldbot.domain.model import JobState
+from fieldbot.i18n import local_text
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services.jobs import Deadline, JobDetails, JobSummary
 from fieldbot.settings import Settings
@@ -98,12 +99,12 @@ def register(app: typer.Typer) -> None:
         job_ = details.job
         print(job_.number)
         print(f"  customer      {details.summary.customer}, branch {details.summary.branch}")
-        print(f"  called at     {_local(job_.called_at, tz)}")
+        print(f"  called at     {_shown(job_.called_at, tz)}")
         print(f"  service type  {job_.service_type.value}")
         print(f"  zone          {job_.zone.value}")
         for name, due in _deadlines(job_).items():
             if due is not None:
-                print(f"  {name + ' due':<13} {_local(due, tz)}")
+                print(f"  {name + ' due':<13} {_shown(due, tz)}")
 
     @job.command("list")
     def list_(
@@ -190,7 +191,13 @@ def _state(text: str) -> JobState:
 
 
 def _local(instant: datetime | None, tz: ZoneInfo) -> str | None:
+    """ISO 8601 with the offset, for ``--json``."""
     return None if instant is None else instant.astimezone(tz).isoformat()
+
+
+def _shown(instant: datetime, tz: ZoneInfo) -> str:
+    """As people read it, in the chat too: ``2026-09-14 16:00``."""
+    return local_text(instant, tz)
 
 
 def _deadlines(job: JobRecord) -> dict[str, datetime | None]:
@@ -261,10 +268,10 @@ def list_lines(jobs: list[JobSummary], tz: ZoneInfo) -> list[str]:
     lines = [header]
     for s in jobs:
         job = s.job
-        called = job.called_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        called = _shown(job.called_at, tz)
         deadline = "-"
         if s.next_deadline is not None:
-            due = s.next_deadline.due_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+            due = _shown(s.next_deadline.due_at, tz)
             deadline = f"{s.next_deadline.clock} {due}"
         lines.append(
             f"{job.number:<14} {called:<16} {job.state.value:<19} {job.priority.value:<9} "
@@ -279,7 +286,7 @@ def details_lines(details: JobDetails, tz: ZoneInfo) -> list[str]:
     unit = details.equipment
     lines = [
         f"{job.number}  {job.state.value}",
-        f"  called at     {_local(job.called_at, tz)} ({job.channel.value})",
+        f"  called at     {_shown(job.called_at, tz)} ({job.channel.value})",
         f"  branch        {summary.branch}",
         f"  customer      {summary.customer} {details.customer.name}",
         f"  equipment     {'-' if unit is None else f'{unit.serial} {unit.model}'}",
@@ -292,13 +299,13 @@ def details_lines(details: JobDetails, tz: ZoneInfo) -> list[str]:
         f"  technician    {summary.technician or '-'}",
     ]
     if job.appointment_at is not None:
-        lines.append(f"  appointment   {_local(job.appointment_at, tz)}")
+        lines.append(f"  appointment   {_shown(job.appointment_at, tz)}")
     running = {d.clock for d in details.deadlines}
     for name, due in _deadlines(job).items():
         if due is not None:
             status = "running" if name in running else "stopped"
-            lines.append(f"  {name + ' due':<13} {_local(due, tz)} ({status})")
+            lines.append(f"  {name + ' due':<13} {_shown(due, tz)} ({status})")
     lines.append("  events")
     for event in details.events:
-        lines.append(f"    #{event.seq} {_local(event.at, tz)} {event.actor} {event.kind}")
+        lines.append(f"    #{event.seq} {_shown(event.at, tz)} {event.actor} {event.kind}")
     return lines

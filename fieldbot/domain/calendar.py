@@ -280,6 +280,36 @@ class WorkCalendar:
         start, _ = next(self._segments_from(t))
         return max(start, t)
 
+    # Reaching a person. Counting working time, a window is half-open (12:00 belongs to no
+    # window); reaching someone, its end is still inside working hours (DESIGN.md §4): a step
+    # due at 18:00 goes out at 18:00, not at 09:00 the next working day.
+
+    def within_hours(self, t: datetime) -> bool:
+        """Whether a person can be reached at ``t``: inside a window, its end included."""
+        t = _utc(t)
+        return any(start <= t <= end for start, end in self.segments(self._local_date(t)))
+
+    def next_within_hours(self, t: datetime) -> datetime:
+        """``t`` itself when a person can be reached then (a window's end included), else the
+        start of the next window."""
+        t = _utc(t)
+        if self.within_hours(t):
+            return t
+        return self.next_working_moment(t)
+
+    def last_window_end(self, t: datetime) -> datetime | None:
+        """The end of the last window that ended at or before ``t``: the last moment anyone
+        could be reached before ``t`` when ``t`` is outside working time or starts a window
+        (None: no working time within :data:`MAX_IDLE_DAYS` before it)."""
+        t = _utc(t)
+        day = self._local_date(t)
+        for _ in range(MAX_IDLE_DAYS + 1):
+            ends = [end for _, end in self.segments(day) if end <= t]
+            if ends:
+                return max(ends)
+            day -= timedelta(days=1)
+        return None
+
     def add_working(self, start: datetime, duration: timedelta) -> datetime:
         """The instant at which ``duration`` of working time has passed since ``start``.
 

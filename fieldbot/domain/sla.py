@@ -8,15 +8,17 @@ does not run. Met or missed is ``elapsed <= target`` and is final once the clock
 The ladder of a breach: a reminder at ``reminder_percent`` of the target, the overdue notice
 and level 1 at the deadline, level 2 when level 1 is still unacknowledged ``level2`` working
 hours after it was delivered. A step that falls outside the recipient's working hours is held
-until their next working moment, except for emergency (``urgent``) clocks, whose steps all go
-out at once and whose level 2 counts plain hours.
+until their next working moment (the end of a window is inside working hours), except for
+emergency (``urgent``) clocks, whose steps all go out at once and whose level 2 counts plain
+hours. A reminder whose next working moment is at or after its deadline goes out at the last
+working moment before the deadline instead: it never arrives with or after its overdue.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from fieldbot.domain.calendar import WorkCalendar
@@ -97,10 +99,32 @@ def is_met(spent: timedelta, target: timedelta) -> bool:
 
 def delivery_instant(at: datetime, urgent: bool, recipient: WorkCalendar) -> datetime:
     """When a step due ``at`` reaches the recipient: at once for emergencies, else held until
-    the recipient's next working moment (``at`` itself when it is working time)."""
+    the recipient's next working moment (``at`` itself when it is working time, the end of a
+    window included)."""
     if urgent:
         return at
-    return recipient.next_working_moment(at)
+    return recipient.next_within_hours(at)
+
+
+def reminder_delivery(
+    reminder: datetime,
+    due: datetime,
+    urgent: bool,
+    recipient: WorkCalendar,
+    not_before: datetime,
+) -> datetime | None:
+    """When the reminder due ``reminder`` reaches the recipient: held like every step, but a
+    reminder never arrives with or after its deadline ``due``: when its next working moment is
+    at or after ``due``, it goes out at the last working moment before ``due`` instead (Monday
+    18:00 for a deadline on Tuesday 09:00). None: there is no working moment between
+    ``not_before`` (the start of the clock's running stretch) and ``due``, so no reminder."""
+    held = delivery_instant(reminder, urgent, recipient)
+    if urgent or held < due or reminder >= due:
+        return held
+    last = recipient.last_window_end(due)
+    if last is None or last < not_before:
+        return None
+    return last
 
 
 def level2_instant(
@@ -185,11 +209,14 @@ def plan_ladder(
     level2 = None
     if level1_fired_at is not None:
         level2 = level2_instant(level1_fired_at, urgent, calendar, level2_hours)
+    breach = delivery_instant(due, urgent, calendar)
+    reminder_at = reminder_delivery(reminder, due, urgent, calendar, segment_start)
     return Ladder(
-        reminder_at=delivery_instant(reminder, urgent, calendar),
+        # no working moment for a reminder before the deadline: the breach says more
+        reminder_at=breach if reminder_at is None else reminder_at,
         due_at=due,
         level2_at=level2,
-        breach_at=delivery_instant(due, urgent, calendar),
+        breach_at=breach,
     )
 
 
@@ -211,6 +238,14 @@ def previous_day_end(calendar: WorkCalendar, day: date) -> datetime | None:
         if segments:
             return segments[-1][1]
     return None
+
+
+def carry_over_cutoff(calendar: WorkCalendar, day: date) -> datetime:
+    """Jobs called before this instant and still undispatched when the working day of local
+    ``day`` starts are carried over: every call of an earlier day, the evening, the night and
+    the days off after the last working day included (seed 000 art.18: 当天未派修工作，于次日
+    送请主任优先派工); a call of ``day`` itself, before its working day starts, is not."""
+    return datetime.combine(day, time(0), tzinfo=calendar.tz).astimezone(UTC)
 
 
 def next_day_start(calendar: WorkCalendar, now: datetime) -> datetime | None:

@@ -1,7 +1,9 @@
-"""The morning carry-over (DESIGN.md §3, §4): jobs still registered when a branch's last
-working day ended are marked ``carried_over`` (first in the supervisor's queue; the priority
-stays) and the supervisors of the branch are told, once a day. The sweep decides when a
-branch's morning has come and calls :func:`carry_over`.
+"""The morning carry-over (DESIGN.md §3, §4): jobs called on an earlier day and still
+registered when a branch's working day starts (:func:`fieldbot.domain.sla.carry_over_cutoff`:
+the night and the days off since the last working day included) are marked ``carried_over``
+(first in the supervisor's queue; the priority stays) and the supervisors of the branch are
+told, once a day. The sweep decides when a branch's morning has come and calls
+:func:`carry_over`.
 
 Use cases work inside the caller's unit of work and do not commit.
 """
@@ -25,14 +27,12 @@ JOB_CARRIED_OVER = "job.carried_over"
 
 
 async def carry_over(
-    uow: UnitOfWork, branch_id: int, last_day_end: datetime | None, now: datetime
+    uow: UnitOfWork, branch_id: int, called_before: datetime, now: datetime
 ) -> list[str]:
-    """Mark the jobs of the branch still registered at the end of the last working day and
+    """Mark the jobs of the branch called before ``called_before`` and still registered, and
     tell the supervisors (first in their queue; the priority stays). Returns the numbers."""
-    if last_day_end is None:
-        return []
     jobs = await uow.jobs.list(
-        branch_id=branch_id, states=[JobState.REGISTERED], called_before=last_day_end
+        branch_id=branch_id, states=[JobState.REGISTERED], called_before=called_before
     )
     numbers: list[str] = []
     for listed in jobs:

@@ -34,7 +34,7 @@ from fieldbot.services.workflow import (
     Notices,
     apply,
     customer_arg,
-    dt_arg,
+    day_arg,
     hours_after,
     job_button,
     job_id,
@@ -48,6 +48,7 @@ from fieldbot.services.workflow import (
     staff_arg,
     staff_tag,
     technician_of,
+    when_arg,
 )
 from fieldbot.settings import Settings
 from fieldbot.store import UnitOfWork
@@ -191,7 +192,7 @@ async def _offer(
                 "args": {
                     "serial": equipment.serial,
                     "model": equipment.model,
-                    "until": warranty.isoformat() if warranty else "",
+                    "until": day_arg(warranty) if warranty else "",
                 },
             }
     customer = await uow.customers.row_by_id(job.customer_id)
@@ -235,7 +236,7 @@ async def _offer(
 
 
 def _due(instant: datetime | None, tz: str) -> object:
-    return {"t": N_("not set")} if instant is None else dt_arg(instant, tz)
+    return {"t": N_("not set")} if instant is None else when_arg(instant, tz)
 
 
 async def dispatch(

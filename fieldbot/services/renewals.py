@@ -14,7 +14,13 @@ from fieldbot.domain.sla import day_number
 from fieldbot.i18n import N_
 from fieldbot.services.deadlines.clocks import Calendars
 from fieldbot.services.recipients import supervisors_of
-from fieldbot.services.workflow import SYSTEM, customer_arg, notify_customer, notify_staff
+from fieldbot.services.workflow import (
+    SYSTEM,
+    customer_arg,
+    day_arg,
+    notify_customer,
+    notify_staff,
+)
 from fieldbot.settings import Settings
 from fieldbot.store import UnitOfWork
 
@@ -53,7 +59,7 @@ async def notify_renewals(uow: UnitOfWork, settings: Settings, now: datetime) ->
             "contract", contract_id, "renewal", day_number(contract.ends_on), "notice", now
         ):
             continue
-        args: dict[str, object] = {"number": contract.number, "date": contract.ends_on.isoformat()}
+        args: dict[str, object] = {"number": contract.number, "date": day_arg(contract.ends_on)}
         dedupe = f"renewal:{contract_id}:{contract.ends_on.isoformat()}"
         await notify_customer(
             uow, customer, RENEWAL_CUSTOMER_TEXT, args, now, dedupe_key=f"{dedupe}:customer"

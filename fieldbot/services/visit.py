@@ -23,7 +23,6 @@ from fieldbot.services.workflow import (
     branch_timezone,
     customer_of,
     customer_tag,
-    dt_arg,
     job_button,
     job_id,
     load_job,
@@ -37,6 +36,7 @@ from fieldbot.services.workflow import (
     staff_arg,
     staff_tag,
     technician_of,
+    when_arg,
 )
 from fieldbot.settings import Settings
 from fieldbot.store import ConcurrencyConflict, UnitOfWork
@@ -84,7 +84,7 @@ async def set_appointment(
             uow,
             await customer_of(uow, saved),
             N_("Job {number}: {technician} will visit you at {when}."),
-            {"number": saved.number, "technician": staff_arg(tech.id), "when": dt_arg(at, tz)},
+            {"number": saved.number, "technician": staff_arg(tech.id), "when": when_arg(at, tz)},
             now,
             buttons=[
                 (CONFIRM_TIME, "appointment.confirm", answer),

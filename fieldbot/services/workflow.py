@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from fieldbot.domain.entitlement import MissingReason
@@ -19,7 +19,7 @@ from fieldbot.domain.errors import DomainError, IllegalTransition, NotAllowed
 from fieldbot.domain.model import JobState
 from fieldbot.domain.permissions import Permission, may
 from fieldbot.domain.states import Action, transition
-from fieldbot.i18n import N_
+from fieldbot.i18n import DATE, DATETIME, N_, WEEKDAY
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.repositories.people import CustomerRow, StaffRow
@@ -414,8 +414,21 @@ async def branch_timezone(uow: UnitOfWork, settings: Settings, job: JobRecord) -
     return (branch.timezone if branch is not None else None) or settings.timezone
 
 
-def dt_arg(instant: datetime, tz: str) -> dict[str, str]:
-    return {"dt": instant.isoformat(), "tz": tz}
+def dt_arg(instant: datetime, tz: str, fmt: str = DATETIME) -> dict[str, str]:
+    """An instant a person reads, rendered in ``tz`` (:mod:`fieldbot.i18n` formats it:
+    ``2026-09-14 16:00``; :data:`~fieldbot.i18n.WEEKDAY` adds the weekday)."""
+    return {"dt": instant.isoformat(), "tz": tz, "fmt": fmt}
+
+
+def when_arg(instant: datetime, tz: str) -> dict[str, str]:
+    """An appointment or a deadline: the date, the time and the weekday
+    (``2026-09-14 16:00 (Mon)``), so a person sees at a glance which day it is."""
+    return dt_arg(instant, tz, WEEKDAY)
+
+
+def day_arg(day: date) -> dict[str, str]:
+    """A calendar date a person reads (a contract's end, a warranty): ``2026-09-14``."""
+    return {"day": day.isoformat(), "fmt": DATE}
 
 
 def money_arg(fen: int) -> dict[str, int]:

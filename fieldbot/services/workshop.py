@@ -27,7 +27,6 @@ from fieldbot.services.workflow import (
     apply,
     branch_timezone,
     customer_of,
-    dt_arg,
     job_button,
     job_id,
     load_job,
@@ -39,6 +38,7 @@ from fieldbot.services.workflow import (
     require_supervisor,
     staff_tag,
     technician_of,
+    when_arg,
 )
 from fieldbot.settings import Settings
 from fieldbot.store import UnitOfWork
@@ -109,7 +109,7 @@ async def take_back(
                 "Job {number}: your unit was taken to our workshop, receipt {receipt}. "
                 "We promise it back by {when}."
             ),
-            {"number": saved.number, "receipt": receipt.number, "when": dt_arg(promised_at, tz)},
+            {"number": saved.number, "receipt": receipt.number, "when": when_arg(promised_at, tz)},
             now,
         )
     )

@@ -43,9 +43,10 @@ def test_new_prints_the_number_and_the_deadlines(runner: CliRunner, cli_company:
     assert lines[0] == "J20260930-001"
     text = result.stdout
     assert "zone          suburban" in text and "service type  A" in text
-    assert "assign due    2026-10-01T16:00:00+08:00" in text
+    assert "called at     2026-09-30 16:00" in text
+    assert "assign due    2026-10-01 16:00" in text
     # 7 working hours for the suburban site: 2 on the 30th, National Day, 5 on the 8th
-    assert "arrival due   2026-10-08T15:00:00+08:00" in text
+    assert "arrival due   2026-10-08 15:00" in text
     assert "contact due" not in text
 
 
@@ -96,6 +97,12 @@ def test_show_gives_the_job_and_its_events(runner: CliRunner, cli_company: str) 
     assert result.stdout.startswith(f"{number}  registered")
     assert "C002 Blue Harbour Bistro" in result.stdout and "job.registered" in result.stdout
     data = json.loads(runner.invoke(app, ["job", "show", number, "--json"]).stdout)
+    # the text reads dates as the chat does; --json keeps ISO 8601 with the offset
+    assert f"  called at     {data['called_at'][:10]} {data['called_at'][11:16]} (phone)" in (
+        result.stdout
+    )
+    assert "T" in data["called_at"] and data["called_at"].endswith("+08:00")
+    assert f"{data['called_at'][11:16]} admin job.registered" in result.stdout
     assert data["fault"] == "no ice" and data["equipment"] == "CF22-0107"
     assert [e["kind"] for e in data["events"]] == ["job.registered"]
     assert data["events"][0]["actor"] == "admin"

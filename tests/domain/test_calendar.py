@@ -423,3 +423,24 @@ def test_the_next_working_moment_is_working_and_nothing_before_it_is(
     assert moment >= t
     assert cal.is_working_moment(moment)
     assert cal.working_between(t, moment) == timedelta(0)
+
+
+def test_the_end_of_a_window_is_inside_working_hours_for_reaching_someone() -> None:
+    assert CAL.within_hours(sh(2026, 9, 14, 12, 0)) and CAL.within_hours(sh(2026, 9, 14, 18, 0))
+    assert CAL.within_hours(sh(2026, 9, 14, 9, 0))
+    assert not CAL.within_hours(sh(2026, 9, 14, 12, 0, 1))
+    assert not CAL.within_hours(sh(2026, 9, 19, 12, 0))  # Saturday
+    assert CAL.next_within_hours(sh(2026, 9, 14, 18, 0)) == sh(2026, 9, 14, 18, 0)
+    assert CAL.next_within_hours(sh(2026, 9, 14, 18, 0, 1)) == sh(2026, 9, 15, 9, 0)
+    assert CAL.next_within_hours(sh(2026, 9, 14, 12, 30)) == sh(2026, 9, 14, 13, 0)
+    # counting working time, 12:00 still belongs to no window
+    assert not CAL.is_working_moment(sh(2026, 9, 14, 12, 0))
+
+
+def test_the_last_window_end_before_an_instant() -> None:
+    assert CAL.last_window_end(sh(2026, 9, 15, 9, 0)) == sh(2026, 9, 14, 18, 0)
+    assert CAL.last_window_end(sh(2026, 9, 14, 12, 30)) == sh(2026, 9, 14, 12, 0)
+    assert CAL.last_window_end(sh(2026, 9, 14, 18, 0)) == sh(2026, 9, 14, 18, 0)
+    assert CAL.last_window_end(sh(2026, 9, 13, 10, 0)) == sh(2026, 9, 11, 18, 0)  # a Sunday
+    assert CAL.last_window_end(sh(2026, 10, 5, 10, 0)) == sh(2026, 9, 30, 18, 0)  # National Day
+    assert CAL.last_window_end(sh(2026, 9, 21, 8, 0)) == sh(2026, 9, 20, 18, 0)  # make-up Sunday

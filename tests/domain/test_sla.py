@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from fieldbot.domain.calendar import WorkCalendar, WorkingWindows
 from fieldbot.domain.sla import (
     ClockCalendar,
     Ladder,
     Step,
+    carry_over_cutoff,
     day_number,
     day_start,
     delivery_instant,
@@ -21,10 +25,12 @@ from fieldbot.domain.sla import (
     next_day_start,
     plan_ladder,
     previous_day_end,
+    reminder_delivery,
     reminder_instant,
     warns_unknown_year,
     week_key,
 )
+from tests.domain.test_calendar import calendars, exact_instants
 
 SH = ZoneInfo("Asia/Shanghai")
 CAL = WorkCalendar("Asia/Shanghai", WorkingWindows.parse("09:00-12:00,13:00-18:00"))
@@ -166,3 +172,100 @@ def test_a_planned_ladder_holds_its_steps_to_working_time_unless_urgent() -> Non
         level2_hours=1,
     )
     assert fired.level2_at == local(9, 16, 10)
+
+
+# --- issue 11: holes in the holds -------------------------------------------------------------
+
+
+def test_a_reminder_held_to_its_deadline_goes_out_at_the_last_working_moment_before_it() -> None:
+    # General call Monday 09:00, dispatch due in 24 plain hours: the 80 % point is Tuesday 04:12,
+    # its next working moment Tuesday 09:00, the deadline itself: Monday 18:00 instead.
+    ladder = plan_ladder(
+        PLAIN, CAL, local(9, 14, 9), timedelta(0), 24 * H, percent=80, urgent=False
+    )
+    assert ladder.due_at == ladder.breach == local(9, 15, 9)
+    assert ladder.reminder_at == local(9, 14, 18)
+    assert ladder.next_wake(set(), False) == local(9, 14, 18)
+    assert ladder.due_steps(local(9, 14, 18), set(), False) == [Step.REMINDER]
+    assert ladder.due_steps(local(9, 15, 9), {Step.REMINDER}, False) == [Step.OVERDUE, Step.LEVEL1]
+
+
+def test_a_reminder_before_a_weekend_or_holiday_breach_goes_out_before_the_days_off() -> None:
+    friday = plan_ladder(
+        PLAIN, CAL, local(9, 11, 15), timedelta(0), 24 * H, percent=80, urgent=False
+    )
+    assert friday.due_at == local(9, 12, 15)  # a Saturday: the reminder (10:12) would wait
+    assert friday.reminder_at == local(9, 11, 18)  # for Monday; Friday 18:00 instead
+    assert friday.breach == local(9, 14, 9)
+    eve = plan_ladder(PLAIN, CAL, local(9, 30, 14), timedelta(0), 24 * H, percent=80, urgent=False)
+    assert eve.due_at == local(10, 1, 14)  # National Day
+    assert eve.reminder_at == local(9, 30, 18)
+    assert eve.breach == local(10, 8, 9)
+    # held, but still before its deadline: unchanged (Tuesday 09:00 for a deadline at 16:00)
+    assert reminder_delivery(local(9, 14, 20), local(9, 15, 16), False, CAL, local(9, 14, 9)) == (
+        local(9, 15, 9)
+    )
+    # an emergency's reminder is never moved
+    assert reminder_delivery(local(9, 15, 4), local(9, 15, 9), True, CAL, local(9, 14, 9)) == (
+        local(9, 15, 4)
+    )
+
+
+def test_a_clock_with_no_working_moment_before_its_deadline_sends_no_reminder() -> None:
+    # Saturday 10:00 to Sunday 10:00 (12-13 September): nobody works in between.
+    ladder = plan_ladder(
+        PLAIN, CAL, local(9, 12, 10), timedelta(0), 24 * H, percent=80, urgent=False
+    )
+    assert (
+        reminder_delivery(local(9, 13, 5, 12), local(9, 13, 10), False, CAL, local(9, 12, 10))
+        is None
+    )
+    assert ladder.breach == local(9, 14, 9)
+    assert ladder.next_wake(set(), False) == local(9, 14, 9)
+    assert ladder.due_steps(local(9, 14, 9), set(), False) == [Step.OVERDUE, Step.LEVEL1]
+
+
+def test_a_deadline_at_the_end_of_a_window_is_announced_at_that_end() -> None:
+    # Monday 11:00 call, 6 working hours: due 18:00; overdue and level 1 go out at 18:00.
+    ladder = plan_ladder(
+        WORKING, CAL, local(9, 14, 11), timedelta(0), 6 * H, percent=80, urgent=False
+    )
+    assert ladder.due_at == ladder.breach == local(9, 14, 18)
+    assert ladder.due_steps(local(9, 14, 18), {Step.REMINDER}, False) == [Step.OVERDUE, Step.LEVEL1]
+    assert delivery_instant(local(9, 14, 12), False, CAL) == local(9, 14, 12)
+    assert delivery_instant(local(9, 14, 18), False, CAL) == local(9, 14, 18)
+    assert delivery_instant(local(9, 14, 18, 0) + timedelta(seconds=1), False, CAL) == local(
+        9, 15, 9
+    )
+    # the same rule as level 2, which was already counted to 18:00
+    assert level2_instant(local(9, 14, 17), False, CAL, 1) == local(9, 14, 18)
+
+
+def test_a_night_call_of_an_earlier_day_is_carried_over_on_the_make_up_sunday() -> None:
+    cutoff = carry_over_cutoff(CAL, date(2026, 9, 20))
+    assert cutoff == local(9, 20, 0)
+    assert local(9, 18, 20) < cutoff  # Friday night's emergency is carried over
+    assert local(9, 19, 15) < cutoff  # so is Saturday's call
+    assert not local(9, 20, 8) < cutoff  # a call of that Sunday morning is not
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    calendars,
+    exact_instants,
+    st.integers(min_value=1, max_value=72 * 60),
+    st.sampled_from([PLAIN, WORKING]),
+    st.integers(min_value=1, max_value=99),
+)
+def test_a_held_reminder_is_in_hours_and_never_arrives_with_or_after_its_overdue(
+    cal: WorkCalendar, start: datetime, minutes: int, kind: ClockCalendar, percent: int
+) -> None:
+    target = timedelta(minutes=minutes)
+    ladder = plan_ladder(kind, cal, start, timedelta(0), target, percent=percent, urgent=False)
+    assert cal.within_hours(ladder.breach) and ladder.breach >= ladder.due_at
+    if ladder.reminder_at == ladder.breach:  # no reminder: nobody works before the deadline
+        last = cal.last_window_end(ladder.due_at)
+        assert last is None or last < start
+        return
+    assert start <= ladder.reminder_at < ladder.due_at
+    assert cal.within_hours(ladder.reminder_at)

@@ -101,7 +101,7 @@ async def test_dispatch_met_and_missed_in_english() -> None:
         assert (await _clock(sb, met, "assign")).met is True
         await sb.clock.advance_to(local(9, 15, 9))  # 24 h after 08:30, held until nine
         overdue = await s02.wait_for(re.compile(f"Overdue: dispatch.*{late.number}"))
-        assert "was due 9/15/26, 8:30" in overdue.text
+        assert "was due 2026-09-15 08:30" in overdue.text
         await run(sb, dispatch.dispatch, job=late.id, technician="T04", actor="S02")
         await run(sb, dispatch.accept, job=late.id, actor="T04")
         assign = await _clock(sb, late, "assign")
@@ -119,7 +119,7 @@ async def test_contact_met_and_missed_in_chinese() -> None:
         assert (await _clock(sb, met, "contact")).met is True
         await sb.clock.advance_to(local(9, 15, 9))  # 24 h after the accept at 08:30
         overdue = await t01.wait_for(re.compile(f"已逾期：.*联系客户.*{late.number}"))
-        assert "2026/9/15 08:30" in overdue.text or "2026/9/15 8:30" in overdue.text
+        assert "2026-09-15 08:30（周二）" in overdue.text
         later = sb.clock.now() + timedelta(hours=1)
         await run(sb, visit.set_appointment, job=late.id, actor="T01", at=later)
         contact = await _clock(sb, late, "contact")
@@ -156,7 +156,7 @@ async def test_arrival_suburban_seven_working_hours_met_and_missed_in_english() 
         assert (await _clock(sb, met, "arrival")).met is True
         await sb.clock.advance_to(local(9, 14, 17, 30))
         overdue = await s02.wait_for(re.compile(f"Overdue: arrival.*{late.number}"))
-        assert "was due 9/14/26, 5:00" in overdue.text
+        assert "was due 2026-09-14 17:00 (Mon)" in overdue.text
         await run(sb, visit.arrive, job=late.id, actor="T05")
         assert (await _clock(sb, late, "arrival")).met is False
         assert not _about(s02, met, "Overdue: arrival")
@@ -182,7 +182,7 @@ async def test_workshop_promised_date_met_and_missed() -> None:
         assert (await _clock(sb, met, "workshop")).met is True
         await sb.clock.advance_to(local(9, 16, 16, 30))
         overdue = await t02.wait_for(re.compile(f"Overdue: workshop repair.*{late.number}"))
-        assert "was due 9/16/26, 4:00" in overdue.text
+        assert "was due 2026-09-16 16:00 (Wed)" in overdue.text
         await _returned(sb, late, "T02")
         workshop_clock = await _clock(sb, late, "workshop")
         assert workshop_clock.state == "stopped" and workshop_clock.met is False
@@ -199,7 +199,7 @@ async def test_arrival_across_national_day_2026_is_due_on_the_eighth() -> None:
         assert (await _clock(sb, job, "arrival")).due_at == local(10, 8, 14)
         await s01.send(f"/job {job.number}")
         card = await s01.wait_for(f"工单 {job.number}：")
-        assert "到达时限 2026/10/8 14:00" in card.text
+        assert "到达时限 2026-10-08 14:00" in card.text
         await sb.clock.advance_to(local(10, 8, 9))
         assert not _about(s01, job, "到达", "提醒") and not _about(s01, job, "到达", "已逾期")
         await sb.clock.advance_to(local(10, 8, 12))  # 80 %: 2 h on the 30th, 2.8 h on the 8th
@@ -222,7 +222,7 @@ async def test_arrival_over_the_make_up_sunday_is_due_and_escalates_that_sunday(
         assert not _about(s01, job, "到达", "已逾期")
         await sb.clock.advance_to(local(9, 20, 15, 31))
         overdue = await s01.wait_for(re.compile(f"已逾期：.*到达.*{job.number}"))
-        assert "2026/9/20 15:30" in overdue.text
+        assert "2026-09-20 15:30（周日）" in overdue.text
 
 
 # --- pause and resume in the chat ----------------------------------------------------------------
@@ -252,7 +252,9 @@ async def test_pause_by_command_never_escalates_and_resume_moves_the_deadline() 
         await s02.tap("Resume arrival")
         resumed = await s02.wait_for("runs again")
         # 1 h used; 6 h left from Tuesday 10:00 (10-12, 13-17)
-        assert "now due 9/15/26, 5:00" in resumed.text and "1 h 0 min of 7 h 0 min" in resumed.text
+        assert (
+            "now due 2026-09-15 17:00" in resumed.text and "1 h 0 min of 7 h 0 min" in resumed.text
+        )
         assert (await _job(sb, job)).arrival_due_at == local(9, 15, 17)
         await sb.clock.advance_to(local(9, 15, 17, 1))
         await s02.wait_for(re.compile(f"Overdue: arrival.*{job.number}"))
@@ -276,7 +278,7 @@ async def test_pause_by_button_asks_the_reason_and_others_may_not_in_chinese() -
         assert clock.state == "paused" and clock.pause_reason == "等待配件"
         await s01.send(f"/resume {job.number} arrival")
         resumed = await s01.wait_for("已恢复计时")
-        assert "2026/9/14 16:00" in resumed.text  # no working time passed while paused
+        assert "2026-09-14 16:00" in resumed.text  # no working time passed while paused
         await s01.send(f"/resume {job.number} arrival")
         await s01.wait_for("未暂停")
 
@@ -291,7 +293,7 @@ async def test_priority_override_recomputes_dispatch_and_only_the_new_generation
         await sb.clock.advance_to(local(9, 14, 10))
         await s02.send(f"/override {job.number} priority emergency freezer down")
         reply = await s02.wait_for("priority")
-        assert "emergency" in reply.text and "dispatch by 9/14/26, 11:00" in reply.text
+        assert "emergency" in reply.text and "dispatch by 2026-09-14 11:00" in reply.text
         assign = await _clock(sb, job, "assign")
         assert assign.generation == 2 and assign.due_at == local(9, 14, 11)
         assert (await _job(sb, job)).assign_due_at == local(9, 14, 11)
@@ -326,7 +328,7 @@ async def test_a_holiday_added_moves_a_running_arrival_deadline() -> None:
         assert arrival.generation == 2 and arrival.due_at == local(9, 16, 11)
         await s01.send(f"/job {job.number}")
         card = await s01.wait_for(f"工单 {job.number}：")
-        assert "到达时限 2026/9/16 11:00" in card.text
+        assert "到达时限 2026-09-16 11:00" in card.text
         await sb.clock.advance_to(local(9, 15, 12))
         assert not _about(s01, job, "到达", "已逾期")
         await sb.clock.advance_to(local(9, 16, 11, 1))

@@ -27,7 +27,7 @@ async def test_status_lists_the_customers_own_jobs_with_who_comes_and_when() -> 
         await cafe.send("/status")
         status = await cafe.wait_for("Your service jobs")
         assert job.number in status.text and "Li Wei comes" in status.text
-        assert "2:00" in status.text
+        assert "2026-09-14 14:00" in status.text
         assert "C002" not in status.text and status.text.count("J2026") == 1
         await other.send("/status")
         theirs = await other.wait_for("Your service jobs")

@@ -19,7 +19,7 @@ async def test_the_dispatch_card_has_contact_unit_deadlines_and_a_location_pin()
         assert "李记餐厅" in card.text and "+862163281001" in card.text
         assert "上海市黄浦区云南南路118号" in card.text
         assert "RF25-0001 FR-1200 立式双门冷藏柜，保修至 2027-11-19" in card.text
-        assert "服务类型 C" in card.text and "到达时限 2026/9/14" in card.text
+        assert "服务类型 C" in card.text and "到达时限 2026-09-14" in card.text
         assert card.buttons == [["接受", "拒绝"]]
         pin = tech.inbox[-1]
         assert pin.location == (31.2297, 121.4803)

@@ -110,8 +110,8 @@ async def test_new_job_in_english_for_a_suburban_customer_has_seven_working_hour
     assert "Zone: suburban" in card.text
     assert "Service type: A (fee-paying)" in card.text
     # called Monday 08:30: 7 working hours from 09:00 with the lunch break end at 17:00
-    assert "Arrival by 9/14/26, 5:00" in card.text and "(7 working hours)" in card.text
-    assert "Dispatch by 9/15/26, 8:30" in card.text
+    assert "Arrival by 2026-09-14 17:00" in card.text and "(7 working hours)" in card.text
+    assert "Dispatch by 2026-09-15 08:30" in card.text
     await sup.tap("Register")
     done = await sup.wait_for("Registered job")
     assert "(service type A, suburban)" in done.text and "choose a technician" in done.text
@@ -224,7 +224,7 @@ async def test_override_on_the_summary_changes_type_and_zone_with_a_reason(sb: S
     await sup.wait_for("Write /override NUMBER")
     await sup.send(f"/override {number} zone suburban the forklift story was wrong")
     moved = await sup.wait_for(f"Job {number}: service type A, zone suburban")
-    assert "arrival by 9/14/26, 5:00" in moved.text
+    assert "arrival by 2026-09-14 17:00" in moved.text
     tech = await _staff(sb, 1004, "T04", "杨洋", "zh-hans")
     await tech.send(f"/override {number} zone urban 近")
     await tech.wait_for("无权")
@@ -280,7 +280,7 @@ async def test_calls_lists_the_jobs_in_call_order(sb: Sandbox) -> None:
     log = await sup.wait_for("叫修登记簿")
     assert log.text.index(first) < log.text.index(second)
     assert "已派工 · 张磊 (T01)" in log.text
-    assert "已登记 · 尚未指派 · 到达时限 2026/9/14 16:00" in log.text
+    assert "已登记 · 尚未指派 · 到达时限 2026-09-14 16:00" in log.text
     await sup.send(f"/job {second.lower()}")
     card = await sup.wait_for(f"工单 {second}：已登记")
     assert card.buttons == [["派工", "取消工单"], ["暂停派工计时", "暂停到达计时"]]

@@ -197,7 +197,7 @@ async def _type_a_happy_path(sb: Sandbox) -> None:
     await tech.tap("Today 14:00")
     await tech.wait_for("appointment set for")
     told = await cafe.wait_for("Li Wei will visit you")
-    assert "2:00" in told.text
+    assert "2026-09-14 14:00 (Mon)" in told.text
     await cafe.tap("This time suits me")
     await cafe.wait_for("see you then")
     await tech.wait_for("the customer confirmed the appointment")

@@ -35,6 +35,7 @@ from fieldbot.services.deadlines.clocks import (
     scheduled,
 )
 from fieldbot.services.recipients import bound_supervisors, managers_of, supervisors_of
+from fieldbot.services.workflow import when_arg
 from fieldbot.settings import Settings
 from fieldbot.store import UnitOfWork
 
@@ -79,7 +80,7 @@ class _About:
 async def _about(
     uow: UnitOfWork, clock: ClockRow, calendar: WorkCalendar, due_at: datetime
 ) -> _About:
-    due = {"dt": due_at.isoformat(), "tz": calendar.timezone, "fmt": "short"}
+    due = when_arg(due_at, calendar.timezone)
     name = {"t": CLOCK_NAMES.get(clock.clock, clock.clock)}
     if clock.subject_type == JOB:
         job = await uow.jobs.get(clock.subject_id)

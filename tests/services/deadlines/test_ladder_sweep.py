@@ -50,7 +50,7 @@ async def test_arrival_reminder_at_eighty_percent_names_the_job(desk: Desk) -> N
     assert args["due"] == {
         "dt": local(9, 14, 16).astimezone(UTC).isoformat(),
         "tz": "Asia/Shanghai",
-        "fmt": "short",
+        "fmt": "weekday",  # a deadline: 2026-09-14 16:00 (Mon)
     }
     assert args["left"] == {"t": "{hours} h {minutes} min", "args": {"hours": 1, "minutes": 12}}
     assert reminder.next_attempt_at == local(9, 14, 14, 48)
@@ -245,7 +245,10 @@ async def test_contract_renewal_notice_for_c005_once(desk: Desk) -> None:
         customer = await uow.outbox.messages(chat_id=3005)
     (notice,) = customer
     assert notice.template == RENEWAL_CUSTOMER_TEXT
-    assert notice.params["args"] == {"number": "MC-2025-005", "date": "2026-10-08"}
+    assert notice.params["args"] == {
+        "number": "MC-2025-005",
+        "date": {"day": "2026-10-08", "fmt": "date"},
+    }
     assert notice.next_attempt_at == local(9, 14, 9)
     staff = [m for m in await desk.outbox("S01") if m.template == RENEWAL_STAFF_TEXT]
     assert "MC-2025-005" in {m.params["args"]["number"] for m in staff}
@@ -332,3 +335,67 @@ async def test_level3_reaches_the_deputy_gm_at_once_and_only_once(desk: Desk) ->
     messages = await desk.outbox("G01")
     assert [m.next_attempt_at for m in messages] == [local(9, 14, 23)]
     assert ids == []  # the second call fired nothing
+
+
+# --- issue 11: holes in the holds -------------------------------------------------------------
+
+
+async def test_a_reminder_held_to_its_deadline_goes_out_the_evening_before(desk: Desk) -> None:
+    # Monday 09:00, dispatch in 24 h: the 80 % point (Tuesday 04:12) is held to 09:00, the
+    # deadline itself; the supervisor is reminded at Monday 18:00 instead.
+    desk.clock.set(local(9, 14, 9))
+    job = await desk.job(called_at=local(9, 14, 9))
+    assert (await desk.clock_of(job, "assign")).due_at == local(9, 15, 9)
+    await desk.at(local(9, 14, 17, 59))
+    assert not [
+        m
+        for m in await desk.outbox("S01")
+        if m.params.get("args", {}).get("clock") == {"t": "dispatch"}
+    ]
+    report = await desk.at(local(9, 14, 18))
+    assert ("assign", "reminder") in [(f.clock.clock, f.step) for f in report.fired]
+    reminder = only(await desk.outbox("S01"), REMINDER_TEXT, clock="dispatch")
+    assert reminder.next_attempt_at == local(9, 14, 18)
+    assert reminder.params["args"]["left"] == {
+        "t": "{hours} h {minutes} min",
+        "args": {"hours": 15, "minutes": 0},
+    }
+    assert (await desk.clock_of(job, "assign")).wake_at == local(9, 15, 9)
+    await desk.at(local(9, 15, 9))
+    only(await desk.outbox("S01"), OVERDUE_TEXT, clock="dispatch")
+    only(await desk.outbox("S01"), LEVEL1_TEXT, clock="dispatch")
+    only(await desk.outbox("S01"), REMINDER_TEXT, clock="dispatch")  # still once
+
+
+async def test_a_deadline_at_a_windows_end_is_announced_at_that_end(desk: Desk) -> None:
+    desk.clock.set(local(9, 14, 11))
+    job = await desk.job(called_at=local(9, 14, 11))  # arrival: 6 working hours, due 18:00
+    arrival = await desk.clock_of(job, "arrival")
+    assert arrival.due_at == local(9, 14, 18) and arrival.wake_at == local(9, 14, 16, 48)
+    await desk.at(local(9, 14, 16, 48))
+    assert (await desk.clock_of(job, "arrival")).wake_at == local(9, 14, 18)
+    report = await desk.at(local(9, 14, 18))
+    fired = [(f.clock.clock, f.step) for f in report.fired]
+    assert ("arrival", "overdue") in fired and ("arrival", "level1") in fired
+    overdue = only(await desk.outbox("S01"), OVERDUE_TEXT, clock="arrival")
+    level1 = only(await desk.outbox("S01"), LEVEL1_TEXT, clock="arrival")
+    assert overdue.next_attempt_at == level1.next_attempt_at == local(9, 14, 18)
+    assert (await desk.clock_of(job, "arrival")).wake_at == local(9, 15, 10)  # level 2
+
+
+async def test_a_night_emergency_is_carried_over_on_the_make_up_sunday(desk: Desk) -> None:
+    desk.clock.set(local(9, 18, 20))  # Friday night
+    emergency = await desk.job(called_at=local(9, 18, 20), priority="emergency")
+    desk.clock.set(local(9, 19, 15))  # the Saturday is off
+    saturday = await desk.job("C002", called_at=local(9, 19, 15))
+    desk.clock.set(local(9, 20, 8, 30))  # Sunday 20 September 2026 is a make-up working day
+    sunday = await desk.job("C002", called_at=local(9, 20, 8, 30))
+    report = await desk.at(local(9, 20, 9))
+    assert sorted(report.carried_over) == sorted([emergency.number, saturday.number])
+    async with desk.store.unit_of_work(readonly=True) as uow:
+        stored = {n: await uow.jobs.by_number(n) for n in (emergency.number, sunday.number)}
+    assert stored[emergency.number] is not None and stored[emergency.number].carried_over  # type: ignore[union-attr]
+    assert stored[sunday.number] is not None and not stored[sunday.number].carried_over  # type: ignore[union-attr]
+    notice = only(await desk.outbox("S01"), CARRY_OVER_TEXT)
+    assert emergency.number in notice.params["args"]["numbers"]
+    assert sunday.number not in notice.params["args"]["numbers"]
