@@ -11,7 +11,8 @@ The template key is the message's gettext id (marked with ``N_`` where it is enq
   ``{"t": msgid, "args": {...}}`` (a nested translated text) or
   ``{"customer": id, "field": "name"|"phone"|"address"}`` — personal data is never copied
   into the outbox, only looked up when the message is rendered; likewise
-  ``{"staff": id, "field": "name"}`` for a member of staff.
+  ``{"staff": id, "field": "name"}`` for a member of staff, ``{"staff_list": [id, ...]}``
+  for several (their names, joined).
   ``{"roles": [role, ...]}`` (role names in the reader's language).
 - ``lines``: for ``@lines``, a list of ``{"t": msgid, "args": {...}}``.
 - ``buttons``: rows of ``{"label": msgid, "token": callback token}`` or
@@ -157,6 +158,11 @@ class Renderer:
             if self._customer_lookup is None:
                 raise LookupError("rendering a customer's data needs a customer lookup")
             return await self._customer_lookup(int(value["customer"]), str(value["field"]))
+        if "staff_list" in value:
+            if self._staff_lookup is None:
+                raise LookupError("rendering a staff member's name needs a staff lookup")
+            names = [await self._staff_lookup(int(i), "name") for i in value["staff_list"]]
+            return t.gettext(", ").join(names)
         if "staff" in value:
             if self._staff_lookup is None:
                 raise LookupError("rendering a staff member's name needs a staff lookup")

@@ -9,8 +9,8 @@ from fieldbot.domain.model import Role
 from fieldbot.handlers.routes import Route, action
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
-from fieldbot.services.deadlines.clocks import CLOCK_NAMES, acknowledge
-from fieldbot.services.deadlines.ladder import ACK_ACTION
+from fieldbot.services.deadlines.clocks import CLOCK_NAMES
+from fieldbot.services.deadlines.ladder import ACK_ACTION, acknowledge_escalation
 from fieldbot.services.workflow import staff_arg
 
 MAY_ACKNOWLEDGE = frozenset({Role.SUPERVISOR, Role.MANAGER})
@@ -37,7 +37,7 @@ async def acknowledge_pressed(turn: Turn, payload: dict[str, object]) -> None:
     subject_type = str(payload["subject_type"])
     subject_id = int(str(payload["subject_id"]))
     clock = str(payload["clock"])
-    result = await acknowledge(
+    result = await acknowledge_escalation(
         turn.uow,
         turn.deps.settings,
         staff_id=person.id,

@@ -447,6 +447,11 @@ def staff_arg(staff_id: int) -> dict[str, Any]:
     return {"staff": staff_id, "field": "name"}
 
 
+# The button that opens the supervisor's card of a job (/job NUMBER) from a notice: payload
+# ``{"job_id": id}`` (the technician's own job card is ``job.card``).
+JOB_CARD_ACTION = "sup.job"
+
+
 def job_button(job: JobRecord) -> dict[str, Any]:
     """What a job's buttons carry: the job and the version the person saw."""
     return {"job_id": job_id(job), "version": job.version}

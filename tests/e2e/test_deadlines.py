@@ -87,18 +87,19 @@ async def test_reminder_then_level1_to_both_supervisors_and_the_first_ack_wins()
         assert "李记餐厅的到达" in reminder.text
         assert "1小时12分钟" in reminder.text and job.number in reminder.text
         await sb.clock.advance_to(local(9, 14, 16))
-        await s01.wait_for("已逾期")
-        level1_zh = await s01.wait_for("升级")
-        assert level1_zh.buttons == [["已知悉"]] and job.number in level1_zh.text
+        # the supervisors own the arrival of a job nobody has: overdue and level 1 are one message
+        level1_zh = await s01.wait_for("已逾期")
+        assert "升级" in level1_zh.text
+        assert level1_zh.buttons == [["已知悉", "打开工单"]] and job.number in level1_zh.text
         level1_en = await s09.wait_for("Escalation")
-        assert level1_en.buttons == [["Acknowledge"]]
+        assert level1_en.buttons == [["Acknowledge", "Open job"]]
         assert "李记餐厅" in level1_en.text and "arrival" in level1_en.text
         await s09.tap("Acknowledge")
         done = await s09.wait_for("Acknowledged")
         assert job.number in done.text
-        await s01.tap("已知悉")
-        already = await s01.wait_for("已确认过")
-        assert "Grace Xu" in already.text
+        # the other copy loses its Acknowledge button and says who acknowledged (issue 11)
+        edited = await s01.wait_for("Grace Xu 已于")
+        assert edited.id == level1_zh.id and edited.buttons == [["打开工单"]]
         await sb.clock.advance_to(local(9, 14, 18))
         assert not [m for m in manager.inbox if "二级" in m.text]
 

@@ -6,17 +6,19 @@ from __future__ import annotations
 
 from fieldbot.domain.permissions import Permission
 from fieldbot.domain.text import job_number
-from fieldbot.handlers.routes import Route, command
+from fieldbot.handlers.routes import Route, action, command
 from fieldbot.handlers.supervisor.cards import job_card
 from fieldbot.handlers.supervisor.common import NO_SUCH_JOB, require_branch_of
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.repositories.jobs import JobRecord
+from fieldbot.services.workflow import JOB_CARD_ACTION
 
 
 def routes() -> list[Route]:
     return [
         command("job", job_command, "staff", Permission.VIEW_CALL_LOG),
+        action(JOB_CARD_ACTION, job_card_pressed, "staff", Permission.VIEW_CALL_LOG),
     ]
 
 
@@ -29,6 +31,16 @@ async def job_command(turn: Turn, args: str) -> None:
     job = await turn.uow.jobs.by_number(number)
     if job is None:
         await turn.reply(NO_SUCH_JOB, args={"number": number})
+        return
+    await require_branch_of(turn, job)
+    await show_job(turn, job)
+
+
+async def job_card_pressed(turn: Turn, payload: dict[str, object]) -> None:
+    """The Open job button of a notice (an escalation): the job's card, as /job shows it."""
+    job = await turn.uow.jobs.get(int(str(payload["job_id"])))
+    if job is None:
+        await turn.reply(NO_SUCH_JOB, args={"number": "?"})
         return
     await require_branch_of(turn, job)
     await show_job(turn, job)

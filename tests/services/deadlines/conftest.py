@@ -14,6 +14,7 @@ import pytest
 import fieldbot
 from fieldbot.clock import ManualClock
 from fieldbot.domain.model import Language, Role, Staff
+from fieldbot.rendering import LINES
 from fieldbot.repositories.clocks import ClockRow, FiredStep
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.outbox import OutboxMessage
@@ -85,7 +86,8 @@ class Desk:
             return await uow.outbox.messages(chat_id=chat)
 
     async def templates(self, staff: str) -> list[str]:
-        return [m.template for m in await self.outbox(staff)]
+        """The texts of the staff member's messages: each line of a message of several."""
+        return [v.template for v in views(await self.outbox(staff))]
 
     async def add_supervisor(self, code: str, user_id: int, branch: str = "SH01") -> None:
         async with self.store.unit_of_work() as uow:
@@ -132,3 +134,17 @@ async def desk(store: Store, settings: Settings, clock: ManualClock) -> Desk:
                 await uow.staff.bind_telegram(code, user_id, user_id)
         await uow.commit()
     return Desk(store, settings, clock)
+
+
+def views(messages: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Each text of the messages as a message of its own (a message of several lines, such as
+    an escalation with its details, gives one per line, each with the message's buttons)."""
+    found: list[OutboxMessage] = []
+    for m in messages:
+        if m.template != LINES:
+            found.append(m)
+            continue
+        for line in m.params["lines"]:
+            params = {"args": line.get("args", {}), "buttons": m.params.get("buttons", [])}
+            found.append(replace(m, template=line["t"], params=params))
+    return found
