@@ -146,6 +146,24 @@ async def test_a_staff_reference_is_looked_up_at_send_time_in_texts_and_button_l
         )
 
 
+async def test_a_list_of_staff_is_looked_up_at_send_time_and_joined_in_the_readers_language() -> (
+    None
+):
+    async def customers(customer_id: int, field: str) -> str:
+        return f"customer{customer_id}.{field}"
+
+    async def staff(staff_id: int, field: str) -> str:
+        return f"staff{staff_id}.{field}"
+
+    params = {"args": {"names": {"staff_list": [3, 5]}}}
+    renderer = Renderer(customers, staff)
+    catalogs = Catalogs.load()
+    en = await renderer.render(catalogs.translator("en"), "Also told: {names}", params)
+    zh = await renderer.render(catalogs.translator("zh_CN"), "Also told: {names}", params)
+    assert en.text == "Also told: staff3.name, staff5.name"
+    assert zh.text.startswith("同时通知：staff3.name") and "staff5.name" in zh.text
+
+
 # Monday 2026-09-14 16:00 in Shanghai, 08:00 UTC; Sunday 2026-09-20 00:05 in Shanghai is still
 # Saturday in UTC, so the weekday is the reader's day, not UTC's.
 MONDAY_4PM = datetime(2026, 9, 14, 8, 0, tzinfo=UTC)
