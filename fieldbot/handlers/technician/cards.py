@@ -19,9 +19,9 @@ from fieldbot.labels import STATE_NAMES
 from fieldbot.rendering import more_line
 from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
-from fieldbot.services import signoff
+from fieldbot.services import settlement
 from fieldbot.services.jobs import next_deadline
-from fieldbot.services.signoff import amount_due
+from fieldbot.services.settlement import amount_due
 from fieldbot.services.workflow import (
     ACCEPT,
     ARRIVED,
@@ -69,7 +69,7 @@ async def payment_row(turn: Turn, job: JobRecord) -> list[ButtonSpec]:
         "cash": (CASH, "job.cash", ref),
         "invoice": (INVOICE, "job.invoice", ref),
     }
-    options = await signoff.payment_options(turn.uow, turn.deps.settings, job)
+    options = await settlement.payment_options(turn.uow, turn.deps.settings, job)
     return [buttons[option] for option in options]
 
 
