@@ -16,6 +16,7 @@ from fieldbot.domain.model import JobState
 from fieldbot.domain.money import Money
 from fieldbot.domain.permissions import Permission
 from fieldbot.domain.states import Action
+from fieldbot.i18n import N_
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.people import StaffRow
 from fieldbot.repositories.signoffs import Settlement
@@ -24,10 +25,13 @@ from fieldbot.services.workflow import (
     InvalidInput,
     JobChange,
     JobRef,
+    Notices,
     apply,
+    customer_of,
     job_id,
     load_job,
     load_staff,
+    notify_customer,
     record,
     require_assigned,
     require_state,
@@ -87,7 +91,17 @@ async def close_if_settled(
         settings=settings,
         payload={"settlement": settlement.method, "amount_fen": settlement.amount_fen},
     )
-    return JobChange(saved, Action.CLOSE, job.state)
+    notices = Notices()
+    notices.add(
+        await notify_customer(
+            uow,
+            await customer_of(uow, saved),
+            N_("Job {number} is complete. Thank you for choosing us."),
+            {"number": saved.number},
+            now,
+        )
+    )
+    return JobChange(saved, Action.CLOSE, job.state, notices.tuple())
 
 
 @dataclass(frozen=True, slots=True)

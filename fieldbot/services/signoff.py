@@ -20,11 +20,12 @@ from fieldbot.domain.model import JobState
 from fieldbot.domain.permissions import Permission
 from fieldbot.domain.states import Action, transition
 from fieldbot.i18n import N_
+from fieldbot.labels import FEE_KIND_NAMES
 from fieldbot.repositories.invites import Invite
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.people import CustomerRow
 from fieldbot.repositories.signoffs import SignoffOutcome
-from fieldbot.repositories.work_records import WorkRecordRow
+from fieldbot.repositories.work_records import FeeLineRow, WorkRecordRow
 from fieldbot.services.registration import (
     Refusal,
     RegistrationRefused,
@@ -64,8 +65,18 @@ from fieldbot.store import UnitOfWork
 
 REWORK = N_("Rework")
 ACCEPT_AS_IS = N_("Accept as is")
+SHOW_QR = N_("Sign-off QR code")
+VOUCHER_PHOTO = N_("Photo of signed voucher")
 
-SIGNOFF_TEMPLATE = N_("Please confirm job {number}: {work}. Amount due: {due}.")
+SIGNOFF_TEMPLATE = N_(
+    "Please confirm job {number}.\nWork: {work}\n{items}\nTotal: {total}. Amount due: {due}."
+)
+PART_LINE = N_("Part {part}: {amount}, {status}")
+FEE_LINE = N_("Fee, {kind}: {amount}, {status}")
+NO_LINES = N_("No parts or fees.")
+CHARGED = N_("charged")
+UNDER_WARRANTY = N_("under warranty")
+UNDER_CONTRACT = N_("under contract")
 
 
 class SignoffLinkInvalid(DomainError):
@@ -77,10 +88,28 @@ class SignoffLinkInvalid(DomainError):
 # --- asking for the sign-off -------------------------------------------------------------------
 
 
+def _summary_line(work: WorkRecordRow, line: FeeLineRow) -> dict[str, Any]:
+    """One part or fee line of the sign-off summary: charged, or covered (type B: by the
+    contract; otherwise by the warranty)."""
+    if line.charged_fen >= line.amount_fen:
+        status = CHARGED
+    else:
+        status = UNDER_CONTRACT if work.service_type == "B" else UNDER_WARRANTY
+    args: dict[str, Any] = {"amount": money_arg(line.amount_fen), "status": {"t": status}}
+    if line.kind == "parts":
+        return {"t": PART_LINE, "args": {**args, "part": line.description}}
+    return {"t": FEE_LINE, "args": {**args, "kind": {"t": FEE_KIND_NAMES[line.kind]}}}
+
+
 def signoff_args(job: JobRecord, work: WorkRecordRow) -> dict[str, Any]:
+    """The sign-off summary (DESIGN.md §3 Second pass): the work, every part (code, name,
+    quantity, charged or covered), every fee line, the total and the amount due."""
+    items = [_summary_line(work, line) for line in work.lines] or [{"t": NO_LINES}]
     return {
         "number": job.number,
         "work": work.description,
+        "items": {"lines": items},
+        "total": money_arg(work.total_fen),
         "due": money_arg(work.amount_due_fen),
         "customer": customer_arg(job.customer_id),
     }
@@ -476,11 +505,20 @@ async def rework(
                 uow,
                 tech,
                 N_("Job {number} needs rework: {reason}"),
-                {"number": saved.number, "reason": (reason or "").strip()},
+                {"number": saved.number, "reason": await _rework_reason(uow, saved, reason)},
                 clock.now(),
             )
         )
     return JobChange(saved, Action.REWORK, found.state, notices.tuple())
+
+
+async def _rework_reason(uow: UnitOfWork, job: JobRecord, given: str | None) -> str:
+    """The supervisor's reason, else what the customer disputed (the Rework button asks none)."""
+    text = (given or "").strip()
+    if text:
+        return text
+    disputed = [s for s in await uow.fieldwork.signoffs(job_id(job)) if s.outcome == "disputed"]
+    return (disputed[-1].reason or "") if disputed else ""
 
 
 async def accept_as_is(
@@ -506,5 +544,29 @@ async def accept_as_is(
         action=Action.ACCEPT_AS_IS,
         outcome="accepted_as_is",
     )
-    change = JobChange(saved, Action.ACCEPT_AS_IS, found.state)
+    notices = Notices()
+    tech = await technician_of(uow, saved)
+    if tech is not None:
+        notices.add(
+            await notify_staff(
+                uow,
+                tech,
+                N_("Job {number}: the supervisor accepted the disputed work as it is."),
+                {"number": saved.number},
+                now,
+            )
+        )
+    notices.add(
+        await notify_customer(
+            uow,
+            await customer_of(uow, saved),
+            N_(
+                "Job {number}: we reviewed your objection; the work is accepted as it was "
+                "done and the job is signed off."
+            ),
+            {"number": saved.number},
+            now,
+        )
+    )
+    change = JobChange(saved, Action.ACCEPT_AS_IS, found.state, notices.tuple())
     return SignedOff(change, await close_if_settled(uow, settings, saved, now))
