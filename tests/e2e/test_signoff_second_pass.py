@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from fieldbot.domain.model import JobState
+from fieldbot.repositories.jobs import JobRecord
 from fieldbot.sandbox.driver import Phone, Sandbox
 from fieldbot.services import signoff, work_record
 from tests.e2e.test_technician_flow import (
@@ -88,7 +89,7 @@ async def test_a_rerecord_after_rejected_fees_starts_from_the_first_with_its_fit
     assert total is not None and f"Total: {total.group(1)}" in ask.text
 
 
-async def _closed_at_zero(sb: Sandbox, owner: Phone, tech: Phone) -> object:
+async def _closed_at_zero(sb: Sandbox, owner: Phone, tech: Phone) -> JobRecord:
     job = await new_job(sb, "C002", "CF22-0107", "T02")
     await tech.wait_for("New job")
     await accept_and_arrive(tech, at=C002_SITE)
@@ -104,19 +105,18 @@ async def test_a_dispute_on_a_closed_job_is_refused_at_the_tap(sb: Sandbox) -> N
     ask = await bistro.wait_for("Please confirm job")
     await bistro.tap("Confirm")
     await bistro.wait_for("is complete")  # closed at ¥0: the customer is told
-    assert (await job_now(sb, job.id)).state is JobState.CLOSED  # type: ignore[attr-defined]
+    assert (await job_now(sb, job.id)).state is JobState.CLOSED
     before = len(bistro.inbox)
     await bistro.tap("Dispute", message=ask)
     await sb.settle()
     said = " ".join(m.text for m in bistro.inbox[before:]) + " ".join(bistro.alerts)
     assert said.strip() and "What is wrong" not in said  # refused at once, no form
     assert await _forms(sb, 5002) is None
-    assert (await job_now(sb, job.id)).state is JobState.CLOSED  # type: ignore[attr-defined]
+    assert (await job_now(sb, job.id)).state is JobState.CLOSED
 
 
-async def test_fees_approved_for_a_customer_without_telegram_offer_the_qr_and_photo_in_chinese(
-    sb: Sandbox,
-) -> None:
+async def _t01_finishes_for_c001(sb: Sandbox, labour: str) -> tuple[Phone, JobRecord]:
+    """T01 (in Chinese) finishes a type C job of C001, who has no chat with the bot."""
     tech = await staff(sb, "T01", 1001, "张伟", "zh-hans")
     job = await new_job(sb, "C001", "RF25-0001", "T01")  # C001 has no chat with the bot
     await tech.wait_for("新工单")
@@ -135,11 +135,18 @@ async def test_fees_approved_for_a_customer_without_telegram_offer_the_qr_and_ph
     await tech.send("2")
     await tech.wait_for("车上的配件")
     await tech.tap("没有更多配件")
-    for step, amount in (("人工费", "900"), ("交通费", "0"), ("其他费用", "0")):
+    for step, amount in (("人工费", labour), ("交通费", "30"), ("其他费用", "0")):
         await tech.wait_for(step)
         await tech.send(amount)
     await tech.wait_for("待记录")
     await tech.tap("提交")
+    return tech, job
+
+
+async def test_fees_approved_for_a_customer_without_telegram_offer_the_qr_and_photo_in_chinese(
+    sb: Sandbox,
+) -> None:
+    tech, job = await _t01_finishes_for_c001(sb, "900")
     await tech.wait_for("审批")
     await run(sb, work_record.approve, job=job.id, actor="S01")
     told = await tech.wait_for("费用已批准")
@@ -203,3 +210,17 @@ async def test_the_customer_is_told_complete_after_an_invoice(sb: Sandbox) -> No
 async def test_the_customer_is_told_complete_after_an_invoice_on_postgresql() -> None:
     async with Sandbox.start(db_url=PG_URL, settings=FAST, limits=FAST_LIMITS) as sb:
         await _invoice_then_complete(sb)
+
+
+async def test_the_signoff_summary_in_chinese_lists_work_fees_total_and_due(sb: Sandbox) -> None:
+    tech, _job = await _t01_finishes_for_c001(sb, "100")
+    qr = await tech.wait_for("扫描")
+    link = re.search(r"https://t\.me/\S+\?start=(\S+)", qr.text)
+    assert link is not None
+    owner = sb.phone(user_id=5001, name="李记", language="zh-hans")
+    await owner.start(link.group(1))
+    ask = await owner.wait_for("请确认工单")
+    assert "工作：更换压缩机" in ask.text
+    assert "费用，人工：¥100.00，保修内" in ask.text  # type C: labour under warranty
+    assert "费用，交通：¥30.00，收费" in ask.text
+    assert "合计：¥130.00。应付金额：¥30.00。" in ask.text
