@@ -52,3 +52,11 @@ STATE_NAMES: dict[JobState, str] = {
     JobState.CLOSED: N_("closed"),
     JobState.CANCELLED: N_("cancelled"),
 }
+
+# The fee lines a work record charges, as the finish form and the sign-off summary name them.
+FEE_KIND_NAMES = {
+    "labour": N_("labour"),
+    "parts": N_("parts"),
+    "travel": N_("travel"),
+    "other": N_("other"),
+}

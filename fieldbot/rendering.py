@@ -151,6 +151,11 @@ class Renderer:
             return t.date(date.fromisoformat(value["day"]), value.get("fmt", DATE))
         if "t" in value:
             return await self._text(t, value["t"], value.get("args", {}))
+        if "lines" in value:
+            lines = [
+                await self._text(t, line["t"], line.get("args", {})) for line in value["lines"]
+            ]
+            return "\n".join(lines)
         if "roles" in value:
             names = [t.gettext(ROLE_NAMES.get(role, role)) for role in value["roles"]]
             return t.gettext(", ").join(names)

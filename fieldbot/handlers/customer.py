@@ -61,14 +61,10 @@ async def confirm_pressed(turn: Turn, payload: dict[str, object]) -> None:
     code = turn.code
     s, clock = turn.deps.settings, turn.deps.clock
     done = await signoff.confirm(turn.uow, s, clock, job=_job_id(payload), customer=code)
+    # Closing tells the customer "complete" itself (services/settlement.close_if_settled).
     await turn.reply(
         N_("Thank you! You confirmed job {number}."), args={"number": done.change.job.number}
     )
-    if done.closed is not None:
-        await turn.reply(
-            N_("Job {number} is complete. Thank you for choosing us."),
-            args={"number": done.closed.job.number},
-        )
 
 
 async def dispute_pressed(turn: Turn, payload: dict[str, object]) -> None:

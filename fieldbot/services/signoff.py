@@ -1,10 +1,10 @@
-"""Sign-off, settlement, closing and the service voucher (DESIGN.md §3, §6).
+"""Sign-off and disputes (DESIGN.md §3, §6); settlement and closing live in
+:mod:`fieldbot.services.settlement`.
 
 The customer confirms the summary in their own chat (Confirm / Dispute), or opens the job's
 single-use sign-off link, which binds them and opens that sign-off and nothing else; a
 customer without Telegram signs the paper voucher and the technician sends its photo, kept as
-weaker evidence. A signed-off job closes by itself once its fees are settled: cash within the
-cash limit (the technician then holds it until the accountant confirms) or an invoice.
+weaker evidence. A signed-off job closes by itself once its fees are settled.
 """
 
 from __future__ import annotations
@@ -12,31 +12,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
 from fieldbot.clock import Clock
-from fieldbot.domain.entitlement import cash_allowed
-from fieldbot.domain.errors import DomainError, NotAllowed
+from fieldbot.domain.errors import DomainError
 from fieldbot.domain.model import JobState
-from fieldbot.domain.money import Money
 from fieldbot.domain.permissions import Permission
 from fieldbot.domain.states import Action, transition
 from fieldbot.i18n import N_
+from fieldbot.labels import FEE_KIND_NAMES
 from fieldbot.repositories.invites import Invite
 from fieldbot.repositories.jobs import JobRecord
-from fieldbot.repositories.people import CustomerRow, StaffRow
-from fieldbot.repositories.signoffs import Settlement, SignoffOutcome
-from fieldbot.repositories.work_records import WorkRecordRow
+from fieldbot.repositories.people import CustomerRow
+from fieldbot.repositories.signoffs import SignoffOutcome
+from fieldbot.repositories.work_records import FeeLineRow, WorkRecordRow
 from fieldbot.services.registration import (
     Refusal,
     RegistrationRefused,
     bind_customer_account,
     require_account_free_for_customer,
 )
+from fieldbot.services.settlement import close_if_settled
 from fieldbot.services.workflow import (
     CONFIRM,
     DISPUTE,
-    SYSTEM,
     InvalidInput,
     JobChange,
     JobRef,
@@ -48,7 +47,6 @@ from fieldbot.services.workflow import (
     job_button,
     job_id,
     load_job,
-    load_staff,
     money_arg,
     notify_customer,
     notify_staff,
@@ -67,8 +65,18 @@ from fieldbot.store import UnitOfWork
 
 REWORK = N_("Rework")
 ACCEPT_AS_IS = N_("Accept as is")
+SHOW_QR = N_("Sign-off QR code")
+VOUCHER_PHOTO = N_("Photo of signed voucher")
 
-SIGNOFF_TEMPLATE = N_("Please confirm job {number}: {work}. Amount due: {due}.")
+SIGNOFF_TEMPLATE = N_(
+    "Please confirm job {number}.\nWork: {work}\n{items}\nTotal: {total}. Amount due: {due}."
+)
+PART_LINE = N_("Part {part}: {amount}, {status}")
+FEE_LINE = N_("Fee, {kind}: {amount}, {status}")
+NO_LINES = N_("No parts or fees.")
+CHARGED = N_("charged")
+UNDER_WARRANTY = N_("under warranty")
+UNDER_CONTRACT = N_("under contract")
 
 
 class SignoffLinkInvalid(DomainError):
@@ -77,17 +85,31 @@ class SignoffLinkInvalid(DomainError):
     code = "signoff_link_invalid"
 
 
-class CashNotAllowed(DomainError):
-    code = "cash_not_allowed"
-
-
 # --- asking for the sign-off -------------------------------------------------------------------
 
 
+def _summary_line(work: WorkRecordRow, line: FeeLineRow) -> dict[str, Any]:
+    """One part or fee line of the sign-off summary: charged, or covered (type B: by the
+    contract; otherwise by the warranty)."""
+    if line.charged_fen >= line.amount_fen:
+        status = CHARGED
+    else:
+        status = UNDER_CONTRACT if work.service_type == "B" else UNDER_WARRANTY
+    args: dict[str, Any] = {"amount": money_arg(line.amount_fen), "status": {"t": status}}
+    if line.kind == "parts":
+        return {"t": PART_LINE, "args": {**args, "part": line.description}}
+    return {"t": FEE_LINE, "args": {**args, "kind": {"t": FEE_KIND_NAMES[line.kind]}}}
+
+
 def signoff_args(job: JobRecord, work: WorkRecordRow) -> dict[str, Any]:
+    """The sign-off summary (DESIGN.md §3 Second pass): the work, every part (code, name,
+    quantity, charged or covered), every fee line, the total and the amount due."""
+    items = [_summary_line(work, line) for line in work.lines] or [{"t": NO_LINES}]
     return {
         "number": job.number,
         "work": work.description,
+        "items": {"lines": items},
+        "total": money_arg(work.total_fen),
         "due": money_arg(work.amount_due_fen),
         "customer": customer_arg(job.customer_id),
     }
@@ -483,11 +505,20 @@ async def rework(
                 uow,
                 tech,
                 N_("Job {number} needs rework: {reason}"),
-                {"number": saved.number, "reason": (reason or "").strip()},
+                {"number": saved.number, "reason": await _rework_reason(uow, saved, reason)},
                 clock.now(),
             )
         )
     return JobChange(saved, Action.REWORK, found.state, notices.tuple())
+
+
+async def _rework_reason(uow: UnitOfWork, job: JobRecord, given: str | None) -> str:
+    """The supervisor's reason, else what the customer disputed (the Rework button asks none)."""
+    text = (given or "").strip()
+    if text:
+        return text
+    disputed = [s for s in await uow.fieldwork.signoffs(job_id(job)) if s.outcome == "disputed"]
+    return (disputed[-1].reason or "") if disputed else ""
 
 
 async def accept_as_is(
@@ -513,119 +544,29 @@ async def accept_as_is(
         action=Action.ACCEPT_AS_IS,
         outcome="accepted_as_is",
     )
-    change = JobChange(saved, Action.ACCEPT_AS_IS, found.state)
+    notices = Notices()
+    tech = await technician_of(uow, saved)
+    if tech is not None:
+        notices.add(
+            await notify_staff(
+                uow,
+                tech,
+                N_("Job {number}: the supervisor accepted the disputed work as it is."),
+                {"number": saved.number},
+                now,
+            )
+        )
+    notices.add(
+        await notify_customer(
+            uow,
+            await customer_of(uow, saved),
+            N_(
+                "Job {number}: we reviewed your objection; the work is accepted as it was "
+                "done and the job is signed off."
+            ),
+            {"number": saved.number},
+            now,
+        )
+    )
+    change = JobChange(saved, Action.ACCEPT_AS_IS, found.state, notices.tuple())
     return SignedOff(change, await close_if_settled(uow, settings, saved, now))
-
-
-# --- settlement and closing --------------------------------------------------------------------
-
-
-async def amount_due(uow: UnitOfWork, job: JobRecord) -> int:
-    """Fen the customer owes: the latest work record that is not waiting or rejected."""
-    latest = await uow.fieldwork.latest_work_record(job_id(job))
-    if latest is None or latest.approval in ("pending", "rejected"):
-        return 0
-    return latest.amount_due_fen
-
-
-async def payment_options(
-    uow: UnitOfWork, settings: Settings, job: JobRecord
-) -> tuple[Literal["cash", "invoice"], ...]:
-    """How the money due on the job may be settled now: nothing when it is settled or nothing
-    is due; cash (within the cash limit) and an invoice; else an invoice only."""
-    if await uow.fieldwork.settlement(job_id(job)) is not None:
-        return ()
-    due = await amount_due(uow, job)
-    if due <= 0:
-        return ()
-    if cash_allowed(Money(due), settings.cash_limit_fen):
-        return ("cash", "invoice")
-    return ("invoice",)
-
-
-async def close_if_settled(
-    uow: UnitOfWork, settings: Settings, job: JobRecord, now: datetime
-) -> JobChange | None:
-    """Close a signed-off job once its fees are settled; nothing due settles by itself."""
-    if job.state is not JobState.SIGNED_OFF:
-        return None
-    settlement = await uow.fieldwork.settlement(job_id(job))
-    if settlement is None:
-        if await amount_due(uow, job) > 0:
-            return None
-        settlement = await uow.fieldwork.settle(
-            job_id=job_id(job), method="none", amount_fen=0, now=now
-        )
-    saved = await apply(
-        uow,
-        job,
-        Action.CLOSE,
-        SYSTEM,
-        now,
-        settings=settings,
-        payload={"settlement": settlement.method, "amount_fen": settlement.amount_fen},
-    )
-    return JobChange(saved, Action.CLOSE, job.state)
-
-
-@dataclass(frozen=True, slots=True)
-class Payment:
-    settlement: Settlement
-    cash_held_fen: int  # the collector's cash not yet confirmed by the accountant
-    closed: JobChange | None
-
-
-async def record_payment(
-    uow: UnitOfWork,
-    settings: Settings,
-    clock: Clock,
-    *,
-    job: JobRef,
-    actor: str,
-    method: Literal["cash", "invoice"],
-    invoice_number: str | None = None,
-) -> Payment:
-    """Settle the fees: cash on site when the amount due is within the cash limit (the
-    technician then holds it), otherwise an invoice. A signed-off job then closes."""
-    now = clock.now()
-    found = await load_job(uow, job)
-    require_state(found, {JobState.AWAITING_SIGNOFF, JobState.SIGNED_OFF}, "settle")
-    staff = await load_staff(uow, actor)
-    collector: StaffRow
-    if found.technician_id == staff.id:
-        collector = await require_assigned(uow, actor, found, "settle")
-    elif method == "invoice":
-        collector = await require_supervisor(uow, actor, found, Permission.APPROVE_FEES, "settle")
-    else:
-        raise NotAllowed(
-            f"only the assigned technician collects cash for job {found.number}",
-            staff=staff.staff.code,
-        )
-    due = await amount_due(uow, found)
-    if method == "cash" and not cash_allowed(Money(due), settings.cash_limit_fen):
-        raise CashNotAllowed(
-            f"{Money(due).fen} fen is above the cash limit: issue an invoice",
-            due_fen=due,
-            cash_limit_fen=settings.cash_limit_fen,
-        )
-    number = (invoice_number or "").strip() or None
-    if method not in ("cash", "invoice"):
-        raise InvalidInput(f"unknown payment method {method!r}", field="method")
-    settlement = await uow.fieldwork.settle(
-        job_id=job_id(found),
-        method=method,
-        amount_fen=due,
-        invoice_number=number,
-        collected_by=collector.id if method == "cash" else None,
-        now=now,
-    )
-    await record(
-        uow,
-        found,
-        "job.settled",
-        staff_tag(collector),
-        now,
-        {"method": method, "amount_fen": due, "invoice_number": number},
-    )
-    held = await uow.fieldwork.cash_held(collector.id)
-    return Payment(settlement, held, await close_if_settled(uow, settings, found, now))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from fieldbot.clock import Clock
@@ -24,8 +25,9 @@ from fieldbot.domain.permissions import Permission
 from fieldbot.domain.states import Action
 from fieldbot.i18n import N_
 from fieldbot.repositories.jobs import JobRecord
+from fieldbot.repositories.people import StaffRow
 from fieldbot.repositories.work_records import FeeLineRow, WorkRecordRow
-from fieldbot.services.signoff import request_signoff
+from fieldbot.services.signoff import SHOW_QR, VOUCHER_PHOTO, request_signoff
 from fieldbot.services.spare_parts import PartQuantity, check_parts, take_from_van
 from fieldbot.services.workflow import (
     APPROVE,
@@ -61,6 +63,43 @@ class Finished:
     needs_approval: bool
     signoff_link: str | None  # the sign-off deep-link payload (None while awaiting approval)
     notified: tuple[int, ...] = field(default=())
+
+
+ENTERED_FEES = (FeeKind.LABOUR, FeeKind.TRAVEL, FeeKind.OTHER)
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """Where a new work record starts: after the supervisor rejected the fees, from the
+    rejected record (work, minutes, entered fee lines); always with the parts already fitted
+    on this visit and not yet charged (the next record charges them)."""
+
+    work: str = ""
+    minutes: int | None = None
+    fees: dict[str, int] = field(default_factory=dict)  # fee kind → fen
+    fitted: tuple[tuple[str, int], ...] = ()  # (part code, quantity)
+
+    @property
+    def redo(self) -> bool:
+        return bool(self.work)
+
+
+async def draft(uow: UnitOfWork, job: JobRecord) -> Draft:
+    """The finish form's starting point for ``job`` (see :class:`Draft`)."""
+    fitted = tuple(
+        (use.part, use.quantity)
+        for use in await uow.fieldwork.part_uses(job_id(job))
+        if use.stage == "site" and use.work_record_id is None
+    )
+    latest = await uow.fieldwork.latest_work_record(job_id(job))
+    if latest is None or latest.approval != "rejected":
+        return Draft(fitted=fitted)
+    entered = {kind.value for kind in ENTERED_FEES}
+    fees: dict[str, int] = {}
+    for line in latest.lines:
+        if line.kind in entered:
+            fees[line.kind] = fees.get(line.kind, 0) + line.amount_fen
+    return Draft(latest.description, latest.minutes, fees, fitted)
 
 
 async def _charges(
@@ -240,16 +279,36 @@ async def approve(
     notices.extend(ids)
     tech = await uow.staff.row_by_id(saved.technician_id) if saved.technician_id else None
     if tech is not None:
-        notices.add(
-            await notify_staff(
-                uow,
-                tech,
-                N_("Job {number}: the fees were approved; the customer is asked to sign off."),
-                {"number": saved.number},
-                now,
-            )
-        )
+        notices.add(await _tell_approved(uow, tech, saved, now))
     return Approved(JobChange(saved, Action.APPROVE, found.state, notices.tuple()), link)
+
+
+async def _tell_approved(
+    uow: UnitOfWork, tech: StaffRow, job: JobRecord, now: datetime
+) -> int | None:
+    """The technician hears the fees are approved: a customer bound to a chat is asked there;
+    one without Telegram signs off by the QR code or the paper voucher, offered as buttons."""
+    customer = await customer_of(uow, job)
+    if customer.chat_id is not None and customer.telegram_user_id is not None:
+        return await notify_staff(
+            uow,
+            tech,
+            N_("Job {number}: the fees were approved; the customer is asked to sign off."),
+            {"number": job.number},
+            now,
+        )
+    ref = {"job_id": job_id(job)}
+    return await notify_staff(
+        uow,
+        tech,
+        N_(
+            "Job {number}: the fees were approved. The customer has no Telegram chat with us: "
+            "show them the sign-off QR code, or send the photo of the signed paper voucher."
+        ),
+        {"number": job.number},
+        now,
+        buttons=[(SHOW_QR, "job.signoff_qr", ref), (VOUCHER_PHOTO, "job.voucher", ref)],
+    )
 
 
 async def reject(

@@ -17,7 +17,8 @@ from fieldbot.i18n import N_
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.signoffs import SignoffMethod
 from fieldbot.repositories.workshop import Receipt, RepairCard
-from fieldbot.services.signoff import SignedOff, close_if_settled
+from fieldbot.services.settlement import close_if_settled
+from fieldbot.services.signoff import SignedOff
 from fieldbot.services.spare_parts import PartQuantity, check_parts, take_from_van
 from fieldbot.services.workflow import (
     InvalidInput,

@@ -12,8 +12,9 @@ from fieldbot.domain.errors import IllegalTransition, NotAllowed
 from fieldbot.domain.model import JobState, ServiceType
 from fieldbot.domain.money import Money
 from fieldbot.repositories.jobs import JobRecord
-from fieldbot.services import signoff, voucher, work_record
-from fieldbot.services.signoff import CashNotAllowed, SignoffLinkInvalid
+from fieldbot.services import settlement, signoff, voucher, work_record
+from fieldbot.services.settlement import CashNotAllowed
+from fieldbot.services.signoff import SignoffLinkInvalid
 
 from .conftest import CUSTOMER_USERS, STAFF_USERS, Flow, to_on_site
 
@@ -57,7 +58,7 @@ async def test_type_c_customer_confirms_pays_cash_and_the_job_closes(flow: Flow)
     assert signed.change.state is JobState.SIGNED_OFF and signed.closed is None
     told = (await flow.outbox(STAFF_USERS["T01"]))[-1]
     assert told.template == "Job {number} was confirmed by the customer."
-    paid = await flow.run(signoff.record_payment, job=job.id, actor="T01", method="cash")
+    paid = await flow.run(settlement.record_payment, job=job.id, actor="T01", method="cash")
     assert paid.settlement.method == "cash" and paid.settlement.amount_fen == 3000
     assert paid.cash_held_fen == 3000
     assert paid.closed is not None and paid.closed.state is JobState.CLOSED
@@ -124,9 +125,9 @@ async def test_type_a_sign_off_by_photo_and_cash_above_the_limit_needs_an_invoic
     evidence = await flow.read(lambda uow: uow.fieldwork.signoffs(job.id))
     assert [(s.method, s.evidence) for s in evidence] == [("paper_photo", "AgACAgUAAxkBAAIB")]
     with pytest.raises(CashNotAllowed):
-        await flow.run(signoff.record_payment, job=job.id, actor="T02", method="cash")
+        await flow.run(settlement.record_payment, job=job.id, actor="T02", method="cash")
     paid = await flow.run(
-        signoff.record_payment, job=job.id, actor="S01", method="invoice", invoice_number="INV-7"
+        settlement.record_payment, job=job.id, actor="S01", method="invoice", invoice_number="INV-7"
     )
     assert paid.settlement.method == "invoice" and paid.settlement.invoice_number == "INV-7"
     assert paid.closed is not None and paid.closed.state is JobState.CLOSED
@@ -136,7 +137,7 @@ async def test_cash_exactly_at_the_limit_is_allowed_and_held(flow: Flow) -> None
     job, _ = await _finished(
         flow, "C003", "CF21-0033", "T02", [FeeLine(FeeKind.LABOUR, "labour", Money.yuan(200))]
     )
-    paid = await flow.run(signoff.record_payment, job=job.id, actor="T02", method="cash")
+    paid = await flow.run(settlement.record_payment, job=job.id, actor="T02", method="cash")
     assert paid.cash_held_fen == 20000
     assert paid.closed is None  # paid before sign-off: closes when signed off
     signed = await flow.run(signoff.confirm_with_photo, job=job.id, actor="T02", photo="f")

@@ -15,13 +15,14 @@ from fieldbot.handlers.cards import Card, Keyboard, lines_card
 from fieldbot.handlers.technician.common import FORM_FINISH, job_ref, local_now
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
-from fieldbot.labels import STATE_NAMES
+from fieldbot.labels import FEE_KIND_NAMES, STATE_NAMES
 from fieldbot.rendering import more_line
 from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
-from fieldbot.services import signoff
+from fieldbot.services import settlement
 from fieldbot.services.jobs import next_deadline
-from fieldbot.services.signoff import amount_due
+from fieldbot.services.settlement import amount_due
+from fieldbot.services.signoff import SHOW_QR, VOUCHER_PHOTO
 from fieldbot.services.workflow import (
     ACCEPT,
     ARRIVED,
@@ -45,8 +46,6 @@ TAKE_BACK = N_("Take back")
 DEFECTIVE = N_("Defective part taken out")
 REPAIRED = N_("Repaired")
 RETURNED = N_("Returned to the customer")
-SHOW_QR = N_("Sign-off QR code")
-VOUCHER_PHOTO = N_("Photo of signed voucher")
 CASH = N_("Cash collected")
 INVOICE = N_("Invoice")
 NO_MORE_PARTS = N_("No more parts")
@@ -59,7 +58,7 @@ DECLINE_REASONS = {
     "busy": N_("Too busy"),
 }
 OTHER_REASON = N_("Other reason")
-FEE_NAMES = {"labour": N_("labour"), "travel": N_("travel"), "other": N_("other")}
+FEE_NAMES = FEE_KIND_NAMES
 
 
 async def payment_row(turn: Turn, job: JobRecord) -> list[ButtonSpec]:
@@ -69,7 +68,7 @@ async def payment_row(turn: Turn, job: JobRecord) -> list[ButtonSpec]:
         "cash": (CASH, "job.cash", ref),
         "invoice": (INVOICE, "job.invoice", ref),
     }
-    options = await signoff.payment_options(turn.uow, turn.deps.settings, job)
+    options = await settlement.payment_options(turn.uow, turn.deps.settings, job)
     return [buttons[option] for option in options]
 
 
@@ -226,6 +225,10 @@ async def work_summary(turn: Turn, form: Form, job: JobRecord) -> Card:
             "args": {"hours": hours_text(int(form.data.get("minutes") or 0))},
         },
     ]
+    for code, quantity in form.data.get("fitted") or []:
+        part = await turn.uow.parts.get(str(code))
+        assert part is not None
+        lines.append({**_part_line(part, int(quantity)), "t": FITTED_PART})
     for code, quantity in form.data.get("parts") or []:
         part = await turn.uow.parts.get(str(code))
         assert part is not None
@@ -246,6 +249,9 @@ async def work_summary(turn: Turn, form: Form, job: JobRecord) -> Card:
             }
         )
     return lines_card(lines, [[(SUBMIT, "form.submit", {}), (CANCEL, "form.cancel", {})]])
+
+
+FITTED_PART = N_("Part already fitted: {quantity} × {part} at {price} ({kind})")
 
 
 def _part_line(part: Part, quantity: int) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from fieldbot.labels import STATE_NAMES
 from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import work_record, workshop
-from fieldbot.services.workflow import load_job, money_arg
+from fieldbot.services.workflow import ButtonSpec, load_job, money_arg
 
 
 def routes() -> list[Route]:
@@ -39,6 +39,7 @@ def routes() -> list[Route]:
         action("form.parts_done", parts_done, "staff", Permission.WORK_JOBS),
         action("form.submit", submit_pressed, "staff", Permission.WORK_JOBS),
         action("form.cancel", cancel_pressed, "staff"),
+        action("form.keep", keep_pressed, "staff", Permission.WORK_JOBS),
         form(FORM_FINISH, work_form, "staff", Permission.WORK_JOBS),
         form(FORM_REPAIR, work_form, "staff", Permission.WORK_JOBS),
     ]
@@ -51,6 +52,8 @@ FEE_PROMPTS = {
     "travel": N_("Travel fee? Send an amount like 30, 0 for none."),
     "other": N_("Any other fee? Send an amount like 15.50, 0 for none."),
 }
+KEEP = N_("Keep it")
+KEEP_AMOUNT = N_("Keep {amount}")
 _HOURS = re.compile(r"^\s*(\d{1,2})(?:[.,](\d{1,2}))?\s*$")
 
 
@@ -94,12 +97,65 @@ async def _start_work_form(turn: Turn, payload: dict[str, object], name: str) ->
         )
         return
     data: dict[str, Any] = {"job_id": job.id, "parts": [], "fees": {}}
-    await turn.uow.forms.start(turn.user_id, name, "work", data, turn.now)
     if name == FORM_FINISH:
+        start = await work_record.draft(turn.uow, job)
+        data["fitted"] = [list(part) for part in start.fitted]
+        if start.redo:
+            data.update(redo=True, work=start.work, proposed=start.minutes, fees=start.fees)
+            await turn.uow.forms.start(turn.user_id, name, "work", data, turn.now)
+            await turn.reply(
+                N_(
+                    "Job {number}: the new record starts from the rejected one. What did you "
+                    "do? Send the work again, or keep it: {work}"
+                ),
+                args={"number": job.number, "work": start.work},
+                buttons=[[(KEEP, "form.keep", {})]],
+            )
+            return
         prompt = N_("Job {number}: what did you do? Describe the work in one message.")
     else:
         prompt = N_("Job {number}: what did you repair in the workshop? One message.")
+    await turn.uow.forms.start(turn.user_id, name, "work", data, turn.now)
     await turn.reply(prompt, args={"number": job.number})
+
+
+async def keep_pressed(turn: Turn, _payload: dict[str, object]) -> None:
+    """Keep the value the rejected record had for this step (the work, or a fee line)."""
+    form = await turn.uow.forms.get(turn.user_id)
+    if form is None or form.name != FORM_FINISH or form.step not in ("work", *FEE_STEPS):
+        await turn.reply(N_("That form is closed. Open the job again with /jobs."))
+        return
+    job = await load_job(turn.uow, int(form.data["job_id"]))
+    if form.step == "work":
+        form = await turn.uow.forms.save(replace(form, step="hours"), turn.now)
+        await _ask_hours(turn, form, job)
+        return
+    fen = int((form.data.get("fees") or {}).get(form.step, 0))
+    await _set_fee(turn, form, job, fen)
+
+
+async def _set_fee(turn: Turn, form: Form, job: JobRecord, fen: int) -> None:
+    step = form.step
+    fees = {**(form.data.get("fees") or {}), step: fen}
+    following = FEE_STEPS.index(step) + 1
+    next_step = FEE_STEPS[following] if following < len(FEE_STEPS) else "summary"
+    form = await turn.uow.forms.save(
+        replace(form, step=next_step, data={**form.data, "fees": fees}), turn.now
+    )
+    if next_step == "summary":
+        await summary(turn, form)
+    else:
+        await _ask_fee(turn, form, job)
+
+
+async def _ask_fee(turn: Turn, form: Form, job: JobRecord) -> None:
+    """A fee step; a re-record offers the rejected record's amount to keep."""
+    previous = (form.data.get("fees") or {}).get(form.step)
+    buttons: list[list[ButtonSpec]] = []
+    if form.data.get("redo") and previous is not None:
+        label = {"t": KEEP_AMOUNT, "args": {"amount": money_arg(int(previous))}}
+        buttons = [[(label, "form.keep", {})]]
+    await turn.reply(FEE_PROMPTS[form.step], args={"number": job.number}, buttons=buttons)
 
 
 async def _ask_hours(turn: Turn, form: Form, job: JobRecord) -> None:
@@ -139,7 +195,9 @@ async def work_form(turn: Turn, form: Form, message: Message) -> None:
             await turn.reply(N_("Please describe the work as text."))
             return
         work = free_text(turn, text)
-        proposed = await _minutes_since_arrival(turn, job) if form.name == FORM_FINISH else 60
+        proposed = form.data.get("proposed")
+        if proposed is None:
+            proposed = await _minutes_since_arrival(turn, job) if form.name == FORM_FINISH else 60
         form = await turn.uow.forms.save(
             replace(form, step="hours", data={**form.data, "work": work, "proposed": proposed}),
             turn.now,
@@ -157,16 +215,7 @@ async def work_form(turn: Turn, form: Form, message: Message) -> None:
         await quantity_step(turn, form, text)
     elif step in FEE_STEPS:
         amount = parse_money(text, max_fen=turn.deps.settings.max_amount_fen)
-        fees = {**(form.data.get("fees") or {}), step: amount.fen}
-        following = FEE_STEPS.index(step) + 1
-        next_step = FEE_STEPS[following] if following < len(FEE_STEPS) else "summary"
-        form = await turn.uow.forms.save(
-            replace(form, step=next_step, data={**form.data, "fees": fees}), turn.now
-        )
-        if next_step == "summary":
-            await summary(turn, form)
-        else:
-            await turn.reply(FEE_PROMPTS[next_step], args={"number": job.number})
+        await _set_fee(turn, form, job, amount.fen)
     else:
         await turn.reply(N_("Tap Submit to record it, or Cancel."))
 
@@ -179,7 +228,7 @@ async def parts_done(turn: Turn, _payload: dict[str, object]) -> None:
     if form.name == FORM_FINISH:
         form = await turn.uow.forms.save(replace(form, step="labour"), turn.now)
         job = await load_job(turn.uow, int(form.data["job_id"]))
-        await turn.reply(FEE_PROMPTS["labour"], args={"number": job.number})
+        await _ask_fee(turn, form, job)
     else:
         form = await turn.uow.forms.save(replace(form, step="summary"), turn.now)
         await summary(turn, form)

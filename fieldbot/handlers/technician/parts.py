@@ -68,7 +68,7 @@ async def _search_parts(turn: Turn, text: str) -> list[Part]:
 
 async def ask_parts(turn: Turn, form: Form) -> None:
     """The parts step of the finish and repair forms: the van's parts as buttons."""
-    chosen = form.data.get("parts") or []
+    chosen = [*(form.data.get("fitted") or []), *(form.data.get("parts") or [])]
     await turn.reply(
         N_(
             "Parts used from your van ({count} chosen so far)? Tap a part, send a part code or "

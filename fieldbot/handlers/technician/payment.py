@@ -10,8 +10,8 @@ from fieldbot.handlers.technician.cards import INVOICE
 from fieldbot.handlers.technician.common import button_job, job_ref
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
-from fieldbot.services import signoff
-from fieldbot.services.signoff import CashNotAllowed, amount_due
+from fieldbot.services import settlement
+from fieldbot.services.settlement import CashNotAllowed, amount_due
 from fieldbot.services.workflow import load_job, money_arg
 
 
@@ -31,7 +31,7 @@ async def _pay(turn: Turn, payload: dict[str, object], method: str) -> None:
         await turn.reply(N_("Job {number} is settled already."), args={"number": job.number})
         return
     try:
-        payment = await signoff.record_payment(
+        payment = await settlement.record_payment(
             turn.uow,
             s,
             clock,
