@@ -20,10 +20,11 @@ from fieldbot.labels import CHANNEL_NAMES, KIND_NAMES, PRIORITY_NAMES, STATE_NAM
 from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.people import CustomerRow
+from fieldbot.services import calls
 from fieldbot.services import dispatch as dispatching
 from fieldbot.services.deadlines.clocks import CLOCK_NAMES, JOB
 from fieldbot.services.deadlines.targets import JOB_CLOCK_STATES
-from fieldbot.services.jobs import Deadline, JobSummary, Preview, job_details
+from fieldbot.services.jobs import Deadline, Preview, job_details
 from fieldbot.services.signoff import ACCEPT_AS_IS, REWORK
 from fieldbot.services.workflow import (
     APPROVE,
@@ -96,7 +97,7 @@ def state_arg(job: JobRecord) -> dict[str, Any]:
     state: dict[str, Any] = {"t": STATE_NAMES[job.state]}
     if job.priority is Priority.EMERGENCY:
         state = {"t": N_("{state}, emergency"), "args": {"state": state}}
-    if job.carried_over and job.state is JobState.REGISTERED:
+    if calls.carried_over(job):
         state = {"t": N_("{state}, carried over"), "args": {"state": state}}
     return state
 
@@ -206,17 +207,23 @@ async def clock_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:
 # --- the call log --------------------------------------------------------------------------------
 
 
-def call_log(
-    shown: Sequence[JobSummary], total: int, names: Mapping[int, dict[str, Any]], tz: str
+def calls_page(
+    found: calls.CallsPage, whole_log: bool, names: Mapping[int, dict[str, Any]], tz: str
 ) -> Card:
-    """The latest jobs of the call log, in the order of the call."""
+    """A page of the queue (open jobs, carried-over first, then by call time) or of the call
+    log (every job in the order of the call), with the way to the next page."""
+    header = (
+        N_("Call log: {total} jobs, in the order of the call — page {page} of {pages}.")
+        if whole_log
+        else N_(
+            "Your queue: {total} open jobs, carried-over first, then by call time — "
+            "page {page} of {pages}."
+        )
+    )
     lines: list[dict[str, Any]] = [
-        {
-            "t": N_("Call log: {shown} of {total} jobs, in the order of the call."),
-            "args": {"shown": len(shown), "total": total},
-        }
+        {"t": header, "args": {"total": found.total, "page": found.page, "pages": found.pages}}
     ]
-    for summary in shown:
+    for summary in found.jobs:
         job = summary.job
         lines.append(
             {
@@ -230,6 +237,11 @@ def call_log(
                 },
             }
         )
+    if found.next_page is not None:
+        command = f"/calls all {found.next_page}" if whole_log else f"/calls {found.next_page}"
+        lines.append({"t": N_("Next page: {command}"), "args": {"command": command}})
+    if not whole_log:
+        lines.append({"t": N_("/calls all shows every job in the order of the call.")})
     lines.append({"t": N_("/job NUMBER shows a job and what you can do with it.")})
     return lines_card(lines)
 
