@@ -17,6 +17,7 @@ from fieldbot.handlers.supervisor.common import job_id_of
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import CHANNEL_NAMES, KIND_NAMES, PRIORITY_NAMES, STATE_NAMES, TYPE_NAMES
+from fieldbot.repositories.clocks import ClockRow
 from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.people import CustomerRow
@@ -153,14 +154,41 @@ async def job_card(turn: Turn, job: JobRecord) -> Card:
             "args": {"technician": names.get(job.technician_id or 0) or {"t": N_("nobody yet")}},
         },
     ]
+    now = turn.now
     for deadline in details.deadlines:
+        late = deadline.due_at < now
         lines.append(
             {
-                "t": N_("Deadline: {deadline}"),
+                "t": N_("Deadline: {deadline} — past the deadline, it will be missed")
+                if late
+                else N_("Deadline: {deadline}"),
                 "args": {"deadline": deadline_args(job, deadline, tz)},
             }
         )
+    lines.extend(stopped_clock_lines(details.clocks, tz))
     return lines_card(lines, job_buttons(turn, job) + await clock_buttons(turn, job))
+
+
+CLOCK_MET = N_("{clock}: met (due {due})")
+CLOCK_MISSED = N_("{clock}: missed (due {due})")
+
+
+def stopped_clock_lines(clocks: Sequence[ClockRow], tz: str) -> list[dict[str, Any]]:
+    """Met or missed, for every stopped clock of the job (DESIGN.md §4)."""
+    lines: list[dict[str, Any]] = []
+    for clock in clocks:
+        if clock.state != "stopped" or clock.due_at is None:
+            continue
+        lines.append(
+            {
+                "t": CLOCK_MET if clock.met else CLOCK_MISSED,
+                "args": {
+                    "clock": {"t": CLOCK_NAMES.get(clock.clock, clock.clock)},
+                    "due": {**dt_arg(clock.due_at, tz), "fmt": "short"},
+                },
+            }
+        )
+    return lines
 
 
 def job_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:
