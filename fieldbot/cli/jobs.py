@@ -14,7 +14,9 @@ from fieldbot.cli.common import clock_for, open_store, refuse, run, settings
 from fieldbot.domain.errors import DomainError
 from fieldbot.domain.model import JobState
 from fieldbot.i18n import local_text
+from fieldbot.repositories.clocks import ClockRow
 from fieldbot.repositories.jobs import JobRecord
+from fieldbot.services.deadlines.job_clocks import past_deadline
 from fieldbot.services.jobs import Deadline, JobDetails, JobSummary
 from fieldbot.settings import Settings
 from fieldbot.store import UnitOfWork
@@ -146,10 +148,11 @@ def register(app: typer.Typer) -> None:
         config = settings()
         details = _in_store(config, lambda uow: job_details(uow, number))
         tz = ZoneInfo(config.timezone)
+        now = clock_for(config).now()
         if as_json:
             print(json.dumps(details_json(details, tz), ensure_ascii=False))
         else:
-            print("\n".join(details_lines(details, tz)))
+            print("\n".join(details_lines(details, tz, now)))
 
 
 def _in_store(
@@ -239,10 +242,35 @@ def summary_json(summary: JobSummary, tz: ZoneInfo) -> dict[str, Any]:
     }
 
 
+def clock_json(clock: ClockRow, tz: ZoneInfo) -> dict[str, Any]:
+    """DESIGN.md §8: ``{"name", "state", "started_at", "due_at", "met"}``."""
+    return {
+        "name": clock.clock,
+        "state": clock.state,
+        "started_at": _local(clock.started_at, tz),
+        "due_at": _local(clock.due_at, tz),
+        "met": clock.met,
+    }
+
+
+def clock_line(clock: ClockRow, tz: ZoneInfo, now: datetime) -> str:
+    """A clock of ``job show``: met or missed once stopped; a running one past its deadline
+    is marked."""
+    due = "-" if clock.due_at is None else _shown(clock.due_at, tz)
+    if clock.state == "stopped":
+        status = "met" if clock.met else "MISSED"
+        stopped = "-" if clock.stopped_at is None else _shown(clock.stopped_at, tz)
+        return f"    {clock.clock:<11} stopped {stopped}, due {due}: {status}"
+    if past_deadline(clock, now):
+        return f"    {clock.clock:<11} running, due {due}: PAST DEADLINE"
+    return f"    {clock.clock:<11} {clock.state}, due {due}"
+
+
 def details_json(details: JobDetails, tz: ZoneInfo) -> dict[str, Any]:
     data = summary_json(details.summary, tz)
     unit = details.equipment
     data.update(
+        clocks=[clock_json(clock, tz) for clock in details.clocks],
         fault=details.job.fault,
         customer_name=details.customer.name,
         equipment_model=None if unit is None else unit.model,
@@ -281,7 +309,7 @@ def list_lines(jobs: list[JobSummary], tz: ZoneInfo) -> list[str]:
     return lines
 
 
-def details_lines(details: JobDetails, tz: ZoneInfo) -> list[str]:
+def details_lines(details: JobDetails, tz: ZoneInfo, now: datetime) -> list[str]:
     job, summary = details.job, details.summary
     unit = details.equipment
     lines = [
@@ -305,6 +333,9 @@ def details_lines(details: JobDetails, tz: ZoneInfo) -> list[str]:
         if due is not None:
             status = "running" if name in running else "stopped"
             lines.append(f"  {name + ' due':<13} {_shown(due, tz)} ({status})")
+    if details.clocks:
+        lines.append("  clocks")
+        lines.extend(clock_line(clock, tz, now) for clock in details.clocks)
     lines.append("  events")
     for event in details.events:
         lines.append(f"    #{event.seq} {_shown(event.at, tz)} {event.actor} {event.kind}")

@@ -56,6 +56,10 @@ GENERIC = N_("That did not work. Nothing was changed.")
 # What a person reads for each kind of refusal (DomainError.code); a code not here reads
 # as GENERIC.
 BY_CODE: dict[str, str] = {
+    "no_such_page": N_(
+        "There is no such page: /calls 2 shows the second page of your queue, /calls all the "
+        "call log. Nothing was changed."
+    ),
     "unknown_clock": N_("That deadline does not exist. Nothing was changed."),
     "clock_not_running": N_("That deadline is not running. Nothing was changed."),
     "clock_not_paused": N_("That deadline is not paused. Nothing was changed."),

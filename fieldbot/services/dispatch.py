@@ -428,3 +428,37 @@ async def decline(
         buttons=[(DISPATCH_AGAIN, "sup.suggest", job_button(saved))],
     )
     return JobChange(saved, Action.DECLINE, found.state, tuple(ids))
+
+
+JOB_HANDED_OVER = "job.handed_over"
+HANDED_OVER = N_(
+    "Job {number} for {customer} was registered by {registrar} of another branch and handed "
+    "to your branch: please dispatch it."
+)
+DISPATCH_IT = N_("Dispatch")
+
+
+async def hand_over(uow: UnitOfWork, job: JobRecord, registrar: str, now: datetime) -> bool:
+    """DESIGN.md §3: a supervisor registers and dispatches jobs of their own branch; a job
+    they register for another branch's customer is handed to that branch — its supervisors
+    (:func:`notify_supervisors`, the one rule of who hears) are told, with the button to
+    dispatch it — instead of the registrar being offered technicians they may not command.
+    True when handed over; False for the registrar's own branch or staff of no branch."""
+    row = await uow.staff.row(registrar)
+    if row is None or row.branch_id is None or row.branch_id == job.branch_id:
+        return False
+    payload = {"number": job.number, "from_branch_id": row.branch_id, "to_branch_id": job.branch_id}
+    await uow.events.append(staff_tag(row), JOB_HANDED_OVER, "job", job_id(job), payload, now)
+    await notify_supervisors(
+        uow,
+        job,
+        HANDED_OVER,
+        {
+            "number": job.number,
+            "customer": customer_arg(job.customer_id),
+            "registrar": staff_arg(row.id),
+        },
+        now,
+        buttons=[(DISPATCH_IT, "sup.suggest", job_button(job))],
+    )
+    return True

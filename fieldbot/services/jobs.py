@@ -42,10 +42,11 @@ from fieldbot.domain.permissions import Permission
 from fieldbot.domain.phones import normalise_phone
 from fieldbot.domain.states import OPEN_STATES
 from fieldbot.domain.zones import zone_for
+from fieldbot.repositories.clocks import ClockRow
 from fieldbot.repositories.events import Event
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services.calendars import calendar_of, require_branch
-from fieldbot.services.deadlines.job_clocks import on_job_transition, start_job_clocks
+from fieldbot.services.deadlines.job_clocks import job_clocks, on_job_transition, start_job_clocks
 from fieldbot.services.deadlines.targets import (
     JOB_CLOCK_STATES,
     arrival_due,
@@ -538,6 +539,7 @@ class JobDetails:
     equipment: Equipment | None
     deadlines: list[Deadline]
     events: list[Event]
+    clocks: list[ClockRow]  # every clock the job has had, in the order of §4
 
     @property
     def job(self) -> JobRecord:
@@ -559,4 +561,5 @@ async def job_details(uow: UnitOfWork, number: str) -> JobDetails:
         equipment=unit,
         deadlines=open_deadlines(job),
         events=await uow.events.for_subject("job", job.id),
+        clocks=await job_clocks(uow, job),
     )

@@ -152,3 +152,45 @@ def test_show_of_an_unknown_job_exits_1(runner: CliRunner, cli_company: str) -> 
 )
 def test_wrong_usage_exits_2(runner: CliRunner, cli_db: str, args: list[str]) -> None:
     assert runner.invoke(app, args).exit_code == 2
+
+
+def test_show_says_met_or_missed_and_marks_a_running_clock_past_its_deadline(
+    runner: CliRunner, cli_company: str
+) -> None:
+    # Called 2026-09-14 09:00 and accepted only now (the system clock, long after): dispatch
+    # stopped missed, arrival still running and past its deadline.
+    import asyncio
+
+    from fieldbot.clock import SystemClock
+    from fieldbot.crypto import Cipher
+    from fieldbot.services import dispatch as dispatching
+    from fieldbot.settings import load_settings
+    from fieldbot.store import Store
+
+    created = new_job(runner, "--at", "2026-09-14T09:00+08:00", "--json")
+    number = json.loads(created.stdout)["number"]
+    config = load_settings(read_env_file=False)
+
+    async def dispatch_and_accept() -> None:
+        store = Store.open(cli_company, Cipher.from_master_key(config.key_bytes()))
+        try:
+            for step, actor in ((dispatching.dispatch, "S02"), (dispatching.accept, "T04")):
+                async with store.unit_of_work() as uow:
+                    extra = {"technician": "T04"} if actor == "S02" else {}
+                    await step(uow, config, SystemClock(), job=number, actor=actor, **extra)
+                    await uow.commit()
+        finally:
+            await store.close()
+
+    asyncio.run(dispatch_and_accept())
+    data = json.loads(runner.invoke(app, ["job", "show", number, "--json"]).stdout)
+    clocks = {c["name"]: c for c in data["clocks"]}
+    assert [c["name"] for c in data["clocks"]] == ["assign", "contact", "arrival"]  # §4 order
+    assert set(clocks["assign"]) == {"name", "state", "started_at", "due_at", "met"}
+    assert clocks["assign"]["state"] == "stopped" and clocks["assign"]["met"] is False
+    assert clocks["assign"]["started_at"] == "2026-09-14T09:00:00+08:00"
+    assert clocks["assign"]["due_at"] == "2026-09-15T09:00:00+08:00"
+    assert clocks["arrival"]["state"] == "running" and clocks["arrival"]["met"] is None
+    text = runner.invoke(app, ["job", "show", number]).stdout
+    assert re.search(r"assign +stopped .*, due 2026-09-15 09:00: MISSED", text), text
+    assert re.search(r"arrival +running, due 2026-09-14 1\d:00: PAST DEADLINE", text), text

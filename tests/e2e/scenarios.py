@@ -176,7 +176,7 @@ async def working_day(sb: Sandbox) -> Day:
     await cafe.send("/status")
     await cafe.wait_for(cafe_job)
     await sup.send("/calls")
-    await sup.wait_for("叫修登记簿")
+    await sup.wait_for("待办队列")
 
     await sb.clock.advance(minutes=50)
     await _arrive(t02, C003_SITE)

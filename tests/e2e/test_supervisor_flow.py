@@ -277,7 +277,7 @@ async def test_calls_lists_the_jobs_in_call_order(sb: Sandbox) -> None:
     await sup.wait_for("已派给")
     second, _ = await _new_job_zh(sup)
     await sup.send("/calls")
-    log = await sup.wait_for("叫修登记簿")
+    log = await sup.wait_for("待办队列")
     assert log.text.index(first) < log.text.index(second)
     assert "已派工 · 张磊 (T01)" in log.text
     assert "已登记 · 尚未指派 · 到达时限 2026-09-14 16:00" in log.text
@@ -300,7 +300,7 @@ async def test_a_job_left_undispatched_overnight_shows_as_carried_over(sb: Sandb
     await sb.clock.advance(hours=25)  # Tuesday 09:30
     await sup.wait_for("Carried over")
     await sup.send("/calls open")
-    log = await sup.wait_for("Call log: 1 of 1 jobs")
+    log = await sup.wait_for("Your queue: 1 open jobs")
     assert f"{number} C004 · registered, carried over · nobody yet" in log.text
 
 

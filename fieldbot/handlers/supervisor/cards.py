@@ -17,13 +17,15 @@ from fieldbot.handlers.supervisor.common import job_id_of
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import CHANNEL_NAMES, KIND_NAMES, PRIORITY_NAMES, STATE_NAMES, TYPE_NAMES
+from fieldbot.repositories.clocks import ClockRow
 from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.people import CustomerRow
+from fieldbot.services import calls
 from fieldbot.services import dispatch as dispatching
 from fieldbot.services.deadlines.clocks import CLOCK_NAMES, JOB
 from fieldbot.services.deadlines.targets import JOB_CLOCK_STATES
-from fieldbot.services.jobs import Deadline, JobSummary, Preview, job_details
+from fieldbot.services.jobs import Deadline, Preview, job_details
 from fieldbot.services.signoff import ACCEPT_AS_IS, REWORK
 from fieldbot.services.workflow import (
     APPROVE,
@@ -96,7 +98,7 @@ def state_arg(job: JobRecord) -> dict[str, Any]:
     state: dict[str, Any] = {"t": STATE_NAMES[job.state]}
     if job.priority is Priority.EMERGENCY:
         state = {"t": N_("{state}, emergency"), "args": {"state": state}}
-    if job.carried_over and job.state is JobState.REGISTERED:
+    if calls.carried_over(job):
         state = {"t": N_("{state}, carried over"), "args": {"state": state}}
     return state
 
@@ -152,14 +154,41 @@ async def job_card(turn: Turn, job: JobRecord) -> Card:
             "args": {"technician": names.get(job.technician_id or 0) or {"t": N_("nobody yet")}},
         },
     ]
+    now = turn.now
     for deadline in details.deadlines:
+        late = deadline.due_at < now
         lines.append(
             {
-                "t": N_("Deadline: {deadline}"),
+                "t": N_("Deadline: {deadline} — past the deadline, it will be missed")
+                if late
+                else N_("Deadline: {deadline}"),
                 "args": {"deadline": deadline_args(job, deadline, tz)},
             }
         )
+    lines.extend(stopped_clock_lines(details.clocks, tz))
     return lines_card(lines, job_buttons(turn, job) + await clock_buttons(turn, job))
+
+
+CLOCK_MET = N_("{clock}: met (due {due})")
+CLOCK_MISSED = N_("{clock}: missed (due {due})")
+
+
+def stopped_clock_lines(clocks: Sequence[ClockRow], tz: str) -> list[dict[str, Any]]:
+    """Met or missed, for every stopped clock of the job (DESIGN.md §4)."""
+    lines: list[dict[str, Any]] = []
+    for clock in clocks:
+        if clock.state != "stopped" or clock.due_at is None:
+            continue
+        lines.append(
+            {
+                "t": CLOCK_MET if clock.met else CLOCK_MISSED,
+                "args": {
+                    "clock": {"t": CLOCK_NAMES.get(clock.clock, clock.clock)},
+                    "due": {**dt_arg(clock.due_at, tz), "fmt": "short"},
+                },
+            }
+        )
+    return lines
 
 
 def job_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:
@@ -206,17 +235,23 @@ async def clock_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:
 # --- the call log --------------------------------------------------------------------------------
 
 
-def call_log(
-    shown: Sequence[JobSummary], total: int, names: Mapping[int, dict[str, Any]], tz: str
+def calls_page(
+    found: calls.CallsPage, whole_log: bool, names: Mapping[int, dict[str, Any]], tz: str
 ) -> Card:
-    """The latest jobs of the call log, in the order of the call."""
+    """A page of the queue (open jobs, carried-over first, then by call time) or of the call
+    log (every job in the order of the call), with the way to the next page."""
+    header = (
+        N_("Call log: {total} jobs, in the order of the call — page {page} of {pages}.")
+        if whole_log
+        else N_(
+            "Your queue: {total} open jobs, carried-over first, then by call time — "
+            "page {page} of {pages}."
+        )
+    )
     lines: list[dict[str, Any]] = [
-        {
-            "t": N_("Call log: {shown} of {total} jobs, in the order of the call."),
-            "args": {"shown": len(shown), "total": total},
-        }
+        {"t": header, "args": {"total": found.total, "page": found.page, "pages": found.pages}}
     ]
-    for summary in shown:
+    for summary in found.jobs:
         job = summary.job
         lines.append(
             {
@@ -230,6 +265,11 @@ def call_log(
                 },
             }
         )
+    if found.next_page is not None:
+        command = f"/calls all {found.next_page}" if whole_log else f"/calls {found.next_page}"
+        lines.append({"t": N_("Next page: {command}"), "args": {"command": command}})
+    if not whole_log:
+        lines.append({"t": N_("/calls all shows every job in the order of the call.")})
     lines.append({"t": N_("/job NUMBER shows a job and what you can do with it.")})
     return lines_card(lines)
 

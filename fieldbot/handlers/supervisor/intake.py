@@ -31,6 +31,7 @@ from fieldbot.handlers.supervisor.suggestions import show_suggestions
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.repositories.conversations import Form
+from fieldbot.services import dispatch as dispatching
 from fieldbot.services.jobs import (
     AmbiguousCustomer,
     preview_job,
@@ -245,4 +246,13 @@ async def new_register(turn: Turn, payload: dict[str, object]) -> None:
             "zone": {"t": ZONE_NAMES[job.zone]},
         },
     }
+    if await dispatching.hand_over(turn.uow, job, code, turn.now):
+        await turn.reply(
+            N_(
+                "Registered job {number}. The customer belongs to another branch: the job is "
+                "handed to its supervisors, who dispatch it."
+            ),
+            args={"number": job.number},
+        )
+        return
     await show_suggestions(turn, job, first=registered)

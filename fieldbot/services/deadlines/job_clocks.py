@@ -161,3 +161,31 @@ async def _recompute_job(
             target=targets.get(clock.clock),
             urgent=_urgent(after),
         )
+
+
+# The order of DESIGN.md §4 (and of ``fieldbot job show --json``'s ``clocks``).
+CLOCK_ORDER = (
+    "first_reply",
+    "assign",
+    "contact",
+    "arrival",
+    "on_time",
+    "resolution",
+    "signoff",
+    "workshop",
+    "receivable",
+)
+
+
+async def job_clocks(uow: UnitOfWork, job: JobRecord) -> list[ClockRow]:
+    """The clocks a job has had, in the order of §4 (a clock that does not apply is absent):
+    a stopped one says met or missed (``met``), a running one its deadline."""
+    assert job.id is not None
+    found = await uow.clocks.for_subject(JOB, job.id)
+    rank = {name: index for index, name in enumerate(CLOCK_ORDER)}
+    return sorted(found, key=lambda c: (rank.get(c.clock, len(rank)), c.clock))
+
+
+def past_deadline(clock: ClockRow, now: datetime) -> bool:
+    """A running clock already past its deadline (it will be missed when it stops)."""
+    return clock.state == "running" and clock.due_at is not None and clock.due_at < now
