@@ -47,6 +47,7 @@ STATE_NAMES: dict[JobState, str] = {
     JobState.DISPUTED: N_("disputed"),
     JobState.SIGNED_OFF: N_("signed off"),
     JobState.IN_WORKSHOP: N_("in the workshop"),
+    JobState.AWAITING_QUOTE: N_("awaiting the customer's acceptance of the quote"),
     JobState.AWAITING_INSPECTION: N_("awaiting inspection"),
     JobState.READY_FOR_RETURN: N_("ready for return"),
     JobState.CLOSED: N_("closed"),

@@ -119,6 +119,16 @@ class Settings(BaseSettings):
     repeat_repair_days: int = _number(30, "days", gt=0, le=MAX_DAYS)
     target_resolution_percent: int = _number(95, "percent", ge=0, le=100)
     target_satisfaction_percent: int = _number(85, "percent", ge=0, le=100)
+    appointment_tolerance_minutes: int = _number(30, "minutes", ge=0, le=MAX_DAYS * 24 * 60)
+    quote_limit_fen: int = _number(20000, "fen", ge=0, le=MAX_FEN)
+    resolve_working_days: int = _number(3, "working days", gt=0, le=MAX_DAYS)
+    signoff_working_days: int = _number(2, "working days", gt=0, le=MAX_DAYS)
+    first_reply_hours: float = _number(2, "hours", gt=0, le=MAX_HOURS)
+    receivable_days: int = _number(30, "days", gt=0, le=MAX_DAYS)
+    survey_reminder_working_days: int = _number(1, "working days", gt=0, le=MAX_DAYS)
+    maintenance_lead_days: int = _number(14, "days", gt=0, le=MAX_DAYS)
+    health_port: int = _number(0, "a TCP port (0: off)", ge=0, le=65535)
+    log_format: Literal["text", "json"] = "text"
     # Extensions beyond DESIGN.md §8:
     # how often `run`/`worker` wake the sweep
     sweep_seconds: float = _number(30, "seconds", gt=0, le=MAX_SWEEP_SECONDS)

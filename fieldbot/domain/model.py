@@ -105,6 +105,7 @@ class JobState(StrEnum):
     EN_ROUTE = "en_route"
     ON_SITE = "on_site"
     WAITING_PART = "waiting_part"
+    AWAITING_QUOTE = "awaiting_quote"
     AWAITING_APPROVAL = "awaiting_approval"
     AWAITING_SIGNOFF = "awaiting_signoff"
     DISPUTED = "disputed"

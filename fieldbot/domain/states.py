@@ -38,6 +38,11 @@ class Action(StrEnum):
     FAIL_INSPECTION = "fail_inspection"
     RETURN_UNIT = "return_unit"
     CLOSE = "close"
+    CARRY_IN = "carry_in"
+    RESOLVE_REMOTELY = "resolve_remotely"
+    QUOTE = "quote"
+    ACCEPT_QUOTE = "accept_quote"
+    DECLINE_QUOTE = "decline_quote"
     CANCEL = "cancel"
     REASSIGN = "reassign"
 
@@ -99,7 +104,15 @@ def _build() -> dict[tuple[JobState, Action], Rule]:
         # theirs in the chat or recorded by the technician, as for sign-off.
         (S.READY_FOR_RETURN, A.RETURN_UNIT): Rule(S.SIGNED_OFF, _CUSTOMER_OR_TECHNICIAN),
         (S.SIGNED_OFF, A.CLOSE): Rule(S.CLOSED, frozenset({Actor.SYSTEM})),
+        # Second pass (DESIGN.md §3): a unit brought or sent in; "a technician of the branch"
+        # is checked by the service, as the assigned technician is elsewhere.
+        (S.REGISTERED, A.CARRY_IN): Rule(S.IN_WORKSHOP, _SUPERVISOR | _TECHNICIAN),
+        (S.ON_SITE, A.QUOTE): Rule(S.AWAITING_QUOTE, _TECHNICIAN),
+        (S.AWAITING_QUOTE, A.ACCEPT_QUOTE): Rule(S.ON_SITE, _CUSTOMER_OR_TECHNICIAN),
+        (S.AWAITING_QUOTE, A.DECLINE_QUOTE): Rule(S.AWAITING_SIGNOFF, _CUSTOMER_OR_TECHNICIAN),
     }
+    for state in (S.REGISTERED, S.DISPATCHED, S.ACCEPTED, S.SCHEDULED):
+        table[(state, A.RESOLVE_REMOTELY)] = Rule(S.AWAITING_SIGNOFF, _SUPERVISOR | _TECHNICIAN)
     for state in OPEN_STATES:
         table[(state, A.CANCEL)] = Rule(S.CANCELLED, _SUPERVISOR)
         if state is not S.REGISTERED:

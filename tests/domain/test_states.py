@@ -48,6 +48,14 @@ TABLE: list[tuple[S, Action, S, frozenset[Actor]]] = [
     (S.AWAITING_INSPECTION, A.FAIL_INSPECTION, S.IN_WORKSHOP, SUP),
     (S.READY_FOR_RETURN, A.RETURN_UNIT, S.SIGNED_OFF, CUSTOMER_OR_TECH),
     (S.SIGNED_OFF, A.CLOSE, S.CLOSED, frozenset({Actor.SYSTEM})),
+    (S.REGISTERED, A.CARRY_IN, S.IN_WORKSHOP, SUP | TECH),
+    (S.ON_SITE, A.QUOTE, S.AWAITING_QUOTE, TECH),
+    (S.AWAITING_QUOTE, A.ACCEPT_QUOTE, S.ON_SITE, CUSTOMER_OR_TECH),
+    (S.AWAITING_QUOTE, A.DECLINE_QUOTE, S.AWAITING_SIGNOFF, CUSTOMER_OR_TECH),
+]
+TABLE += [
+    (s, A.RESOLVE_REMOTELY, S.AWAITING_SIGNOFF, SUP | TECH)
+    for s in (S.REGISTERED, S.DISPATCHED, S.ACCEPTED, S.SCHEDULED)
 ]
 OPEN = [s for s in S if s not in (S.CLOSED, S.CANCELLED)]
 TABLE += [(s, A.CANCEL, S.CANCELLED, SUP) for s in OPEN]
@@ -108,8 +116,8 @@ def test_closed_and_cancelled_jobs_allow_nothing() -> None:
     assert allowed_actions(S.CANCELLED) == []
 
 
-def test_a_registered_job_cannot_be_reassigned_only_dispatched_or_cancelled() -> None:
-    assert allowed_actions(S.REGISTERED) == [A.DISPATCH, A.CANCEL]
+def test_a_registered_job_cannot_be_reassigned() -> None:
+    assert allowed_actions(S.REGISTERED) == [A.DISPATCH, A.CARRY_IN, A.RESOLVE_REMOTELY, A.CANCEL]
 
 
 def test_allowed_actions_follow_the_order_of_the_action_enum() -> None:
@@ -117,6 +125,7 @@ def test_allowed_actions_follow_the_order_of_the_action_enum() -> None:
         A.NEED_PART,
         A.FINISH,
         A.TAKE_BACK,
+        A.QUOTE,
         A.CANCEL,
         A.REASSIGN,
     ]
