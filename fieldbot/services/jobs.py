@@ -46,12 +46,19 @@ from fieldbot.repositories.clocks import ClockRow
 from fieldbot.repositories.events import Event
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services.calendars import calendar_of, require_branch
-from fieldbot.services.deadlines.job_clocks import job_clocks, on_job_transition, start_job_clocks
+from fieldbot.services.deadlines.job_clocks import (
+    job_clocks,
+    on_job_transition,
+    start_job_clocks,
+)
 from fieldbot.services.deadlines.targets import (
     JOB_CLOCK_STATES,
     arrival_due,
     arrival_working_hours,
     assign_hours,
+    is_booked,
+    resolution_due,
+    runs_arrival,
 )
 from fieldbot.services.workflow import (
     UnknownCustomer,
@@ -173,14 +180,22 @@ def derive_zone(settings: Settings, customer: Customer, branch: Branch) -> Zone:
 
 @dataclass(frozen=True, slots=True)
 class Preview:
-    """What a job would be if registered now: derived type and zone, the due instants."""
+    """What a job would be if registered now: derived type and zone, the due instants.
+
+    ``arrival_due`` is None when the kind runs no arrival clock (booked kinds: on time at the
+    appointment, ``booked``; a consultation: none); ``resolve_due`` is None for booked kinds,
+    whose resolution clock starts at the appointment."""
 
     service_type: ServiceType
     zone: Zone
     assign_due: datetime
-    arrival_due: datetime
+    arrival_due: datetime | None
     arrival_hours: float
     timezone: str
+    booked: bool = False
+    resolve_due: datetime | None = None
+    resolve_days: int = 0
+    tolerance_minutes: int = 0
 
 
 async def preview_job(
@@ -193,6 +208,7 @@ async def preview_job(
     called_at: datetime,
     service_type_override: ServiceType | str | None = None,
     zone_override: Zone | str | None = None,
+    kind: WorkKind | str = WorkKind.REPAIR,
 ) -> Preview:
     """The service type, zone and deadlines :func:`register_job` will derive for this call
     (``customer`` a code, ``equipment`` a serial of theirs or None)."""
@@ -214,13 +230,21 @@ async def preview_job(
         else derive_zone(settings, found, branch)
     )
     job_priority = parse_choice(Priority, priority, "priority")
+    work_kind = parse_choice(WorkKind, kind, "kind")
+    booked = is_booked(work_kind, job_priority)
     return Preview(
         service_type=service_type,
         zone=zone,
         assign_due=add_calendar(called_at, assign_hours(settings, job_priority)),
-        arrival_due=arrival_due(calendar, settings, called_at, zone),
+        arrival_due=arrival_due(calendar, settings, called_at, zone)
+        if runs_arrival(work_kind, job_priority)
+        else None,
         arrival_hours=arrival_working_hours(settings, zone),
         timezone=str(calendar.tz),
+        booked=booked,
+        resolve_due=None if booked else resolution_due(calendar, settings, called_at),
+        resolve_days=settings.resolve_working_days,
+        tolerance_minutes=settings.appointment_tolerance_minutes,
     )
 
 
@@ -307,7 +331,9 @@ async def register_job(
             zone_reason=None if zone_override is None else (zone_reason or "").strip(),
             state=JobState.REGISTERED,
             assign_due_at=add_calendar(call, assign_hours(settings, job_priority)),
-            arrival_due_at=arrival_due(calendar, settings, call, zone),
+            arrival_due_at=arrival_due(calendar, settings, call, zone)
+            if runs_arrival(work_kind, job_priority)
+            else None,
         ),
         now,
     )
@@ -386,7 +412,8 @@ async def override_job(
         calendar = await calendar_of(uow, settings, branches.get(found.branch_id))
         changes["zone"] = new_zone
         changes["zone_reason"] = text
-        changes["arrival_due_at"] = arrival_due(calendar, settings, found.called_at, new_zone)
+        if found.arrival_due_at is not None:  # a job that runs the arrival clock
+            changes["arrival_due_at"] = arrival_due(calendar, settings, found.called_at, new_zone)
     if priority is not None:
         changes["priority"] = parse_choice(Priority, priority, "priority")
     saved = await uow.jobs.update(replace(found, **changes), now)  # type: ignore[arg-type]
@@ -432,12 +459,16 @@ async def _equipment_of(
 
 @dataclass(frozen=True, slots=True)
 class Deadline:
-    clock: str  # assign | contact | arrival | workshop
+    clock: str  # a job clock of deadlines.targets.JOB_CLOCKS
     due_at: datetime
 
 
+# The deadlines the job's row holds (the call log reads them there).
+_ROW_DEADLINES = ("assign", "contact", "arrival", "workshop")
+
+
 def open_deadlines(job: JobRecord) -> list[Deadline]:
-    """The deadlines still running in the job's state, earliest first."""
+    """The deadlines of the job's row still running in the job's state, earliest first."""
     candidates = [
         ("assign", job.assign_due_at),
         ("contact", job.contact_due_at),
@@ -555,11 +586,25 @@ async def job_details(uow: UnitOfWork, number: str) -> JobDetails:
     customer = await uow.customers.get(summary.customer)
     assert customer is not None
     unit = None if summary.equipment is None else await uow.equipment.get(summary.equipment)
+    clocks = await job_clocks(uow, job)
     return JobDetails(
         summary=summary,
         customer=customer,
         equipment=unit,
-        deadlines=open_deadlines(job),
+        deadlines=running_deadlines(job, clocks),
         events=await uow.events.for_subject("job", job.id),
-        clocks=await job_clocks(uow, job),
+        clocks=clocks,
     )
+
+
+def running_deadlines(job: JobRecord, clocks: Iterable[ClockRow]) -> list[Deadline]:
+    """The deadlines still running: those the job's row holds (:func:`open_deadlines`) and
+    those of its other running clocks (on time, resolution, sign-off), earliest first."""
+    found = open_deadlines(job)
+    shown = set(_ROW_DEADLINES)
+    found.extend(
+        Deadline(c.clock, c.due_at)
+        for c in clocks
+        if c.clock not in shown and c.state == "running" and c.due_at is not None
+    )
+    return sorted(found, key=lambda d: d.due_at)
