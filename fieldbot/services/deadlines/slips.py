@@ -42,7 +42,7 @@ SLIP_TEXTS: dict[str, str] = {
         "We will tell you the new time shortly."
     ),
     "on_time": N_(
-        "Job {number}: we are sorry, our technician is late for the appointment ({due}). "
+        "Job {number}: we are sorry, our technician is late for the appointment at {due}. "
         "We will tell you the new time shortly."
     ),
     "resolution": N_(
@@ -91,11 +91,13 @@ async def tell_slip(
     customer = await customer_of(uow, job)
     if customer.chat_id is None:
         return None
+    # a booked visit: the customer knows the appointment, not the tolerance after it
+    shown = job.appointment_at if clock.clock == "on_time" and job.appointment_at else due_at
     message = await notify_customer(
         uow,
         customer,
         SLIP_TEXTS[clock.clock],
-        {"number": job.number, "due": when_arg(due_at, tz)},
+        {"number": job.number, "due": when_arg(shown, tz)},
         now,
         dedupe_key=f"slip:{clock.subject_type}:{clock.subject_id}:{clock.clock}:{clock.generation}",
     )
