@@ -128,10 +128,9 @@ async def answer_slips(
 async def tell_new_promised_date(
     uow: UnitOfWork, job: JobRecord, promised_at: datetime, tz: str, actor: str, now: datetime
 ) -> int | None:
-    """A new promised workshop date: when the customer was told of the workshop's slip, they
-    are told the new date (for the use case that moves the promised date)."""
-    if not await answer_slips(uow, job, ANSWERED_BY_PROMISED_DATE, actor, now):
-        return None
+    """A new promised workshop date: the customer is told it (it answers a workshop slip they
+    were told of, if any). Returns the outbox id (None: not bound)."""
+    await answer_slips(uow, job, ANSWERED_BY_PROMISED_DATE, actor, now)
     return await notify_customer(
         uow,
         await customer_of(uow, job),
