@@ -143,9 +143,7 @@ async def test_an_installation_is_on_time_or_late_against_its_appointment_in_chi
         assert len(_about(owner, late, "非常抱歉")) == 1  # told once
 
 
-async def test_resolution_missed_waiting_for_a_part_tells_the_customer_then_the_new_time() -> (
-    None
-):
+async def test_resolution_missed_waiting_for_a_part_tells_the_customer_then_the_new_time() -> None:
     async with Sandbox.start(settings=SETTINGS, limits=FAST_LIMITS) as sb:
         t02 = await staff(sb, "T02", 1002, "Li Wei", "en")
         s01 = await staff(sb, "S01", 2001, "王芳", "zh-hans")
