@@ -46,11 +46,7 @@ from fieldbot.repositories.clocks import ClockRow
 from fieldbot.repositories.events import Event
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services.calendars import calendar_of, require_branch
-from fieldbot.services.deadlines.job_clocks import (
-    job_clocks,
-    on_job_transition,
-    start_job_clocks,
-)
+from fieldbot.services.deadlines.job_clocks import job_clocks, on_job_transition, start_job_clocks
 from fieldbot.services.deadlines.targets import (
     JOB_CLOCK_STATES,
     arrival_due,
@@ -58,7 +54,7 @@ from fieldbot.services.deadlines.targets import (
     assign_hours,
     is_booked,
     resolution_due,
-    runs_arrival,
+    visit_due,
 )
 from fieldbot.services.workflow import (
     UnknownCustomer,
@@ -180,11 +176,8 @@ def derive_zone(settings: Settings, customer: Customer, branch: Branch) -> Zone:
 
 @dataclass(frozen=True, slots=True)
 class Preview:
-    """What a job would be if registered now: derived type and zone, the due instants.
-
-    ``arrival_due`` is None when the kind runs no arrival clock (booked kinds: on time at the
-    appointment, ``booked``; a consultation: none); ``resolve_due`` is None for booked kinds,
-    whose resolution clock starts at the appointment."""
+    """What a job would be if registered now: derived type and zone, the due instants (None:
+    no arrival clock for the kind; no resolution due yet for a booked one)."""
 
     service_type: ServiceType
     zone: Zone
@@ -236,9 +229,7 @@ async def preview_job(
         service_type=service_type,
         zone=zone,
         assign_due=add_calendar(called_at, assign_hours(settings, job_priority)),
-        arrival_due=arrival_due(calendar, settings, called_at, zone)
-        if runs_arrival(work_kind, job_priority)
-        else None,
+        arrival_due=visit_due(calendar, settings, called_at, zone, work_kind, job_priority),
         arrival_hours=arrival_working_hours(settings, zone),
         timezone=str(calendar.tz),
         booked=booked,
@@ -331,9 +322,7 @@ async def register_job(
             zone_reason=None if zone_override is None else (zone_reason or "").strip(),
             state=JobState.REGISTERED,
             assign_due_at=add_calendar(call, assign_hours(settings, job_priority)),
-            arrival_due_at=arrival_due(calendar, settings, call, zone)
-            if runs_arrival(work_kind, job_priority)
-            else None,
+            arrival_due_at=visit_due(calendar, settings, call, zone, work_kind, job_priority),
         ),
         now,
     )
@@ -598,13 +587,11 @@ async def job_details(uow: UnitOfWork, number: str) -> JobDetails:
 
 
 def running_deadlines(job: JobRecord, clocks: Iterable[ClockRow]) -> list[Deadline]:
-    """The deadlines still running: those the job's row holds (:func:`open_deadlines`) and
-    those of its other running clocks (on time, resolution, sign-off), earliest first."""
+    """The running deadlines of the job's row and of its other clocks, earliest first."""
     found = open_deadlines(job)
-    shown = set(_ROW_DEADLINES)
     found.extend(
         Deadline(c.clock, c.due_at)
         for c in clocks
-        if c.clock not in shown and c.state == "running" and c.due_at is not None
+        if c.clock not in _ROW_DEADLINES and c.state == "running" and c.due_at is not None
     )
     return sorted(found, key=lambda d: d.due_at)

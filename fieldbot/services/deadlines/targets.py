@@ -123,6 +123,20 @@ def arrival_due(
     return calendar.add_working(called_at, timedelta(hours=arrival_working_hours(settings, zone)))
 
 
+def visit_due(
+    calendar: WorkCalendar,
+    settings: Settings,
+    called_at: datetime,
+    zone: Zone,
+    kind: WorkKind,
+    priority: Priority,
+) -> datetime | None:
+    """The arrival deadline of a call of this kind, or None when it runs no arrival clock."""
+    if not runs_arrival(kind, priority):
+        return None
+    return arrival_due(calendar, settings, called_at, zone)
+
+
 def on_time_due(settings: Settings, appointment: datetime) -> datetime:
     """A booked visit is on time when the arrival is no later than this."""
     return appointment + timedelta(minutes=settings.appointment_tolerance_minutes)
