@@ -41,6 +41,7 @@ CLOCK_NAMES: dict[str, str] = {
     "contact": N_("contacting the customer"),
     "arrival": N_("arrival"),
     "workshop": N_("workshop repair"),
+    "receivable": N_("payment of the invoice"),
     "complaint_reply": N_("complaint reply"),
     "complaint_verify": N_("complaint verification"),
     "survey": N_("survey"),

@@ -10,7 +10,9 @@ from fieldbot.domain.calendar import WorkCalendar
 from fieldbot.domain.model import JobState, Priority, Zone
 from fieldbot.settings import Settings
 
-# Job states in which each job clock runs; a transition out of them stops it.
+# Job states in which each job clock runs; a transition out of them stops it. The receivable
+# clock is not here on purpose: it runs after the job is closed, from the invoice to its
+# payment (:func:`fieldbot.services.deadlines.job_clocks.start_receivable_clock`).
 JOB_CLOCK_STATES: dict[str, frozenset[JobState]] = {
     "assign": frozenset({JobState.REGISTERED, JobState.DISPATCHED}),
     "contact": frozenset({JobState.ACCEPTED}),
@@ -54,3 +56,8 @@ def arrival_due(
     calendar: WorkCalendar, settings: Settings, called_at: datetime, zone: Zone
 ) -> datetime:
     return calendar.add_working(called_at, timedelta(hours=arrival_working_hours(settings, zone)))
+
+
+def receivable_target(settings: Settings) -> timedelta:
+    """How long an invoice may stay unpaid: ``FIELDBOT_RECEIVABLE_DAYS`` calendar days."""
+    return timedelta(days=settings.receivable_days)
