@@ -102,6 +102,7 @@ class _About:
     tz: str
     details: tuple[dict[str, Any], ...] = ()  # the lines an escalation adds about a job
     job_id: int | None = None
+    also_told: tuple[StaffRow, ...] = ()  # who else hears of a breach (a receivable's accountants)
 
 
 Line = dict[str, Any]
@@ -154,6 +155,7 @@ async def _about(
                     },
                 ),
                 job_id=clock.subject_id,
+                also_told=tuple(owners) if clock.clock == "receivable" else (),
             )
     return _About(
         args={"clock": name, "subject": clock.subject_type, "id": clock.subject_id, "due": due},
@@ -341,7 +343,8 @@ async def _fire_all(
 
         def level1_lines(row: StaffRow) -> list[Line]:
             head = [overdue_line] if row.id in owner_ids else []
-            return [*head, level1_line, *about.details, _others_line(row, level1_to)]
+            told = [*level1_to, *about.also_told]
+            return [*head, level1_line, *about.details, _others_line(row, told)]
 
         ids = await _send(
             uow,
