@@ -45,6 +45,7 @@ from fieldbot.domain.zones import zone_for
 from fieldbot.repositories.clocks import ClockRow
 from fieldbot.repositories.events import Event
 from fieldbot.repositories.jobs import JobRecord
+from fieldbot.repositories.quotes import QuoteRow
 from fieldbot.services.calendars import calendar_of, require_branch
 from fieldbot.services.deadlines.job_clocks import job_clocks, on_job_transition, start_job_clocks
 from fieldbot.services.deadlines.targets import (
@@ -540,6 +541,7 @@ class JobDetails:
     deadlines: list[Deadline]
     events: list[Event]
     clocks: list[ClockRow]  # every clock the job has had, in the order of §4
+    quote: QuoteRow | None = None  # the latest quote put to the customer
 
     @property
     def job(self) -> JobRecord:
@@ -562,4 +564,5 @@ async def job_details(uow: UnitOfWork, number: str) -> JobDetails:
         deadlines=open_deadlines(job),
         events=await uow.events.for_subject("job", job.id),
         clocks=await job_clocks(uow, job),
+        quote=await uow.fieldwork.latest_quote(job.id),
     )
