@@ -49,7 +49,7 @@ from fieldbot.services.workflow import (
     technician_of,
 )
 from fieldbot.settings import Settings
-from fieldbot.store import ConcurrencyConflict, UnitOfWork
+from fieldbot.store import UnitOfWork
 
 ACCEPT_QUOTE = N_("Accept quote")
 DECLINE_QUOTE = N_("Decline quote")
@@ -191,7 +191,7 @@ async def _pending(uow: UnitOfWork, job: JobRecord, quote_id: int | None) -> Quo
     if latest is None or latest.status != "pending" or job.state is not JobState.AWAITING_QUOTE:
         raise NoPendingQuote(f"job {job.number} has no quote waiting for an answer")
     if quote_id is not None and quote_id != latest.id:
-        raise ConcurrencyConflict(f"quote {quote_id} of job {job.number} was replaced")
+        raise NoPendingQuote(f"quote {quote_id} is not the pending quote of job {job.number}")
     return latest
 
 
