@@ -90,7 +90,7 @@ BY_CODE: dict[str, str] = {
     "registration_refused": N_("That registration is not possible. Nothing was changed."),
     "quote_required": N_(
         "Labour and parts are above the quote limit: the customer must accept a quote before "
-        "the work. Tap Cancel, then Send quote on the job's card. Nothing was recorded."
+        "the work. Send /cancel, then tap Send quote on the job's card. Nothing was recorded."
     ),
     "quote_not_needed": N_(
         "That estimate needs no quote (only a type A estimate above the quote limit does): "

@@ -12,6 +12,7 @@ are told (:func:`fieldbot.services.workflow.notify_supervisors`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -26,7 +27,7 @@ from fieldbot.i18n import N_
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.quotes import QuoteMethod, QuoteRow
 from fieldbot.services.signoff import request_signoff
-from fieldbot.services.work_record import fee_record
+from fieldbot.services.work_record import fee_record, require_quote_if_needed
 from fieldbot.services.workflow import (
     InvalidInput,
     JobChange,
@@ -91,6 +92,26 @@ class Answered:
 def quote_needed(job: JobRecord, settings: Settings, labour_fen: int, parts_fen: int) -> bool:
     """Whether an estimate of ``labour_fen`` and ``parts_fen`` is put to the customer."""
     return needs_quote(job.service_type, Money(labour_fen + parts_fen), settings.quote_limit_fen)
+
+
+async def require_quote_for(
+    uow: UnitOfWork,
+    settings: Settings,
+    job: JobRecord,
+    *,
+    labour_fen: int,
+    parts: Iterable[Sequence[object]],
+) -> None:
+    """The finish form's check once labour is known: labour and the parts (code, quantity) of
+    a type A job above the quote limit need an accepted quote first
+    (:func:`fieldbot.services.work_record.require_quote_if_needed`, the same rule as finish)."""
+    lines = [FeeLine(FeeKind.LABOUR, "labour", Money(labour_fen))]
+    for code, quantity in parts:
+        part = await uow.parts.get(str(code))
+        if part is not None:
+            price = Money(part.unit_price_fen) * int(str(quantity))
+            lines.append(FeeLine(FeeKind.PARTS, part.code, price))
+    await require_quote_if_needed(uow, settings, job, lines)
 
 
 def quote_args(job: JobRecord, quote: QuoteRow) -> dict[str, Any]:

@@ -157,7 +157,21 @@ async def test_a_quote_accepted_in_the_chat_lets_the_work_go_on_and_the_summary_
     await accept_and_arrive(tech, at=C003_SITE)
     card = await tech.wait_for("on site")
     assert ["Send quote"] in card.buttons
-    await tech.tap("Send quote")
+    # finishing above the quote limit without an accepted quote is refused at the labour step
+    await tech.tap("Finish")
+    await tech.wait_for("what did you do")
+    await tech.send("Replaced the pump")
+    await tech.wait_for("How many hours")
+    await tech.send("2")
+    await tech.wait_for("Parts used from your van")
+    await tech.tap("No more parts")
+    await tech.wait_for("Labour fee")
+    await tech.send("400")
+    await tech.wait_for("above the quote limit")
+    await tech.send("/cancel")
+    await tech.wait_for("Cancelled")
+    assert (await job_now(sb, job.id)).state is JobState.ON_SITE
+    await tech.tap("Send quote", message=card)
     await tech.wait_for("the estimated labour")
     await tech.send("lots")
     await tech.wait_for("I cannot read that amount")

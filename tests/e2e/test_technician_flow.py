@@ -498,7 +498,7 @@ async def test_shortfall_becomes_a_request_the_storekeeper_delivers_then_approva
 
     await tech.send("/jobs")
     card = await tech.wait_for("— accepted")
-    assert card.buttons == [["Set appointment"]]
+    assert card.buttons == [["Set appointment"], ["Resolve remotely"]]
     await tech.tap("Set appointment")
     await tech.wait_for("when will you be there")
     await tech.tap("Other time")
@@ -805,4 +805,4 @@ async def test_jobs_lists_open_jobs_nearest_deadline_first_and_opens_a_card(sb: 
     assert "李记餐厅" in listing.text
     await tech.tap(general.number)
     card = await tech.wait_for(f"工单 {general.number} — 已派工")
-    assert card.buttons == [["接受", "拒绝"]]
+    assert card.buttons == [["接受", "拒绝"], ["远程解决"]]
