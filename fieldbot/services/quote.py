@@ -20,7 +20,7 @@ from typing import Any, Literal
 from fieldbot.clock import Clock
 from fieldbot.domain.entitlement import FeeKind, FeeLine, needs_quote
 from fieldbot.domain.errors import DomainError
-from fieldbot.domain.model import JobState, ServiceType
+from fieldbot.domain.model import JobState
 from fieldbot.domain.money import Money
 from fieldbot.domain.states import Action
 from fieldbot.i18n import N_
@@ -156,9 +156,7 @@ async def send_quote(
     found = await load_job(uow, job, expected_version)
     tech = await require_assigned(uow, actor, found, Action.QUOTE)
     require_state(found, {JobState.ON_SITE}, Action.QUOTE.value)
-    if found.service_type is not ServiceType.A or not quote_needed(
-        found, settings, labour_fen, parts_fen
-    ):
+    if not quote_needed(found, settings, labour_fen, parts_fen):
         raise QuoteNotNeeded(
             f"job {found.number}: no quote needed (type {found.service_type.value}, "
             f"{labour_fen + parts_fen} fen)",

@@ -183,3 +183,17 @@ async def test_a_declined_quote_leaves_only_the_call_out_fees_and_tells_the_supe
     assert len(told) == 1
     details = await flow.read(lambda uow: uow.fieldwork.latest_quote(job))
     assert details is not None and details.status == "declined"
+
+
+async def test_the_supervisor_resolves_a_registered_job_and_records_the_phone_confirmation(
+    flow: Flow,
+) -> None:
+    job = await flow.new_job("C003", "CF21-0033", kind="consultation", priority="consult")
+    assert job.id is not None
+    await flow.run(remote.resolve_remotely, job=job.id, actor="S01", advice="Use filtered water")
+    with pytest.raises(NotAllowed):  # another branch's supervisor
+        await flow.run(remote.confirm_by_phone, job=job.id, actor="S02")
+    signed = await flow.run(remote.confirm_by_phone, job=job.id, actor="S01")
+    assert signed.closed is not None and signed.closed.state is JobState.CLOSED
+    kinds = [e.kind for e in await flow.events(job.id)]
+    assert "job.resolve_remotely" in kinds and kinds[-2:] == ["job.confirm", "job.close"]
