@@ -499,13 +499,35 @@ signoffs = Table(
     _job(),
     # confirmed | disputed | rework | accepted_as_is | returned
     Column("outcome", String(16), nullable=False),
-    # customer_chat | paper_photo | supervisor
+    # customer_chat | paper_photo | supervisor | phone (a remote resolution confirmed by phone)
     Column("method", String(16), nullable=False),
     Column("customer_id", Integer, ForeignKey("customers.id")),
     Column("staff_id", Integer, ForeignKey("staff.id")),
     Column("evidence", String(256)),  # the photo's Telegram file id
     Column("reason", Text),
     Column("at", UtcDateTime, nullable=False),
+)
+
+# A quote (DESIGN.md §3): a type A estimate, the call-out fees due if declined, the answer.
+quotes = Table(
+    "quotes",
+    metadata,
+    _id(),
+    _job(),
+    Column("technician_id", Integer, ForeignKey("staff.id"), nullable=False),
+    Column("labour_fen", BigInteger, nullable=False),
+    Column("parts_fen", BigInteger, nullable=False),
+    Column("travel_fen", BigInteger, nullable=False),
+    Column("other_fen", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),  # pending | accepted | declined
+    Column("method", String(16)),  # customer_chat | paper_photo (the signed quote's photo)
+    Column("evidence", String(256)),
+    Column("work_record_id", Integer, ForeignKey("work_records.id")),  # a decline's call-out fees
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("decided_at", UtcDateTime),
+    CheckConstraint("labour_fen >= 0 AND parts_fen >= 0", name="estimate_not_negative"),
+    CheckConstraint("travel_fen >= 0 AND other_fen >= 0", name="call_out_not_negative"),
+    CheckConstraint("status IN ('pending', 'accepted', 'declined')", name="status_values"),
 )
 
 # How the fees of a job were settled; unconfirmed cash is what the technician holds.

@@ -289,6 +289,7 @@ def details_json(details: JobDetails, tz: ZoneInfo) -> dict[str, Any]:
         fault=details.job.fault,
         customer_name=details.customer.name,
         equipment_model=None if unit is None else unit.model,
+        quote=quote_json(details),
         events=[
             {
                 "seq": e.seq,
@@ -301,6 +302,15 @@ def details_json(details: JobDetails, tz: ZoneInfo) -> dict[str, Any]:
         ],
     )
     return data
+
+
+def quote_json(details: JobDetails) -> dict[str, Any] | None:
+    """The latest quote: its estimate (labour and parts) and the answer (null: none yet)."""
+    quote = details.quote
+    if quote is None:
+        return None
+    accepted = None if quote.status == "pending" else quote.status == "accepted"
+    return {"estimate_fen": quote.estimate_fen, "accepted": accepted}
 
 
 def list_lines(jobs: list[JobSummary], tz: ZoneInfo) -> list[str]:

@@ -144,3 +144,9 @@ def needs_approval(total: Money, limit_fen: int) -> bool:
 def cash_allowed(due: Money, cash_limit_fen: int) -> bool:
     """Cash on site is allowed when the amount due is at most the cash limit."""
     return due.fen <= cash_limit_fen
+
+
+def needs_quote(service_type: ServiceType, estimate: Money, quote_limit_fen: int) -> bool:
+    """A type A estimate (labour and parts) strictly above the quote limit is put to the
+    customer as a quote before the work (DESIGN.md §3 Second pass)."""
+    return service_type is ServiceType.A and estimate.fen > quote_limit_fen

@@ -1,5 +1,6 @@
-"""The customer's chat (DESIGN.md §3): confirming or disputing the work (sign-off), answering
-the appointment the technician set (this time suits me / another time, please) and /status.
+"""The customer's chat (DESIGN.md §3): confirming or disputing the work (sign-off), accepting
+or declining a quote, answering the appointment the technician set (this time suits me /
+another time, please) and /status.
 The job's sign-off link opened from the QR code is :mod:`fieldbot.handlers.signoff_link`.
 
 Every route here is for customers only (the router checks it); the services check that the
@@ -8,7 +9,7 @@ job is this customer's, and nothing here shows another customer's data.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from telegram import Message
 
@@ -21,7 +22,7 @@ from fieldbot.i18n import N_
 from fieldbot.labels import STATE_NAMES
 from fieldbot.rendering import more_line
 from fieldbot.repositories.conversations import Form
-from fieldbot.services import signoff, visit
+from fieldbot.services import quote, signoff, visit
 from fieldbot.services.workflow import branch_timezone, dt_arg, staff_arg, technician_of
 
 FORM_DISPUTE = "dispute"
@@ -33,6 +34,8 @@ def routes() -> list[Route]:
         command("status", status_command, "customer"),
         action("signoff.confirm", confirm_pressed, "customer"),
         action("signoff.dispute", dispute_pressed, "customer"),
+        action("quote.accept", quote_accept_pressed, "customer"),
+        action("quote.decline", quote_decline_pressed, "customer"),
         action("appointment.confirm", appointment_confirm_pressed, "customer"),
         action("appointment.other", appointment_other_pressed, "customer"),
         form(FORM_DISPUTE, dispute_form, "customer"),
@@ -97,6 +100,43 @@ async def dispute_form(turn: Turn, form: Form, message: Message) -> None:
             "We are sorry. Your objection to job {number} is recorded; a supervisor will follow up."
         ),
         args={"number": change.job.number},
+    )
+
+
+# --- the quote ---------------------------------------------------------------------------------
+
+
+async def _answer_quote(
+    turn: Turn, payload: dict[str, object], decision: Literal["accept", "decline"]
+) -> quote.Answered:
+    return await quote.answer(
+        turn.uow,
+        turn.deps.settings,
+        turn.deps.clock,
+        job=_job_id(payload),
+        decision=decision,
+        customer=turn.code,
+        quote_id=int(str(payload["quote_id"])),
+    )
+
+
+async def quote_accept_pressed(turn: Turn, payload: dict[str, object]) -> None:
+    done = await _answer_quote(turn, payload, "accept")
+    await turn.reply(
+        N_("Thank you! You accepted the quote for job {number}; the technician goes ahead."),
+        args={"number": done.change.job.number},
+    )
+
+
+async def quote_decline_pressed(turn: Turn, payload: dict[str, object]) -> None:
+    # The sign-off of the call-out fees follows in its own message (services/quote.answer).
+    done = await _answer_quote(turn, payload, "decline")
+    await turn.reply(
+        N_(
+            "You declined the quote for job {number}: no repair is done, and only the call-out "
+            "fees are due."
+        ),
+        args={"number": done.change.job.number},
     )
 
 

@@ -88,6 +88,19 @@ BY_CODE: dict[str, str] = {
     ),
     "invalid_working_hours": N_("Those working hours are not valid. Nothing was changed."),
     "registration_refused": N_("That registration is not possible. Nothing was changed."),
+    "quote_required": N_(
+        "Labour and parts are above the quote limit: the customer must accept a quote before "
+        "the work. Send /cancel, then tap Send quote on the job's card. Nothing was recorded."
+    ),
+    "quote_not_needed": N_(
+        "That estimate needs no quote (only a type A estimate above the quote limit does): "
+        "go ahead with the work. Nothing was sent."
+    ),
+    "no_pending_quote": N_("This quote is no longer waiting for an answer. Nothing was changed."),
+    "not_resolved_remotely": N_(
+        "Only a job resolved remotely can be confirmed by phone; after a visit the customer "
+        "confirms in the chat or signs the paper voucher. Nothing was changed."
+    ),
 }
 # invalid_input: by the field that was wrong.
 BY_FIELD: dict[str, str] = {
@@ -103,6 +116,8 @@ BY_FIELD: dict[str, str] = {
     "work": N_("Please say what was done. Nothing was changed."),
     "notes": N_("Please say what was repaired. Nothing was changed."),
     "photo": N_("Please send the photo of the signed voucher. Nothing was changed."),
+    "quote_photo": N_("Please send the photo of the signed quote. Nothing was changed."),
+    "estimate": N_("Amounts cannot be negative. Nothing was sent."),
 }
 INVALID_INPUT = N_("That input is not valid. Nothing was changed.")
 BY_STORE_ERROR: tuple[tuple[type[StoreError], str], ...] = (

@@ -15,7 +15,8 @@ from fieldbot import tables as t
 from fieldbot.repositories.base import ConcurrencyConflict, Repository, aware, row_fields
 
 SignoffOutcome = Literal["confirmed", "disputed", "rework", "accepted_as_is", "returned"]
-SignoffMethod = Literal["customer_chat", "paper_photo", "in_person", "supervisor"]
+# phone: staff record that the customer confirmed a remote resolution by phone (weaker evidence).
+SignoffMethod = Literal["customer_chat", "paper_photo", "in_person", "supervisor", "phone"]
 SettlementMethod = Literal["cash", "invoice", "none"]
 
 

@@ -45,6 +45,7 @@ from fieldbot.domain.zones import zone_for
 from fieldbot.repositories.clocks import ClockRow
 from fieldbot.repositories.events import Event
 from fieldbot.repositories.jobs import JobRecord
+from fieldbot.repositories.quotes import QuoteRow
 from fieldbot.repositories.signoffs import Settlement
 from fieldbot.services.calendars import calendar_of, require_branch
 from fieldbot.services.deadlines.job_clocks import job_clocks, on_job_transition, start_job_clocks
@@ -562,6 +563,7 @@ class JobDetails:
     events: list[Event]
     clocks: list[ClockRow]  # every clock the job has had, in the order of §4
     settlement: Settlement | None = None  # how the fees were settled (an invoice: paid yet?)
+    quote: QuoteRow | None = None  # the latest quote put to the customer
 
     @property
     def job(self) -> JobRecord:
@@ -586,6 +588,7 @@ async def job_details(uow: UnitOfWork, number: str) -> JobDetails:
         events=await uow.events.for_subject("job", job.id),
         clocks=clocks,
         settlement=await uow.fieldwork.settlement(job.id),
+        quote=await uow.fieldwork.latest_quote(job.id),
     )
 
 

@@ -77,6 +77,9 @@ NO_LINES = N_("No parts or fees.")
 CHARGED = N_("charged")
 UNDER_WARRANTY = N_("under warranty")
 UNDER_CONTRACT = N_("under contract")
+REMOTE_WORK = N_("resolved remotely, no visit: {advice}")
+QUOTE_DECLINED_WORK = N_("no repair: the quote of {estimate} was declined")
+QUOTE_ACCEPTED_LINE = N_("Quoted estimate: {estimate} (accepted); final amount: {total}")
 
 
 class SignoffLinkInvalid(DomainError):
@@ -113,6 +116,30 @@ def signoff_args(job: JobRecord, work: WorkRecordRow) -> dict[str, Any]:
         "due": money_arg(work.amount_due_fen),
         "customer": customer_arg(job.customer_id),
     }
+
+
+async def remote_record(uow: UnitOfWork, job: JobRecord, work: WorkRecordRow) -> bool:
+    """Whether ``work`` is the record of a remote resolution (what was advised, no visit)."""
+    events = await uow.events.for_subject("job", job_id(job))
+    steps = {(event.kind, event.payload.get("work_record_id")) for event in events}
+    return ("job.resolve_remotely", work.id) in steps
+
+
+async def summary_args(uow: UnitOfWork, job: JobRecord, work: WorkRecordRow) -> dict[str, Any]:
+    """:func:`signoff_args`, naming what was advised (remote) and the quoted estimate."""
+    args = signoff_args(job, work)
+    if await remote_record(uow, job, work):
+        args["work"] = {"t": REMOTE_WORK, "args": {"advice": work.description}}
+    quote = await uow.fieldwork.latest_quote(job_id(job))
+    if quote is None or quote.created_at > work.created_at:
+        return args
+    estimate = money_arg(quote.estimate_fen)
+    if quote.status == "declined" and quote.work_record_id == work.id:
+        args["work"] = {"t": QUOTE_DECLINED_WORK, "args": {"estimate": estimate}}
+    elif quote.status == "accepted":
+        line = {"t": QUOTE_ACCEPTED_LINE, "args": {"estimate": estimate, "total": args["total"]}}
+        args["items"] = {"lines": [*args["items"]["lines"], line]}
+    return args
 
 
 async def signoff_buttons(
@@ -153,7 +180,7 @@ async def ask_customer(
         uow,
         customer,
         SIGNOFF_TEMPLATE,
-        signoff_args(job, work),
+        await summary_args(uow, job, work),
         now,
         buttons=[
             (CONFIRM, "signoff.confirm", job_button(job)),
@@ -255,7 +282,7 @@ async def open_signoff_link(
         customer_id=bound.id,
         template=SIGNOFF_TEMPLATE,
         params={
-            "args": signoff_args(found, work),
+            "args": await summary_args(uow, found, work),
             "buttons": await signoff_buttons(uow, found, user_id, now),
         },
     )

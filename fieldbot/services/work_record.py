@@ -18,7 +18,9 @@ from fieldbot.domain.entitlement import (
     active_contract,
     charge,
     needs_approval,
+    needs_quote,
 )
+from fieldbot.domain.errors import DomainError
 from fieldbot.domain.model import JobState
 from fieldbot.domain.money import Money
 from fieldbot.domain.permissions import Permission
@@ -66,6 +68,32 @@ class Finished:
 
 
 ENTERED_FEES = (FeeKind.LABOUR, FeeKind.TRAVEL, FeeKind.OTHER)
+ESTIMATED_FEES = frozenset({FeeKind.LABOUR, FeeKind.PARTS})
+
+
+class QuoteRequired(DomainError):
+    """A type A job's labour and parts are above the quote limit and the customer has not
+    accepted a quote (DESIGN.md §3 Second pass): send the quote first."""
+
+    code = "quote_required"
+
+
+async def require_quote_if_needed(
+    uow: UnitOfWork, settings: Settings, job: JobRecord, lines: Sequence[FeeLine]
+) -> None:
+    """Finishing a type A job whose labour and parts are above ``settings.quote_limit_fen``
+    needs the customer's acceptance of a quote first (its latest quote accepted); the final
+    amount may differ from the estimate."""
+    estimate = Money.sum(line.amount for line in lines if line.kind in ESTIMATED_FEES)
+    if not needs_quote(job.service_type, estimate, settings.quote_limit_fen):
+        return
+    latest = await uow.fieldwork.latest_quote(job_id(job))
+    if latest is None or latest.status != "accepted":
+        raise QuoteRequired(
+            f"job {job.number}: {estimate.fen} fen of labour and parts need an accepted quote",
+            job=job.number,
+            estimate_fen=estimate.fen,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +190,7 @@ async def finish(
             )
         )
         refs.append((part.code, use.quantity))
+    await require_quote_if_needed(uow, settings, found, lines)
     charges = await _charges(uow, settings, found, lines)
     over = needs_approval(charges.total, settings.approval_limit_fen)
     work_record = await uow.fieldwork.add_work_record(
@@ -228,6 +257,44 @@ async def finish(
         notices.extend(ids)
     change = JobChange(saved, Action.FINISH, found.state, notices.tuple())
     return Finished(change, work_record, charges, over, link, notices.tuple())
+
+
+async def fee_record(
+    uow: UnitOfWork,
+    settings: Settings,
+    job: JobRecord,
+    *,
+    staff_id: int,
+    description: str,
+    fees: Sequence[FeeLine],
+    now: datetime,
+) -> tuple[WorkRecordRow, Charges]:
+    """A work record without a finish form, the lines charged by the job's service type like
+    any (no approval asked): what a remote resolution records (no fees) and the call-out fees
+    a declined quote leaves due. The caller moves the job and asks for the sign-off."""
+    charges = await _charges(uow, settings, job, fees)
+    record = await uow.fieldwork.add_work_record(
+        job_id=job_id(job),
+        technician_id=staff_id,
+        description=description,
+        minutes=0,
+        service_type=job.service_type.value,
+        total_fen=charges.total.fen,
+        amount_due_fen=charges.amount_due.fen,
+        approval="none",
+        lines=[
+            FeeLineRow(
+                kind=c.line.kind.value,
+                description=c.line.description,
+                amount_fen=c.line.amount.fen,
+                charged_fen=c.charged.fen,
+                warranty_eligible=c.line.warranty_eligible,
+            )
+            for c in charges.lines
+        ],
+        now=now,
+    )
+    return record, charges
 
 
 async def _pending_record(uow: UnitOfWork, job: JobRecord) -> WorkRecordRow:

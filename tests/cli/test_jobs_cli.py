@@ -185,7 +185,12 @@ def test_show_says_met_or_missed_and_marks_a_running_clock_past_its_deadline(
     asyncio.run(dispatch_and_accept())
     data = json.loads(runner.invoke(app, ["job", "show", number, "--json"]).stdout)
     clocks = {c["name"]: c for c in data["clocks"]}
-    assert [c["name"] for c in data["clocks"]] == ["assign", "contact", "arrival", "resolution"]  # §4 order
+    assert [c["name"] for c in data["clocks"]] == [
+        "assign",
+        "contact",
+        "arrival",
+        "resolution",
+    ]  # §4 order
     assert set(clocks["assign"]) == {"name", "state", "started_at", "due_at", "met"}
     assert clocks["assign"]["state"] == "stopped" and clocks["assign"]["met"] is False
     assert clocks["assign"]["started_at"] == "2026-09-14T09:00:00+08:00"

@@ -18,7 +18,7 @@ from fieldbot.domain.money import Money
 from fieldbot.sandbox.driver import Message, Phone, Sandbox
 from fieldbot.sandbox.limits import Limits
 from fieldbot.services import dispatch as dispatching
-from fieldbot.services import signoff, visit, work_record, workshop
+from fieldbot.services import quote, signoff, visit, work_record, workshop
 
 pytestmark = pytest.mark.e2e
 
@@ -284,7 +284,7 @@ async def test_calls_lists_the_jobs_in_call_order(sb: Sandbox) -> None:
     assert "已登记 · 尚未指派 · 到达时限 2026-09-14 16:00" in log.text
     await sup.send(f"/job {second.lower()}")
     card = await sup.wait_for(f"工单 {second}：已登记")
-    assert card.buttons == [["派工", "取消工单"], ["暂停派工计时", "暂停到达计时"]]
+    assert card.buttons == [["派工", "取消工单"], ["远程解决"], ["暂停派工计时", "暂停到达计时"]]
 
 
 async def test_a_job_left_undispatched_overnight_shows_as_carried_over(sb: Sandbox) -> None:
@@ -357,6 +357,7 @@ async def test_cancel_asks_a_reason_and_tells_the_technician(sb: Sandbox) -> Non
     card = await sup.wait_for(f"Job {number}: dispatched, emergency")
     assert card.buttons == [
         ["Reassign", "Cancel the job"],
+        ["Resolve remotely"],
         ["Pause dispatch", "Pause arrival"],
     ]
     await sup.tap("Cancel the job")
@@ -465,6 +466,9 @@ async def test_fees_above_the_limit_are_rejected_with_a_reason_then_approved(
     sup = await _staff(sb, 2002, "S02", "David Chen", "en")
     tech = await _staff(sb, 1004, "T04", "杨洋", "zh-hans")
     number = await _on_site(sb, sup, "RF24-0211")
+    # C004 is type A: above the quote limit, the customer accepts a quote first
+    await _run(sb, quote.send_quote, job=number, actor="T04", labour_fen=80000, parts_fen=0)
+    await _run(sb, quote.answer, job=number, decision="accept", actor="T04", photo="signed")
     await _run(
         sb,
         work_record.finish,

@@ -17,7 +17,7 @@ from fieldbot.domain.model import JobState
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.sandbox.driver import Phone, Sandbox
 from fieldbot.sandbox.limits import Limits
-from fieldbot.services import dispatch, signoff, visit, work_record, workshop
+from fieldbot.services import dispatch, quote, signoff, visit, work_record, workshop
 from fieldbot.services.jobs import register_job
 from tests.e2e.conftest import push_callback
 
@@ -87,6 +87,14 @@ async def run(sb: Sandbox, use_case: Any, **kwargs: Any) -> Any:
         await uow.commit()
     await wake(sb)
     return result
+
+
+async def quote_accepted(sb: Sandbox, job: int | str | None, technician: str) -> None:
+    """A type A job on site: the customer accepts a quote (on the signed paper quote) before
+    the work, so the finish that follows may be above the quote limit (DESIGN.md §3)."""
+    assert job is not None
+    await run(sb, quote.send_quote, job=job, actor=technician, labour_fen=90000, parts_fen=0)
+    await run(sb, quote.answer, job=job, decision="accept", actor=technician, photo="signed")
 
 
 async def wake(sb: Sandbox) -> None:
@@ -212,7 +220,11 @@ async def _type_a_happy_path(sb: Sandbox) -> None:
     arrived = await tech.wait_for("arrival verified")
     assert " m from the site" in arrived.text
     on_site = await tech.wait_for("on site")
-    assert on_site.buttons == [["Finish", "Need a part"], ["Take back", "Defective part taken out"]]
+    assert on_site.buttons == [
+        ["Finish", "Need a part"],
+        ["Take back", "Defective part taken out"],
+        ["Send quote"],  # type A (DESIGN.md §3 Second pass)
+    ]
     await sb.clock.advance(hours=2)
 
     await tech.tap("Finish")
@@ -486,7 +498,7 @@ async def test_shortfall_becomes_a_request_the_storekeeper_delivers_then_approva
 
     await tech.send("/jobs")
     card = await tech.wait_for("— accepted")
-    assert card.buttons == [["Set appointment"]]
+    assert card.buttons == [["Set appointment"], ["Resolve remotely"]]
     await tech.tap("Set appointment")
     await tech.wait_for("when will you be there")
     await tech.tap("Other time")
@@ -498,6 +510,7 @@ async def test_shortfall_becomes_a_request_the_storekeeper_delivers_then_approva
     await tech.tap("Arrived")
     await tech.share_location(*C003_SITE)
     await tech.wait_for("arrival verified")
+    await quote_accepted(sb, job.id, "T02")  # type A above the quote limit
     await finish_form(
         tech,
         work="Replaced the brewing unit",
@@ -532,6 +545,7 @@ async def test_cash_above_the_limit_is_refused_with_an_invoice_offered(sb: Sandb
     job = await new_job(sb, "C003", "CF21-0033", "T02")
     await tech.wait_for("New job")
     await accept_and_arrive(tech, at=C003_SITE)
+    await quote_accepted(sb, job.id, "T02")  # type A above the quote limit
     await finish_form(tech, work="Overhaul", hours="3", parts=[], fees=("300", "50", "0"))
     await tech.tap("Submit")
     await tech.wait_for("amount due ¥350.00")
@@ -795,4 +809,4 @@ async def test_jobs_lists_open_jobs_nearest_deadline_first_and_opens_a_card(sb: 
     assert "李记餐厅" in listing.text
     await tech.tap(general.number)
     card = await tech.wait_for(f"工单 {general.number} — 已派工")
-    assert card.buttons == [["接受", "拒绝"]]
+    assert card.buttons == [["接受", "拒绝"], ["远程解决"]]

@@ -5,6 +5,7 @@
 - ``calls``: the call log (/calls); ``job_card``: a job's card (/job);
 - ``suggestions``: the technicians suggested for a job, dispatch and reassign;
 - ``decisions``: cancel, fees (approve/reject), disputes, inspections;
+- ``remote``: resolving a job remotely, the customer's confirmation by phone;
 - ``deadlines``: pausing and resuming a job's deadline clocks (/pause, /resume);
 - ``cards``: the cards and keyboards all of these show; ``common``: what they share.
 
@@ -22,6 +23,7 @@ from fieldbot.handlers.supervisor import (
     intake,
     job_card,
     override,
+    remote,
     suggestions,
 )
 
@@ -35,4 +37,5 @@ def routes() -> list[Route]:
         *suggestions.routes(),
         *decisions.routes(),
         *deadlines.routes(),
+        *remote.routes(),
     ]

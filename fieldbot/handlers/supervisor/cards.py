@@ -21,7 +21,7 @@ from fieldbot.repositories.clocks import ClockRow
 from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.people import CustomerRow
-from fieldbot.services import calls
+from fieldbot.services import calls, remote
 from fieldbot.services import dispatch as dispatching
 from fieldbot.services.deadlines.clocks import CLOCK_NAMES, JOB
 from fieldbot.services.jobs import Deadline, Preview, job_details
@@ -44,6 +44,8 @@ NO_UNIT = N_("No particular unit")
 DISPATCH = N_("Dispatch")
 REASSIGN = N_("Reassign")
 CANCEL_JOB = N_("Cancel the job")
+RESOLVE_REMOTELY = N_("Resolve remotely")
+PHONE_CONFIRMED = N_("Customer confirmed by phone")
 # The choices of the /new form, step by step: what a button of that step sets.
 STEP_CHOICES: dict[str, dict[str, str]] = {
     "kind": {k.value: v for k, v in KIND_NAMES.items()},
@@ -165,7 +167,8 @@ async def job_card(turn: Turn, job: JobRecord) -> Card:
             }
         )
     lines.extend(stopped_clock_lines(details.clocks, tz))
-    return lines_card(lines, job_buttons(turn, job) + await clock_buttons(turn, job))
+    buttons = job_buttons(turn, job) + await remote_buttons(turn, job)
+    return lines_card(lines, buttons + await clock_buttons(turn, job))
 
 
 CLOCK_MET = N_("{clock}: met (due {due})")
@@ -209,6 +212,19 @@ def job_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:
     if state in OPEN_STATES and may(roles, Permission.CANCEL):
         row.append((CANCEL_JOB, "sup.cancel", payload))
     return [r for r in (decisions, row) if r]
+
+
+async def remote_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:
+    """Resolve remotely before a visit; Customer confirmed by phone while a remote resolution
+    awaits sign-off (DESIGN.md §3 Second pass); for a supervisor who dispatches."""
+    if not may(turn.person.roles, Permission.DISPATCH):
+        return []
+    payload = job_button(job)
+    if job.state in remote.REMOTE_STATES:
+        return [[(RESOLVE_REMOTELY, "sup.resolve_remotely", payload)]]
+    if await remote.resolved_remotely(turn.uow, job):
+        return [[(PHONE_CONFIRMED, "sup.phone_confirmed", payload)]]
+    return []
 
 
 async def clock_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:

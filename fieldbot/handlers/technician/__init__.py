@@ -8,6 +8,8 @@
 - ``signoff``: the customer's chat, the QR code or the photo of the signed voucher;
 - ``payment``: cash or invoice;
 - ``workshop``: take-back and return;
+- ``remote``: resolving a job remotely and the customer's confirmation by phone;
+- ``quote``: the quote form, and the signed paper quote's answer;
 - ``cards``: the cards and keyboards all of these show; ``common``: what they share.
 
 Forms that span several messages are rows (``uow.forms``): a restart in the middle continues
@@ -25,6 +27,8 @@ from fieldbot.handlers.technician import (
     finish,
     parts,
     payment,
+    quote,
+    remote,
     signoff,
     visit,
     workshop,
@@ -41,4 +45,6 @@ def routes() -> list[Route]:
         *signoff.routes(),
         *payment.routes(),
         *workshop.routes(),
+        *remote.routes(),
+        *quote.routes(),
     ]

@@ -10,7 +10,7 @@ from datetime import time
 from decimal import Decimal
 from typing import Any
 
-from fieldbot.domain.model import JobState, Part
+from fieldbot.domain.model import JobState, Part, ServiceType
 from fieldbot.handlers.cards import Card, Keyboard, lines_card
 from fieldbot.handlers.technician.common import FORM_FINISH, job_ref, local_now
 from fieldbot.handlers.turn import ButtonSpec, Turn
@@ -19,7 +19,7 @@ from fieldbot.labels import FEE_KIND_NAMES, STATE_NAMES
 from fieldbot.rendering import more_line
 from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
-from fieldbot.services import settlement
+from fieldbot.services import remote, settlement
 from fieldbot.services.jobs import next_deadline
 from fieldbot.services.settlement import amount_due
 from fieldbot.services.signoff import SHOW_QR, VOUCHER_PHOTO
@@ -52,6 +52,11 @@ NO_MORE_PARTS = N_("No more parts")
 SUBMIT = N_("Submit")
 CANCEL = N_("Cancel")
 USE_PROPOSED = N_("Use the proposed time")
+RESOLVE_REMOTELY = N_("Resolve remotely")
+PHONE_CONFIRMED = N_("Customer confirmed by phone")
+SEND_QUOTE = N_("Send quote")
+PAPER_QUOTE_ACCEPTED = N_("Signed quote: accepted")
+PAPER_QUOTE_DECLINED = N_("Signed quote: declined")
 DECLINE_REASONS = {
     "far": N_("Too far"),
     "skill": N_("Not my skill"),
@@ -95,11 +100,36 @@ async def job_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:
         rows.append([(REPAIRED, "job.repaired", ref), (DEFECTIVE, "job.defective", ref)])
     elif state is JobState.READY_FOR_RETURN:
         rows.append([(RETURNED, "job.return", ref)])
+    rows.extend(await remote_and_quote_rows(turn, job))
     if state in (JobState.AWAITING_SIGNOFF, JobState.SIGNED_OFF):
         payment = await payment_row(turn, job)
         if payment:
             rows.append(payment)
     return rows
+
+
+async def remote_and_quote_rows(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:
+    """Resolve remotely before a visit; the phone confirmation of a remote resolution; Send
+    quote on site for type A; the signed paper quote's answer while the quote is open."""
+    ref = job_ref(job)
+    state = job.state
+    if state in remote.REMOTE_STATES:
+        return [[(RESOLVE_REMOTELY, "job.resolve_remotely", ref)]]
+    if state is JobState.AWAITING_SIGNOFF and await remote.resolved_remotely(turn.uow, job):
+        return [[(PHONE_CONFIRMED, "job.phone_confirmed", ref)]]
+    if state is JobState.ON_SITE and job.service_type is ServiceType.A:
+        return [[(SEND_QUOTE, "job.quote", ref)]]
+    if state is JobState.AWAITING_QUOTE:
+        return [paper_quote_row(job)]
+    return []
+
+
+def paper_quote_row(job: JobRecord) -> list[ButtonSpec]:
+    ref = job_ref(job)
+    return [
+        (PAPER_QUOTE_ACCEPTED, "job.quote_paper", {**ref, "decision": "accept"}),
+        (PAPER_QUOTE_DECLINED, "job.quote_paper", {**ref, "decision": "decline"}),
+    ]
 
 
 async def job_card(turn: Turn, job: JobRecord) -> Card:

@@ -24,6 +24,9 @@ FORM_DEFECTIVE = "defective"
 FORM_VOUCHER = "voucher"
 FORM_TAKE_BACK = "take_back"
 FORM_INVOICE = "invoice"
+FORM_QUOTE = "quote"
+FORM_QUOTE_PHOTO = "quote_photo"
+FORM_ADVICE = "advice"
 OPEN_FOR_TECHNICIAN = frozenset(
     {
         JobState.DISPATCHED,
@@ -32,6 +35,7 @@ OPEN_FOR_TECHNICIAN = frozenset(
         JobState.EN_ROUTE,
         JobState.ON_SITE,
         JobState.WAITING_PART,
+        JobState.AWAITING_QUOTE,
         JobState.AWAITING_APPROVAL,
         JobState.AWAITING_SIGNOFF,
         JobState.DISPUTED,

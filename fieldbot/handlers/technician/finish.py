@@ -27,7 +27,7 @@ from fieldbot.i18n import N_
 from fieldbot.labels import STATE_NAMES
 from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
-from fieldbot.services import work_record, workshop
+from fieldbot.services import quote, work_record, workshop
 from fieldbot.services.workflow import ButtonSpec, load_job, money_arg
 
 
@@ -136,6 +136,11 @@ async def keep_pressed(turn: Turn, _payload: dict[str, object]) -> None:
 
 async def _set_fee(turn: Turn, form: Form, job: JobRecord, fen: int) -> None:
     step = form.step
+    if step == "labour" and form.name == FORM_FINISH:  # type A above the limit: quote first
+        parts = [*(form.data.get("fitted") or []), *(form.data.get("parts") or [])]
+        await quote.require_quote_for(
+            turn.uow, turn.deps.settings, job, labour_fen=fen, parts=parts
+        )
     fees = {**(form.data.get("fees") or {}), step: fen}
     following = FEE_STEPS.index(step) + 1
     next_step = FEE_STEPS[following] if following < len(FEE_STEPS) else "summary"

@@ -131,3 +131,18 @@ async def to_on_site(flow: Flow, job: JobRecord, technician: str, supervisor: st
     at = flow.clock.now() + timedelta(hours=2)
     await flow.run(visit.set_appointment, job=job.id, actor=technician, at=at)
     await flow.run(visit.arrive, job=job.id, actor=technician)
+
+
+async def quote_accepted(flow: Flow, job: JobRecord, technician: str, estimate_fen: int) -> None:
+    """A type A job on site: the customer accepts a quote of ``estimate_fen`` (labour) before
+    the work, on the signed paper quote, so the finish that follows may be above the quote
+    limit (DESIGN.md §3 Second pass)."""
+    from fieldbot.services import quote
+
+    assert job.id is not None
+    await flow.run(
+        quote.send_quote, job=job.id, actor=technician, labour_fen=estimate_fen, parts_fen=0
+    )
+    await flow.run(
+        quote.answer, job=job.id, decision="accept", actor=technician, photo="signed-quote"
+    )

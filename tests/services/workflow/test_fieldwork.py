@@ -16,7 +16,7 @@ from fieldbot.services import dispatch, spare_parts, visit, work_record
 from fieldbot.services.spare_parts import PartShortfall, StockShortfall
 from fieldbot.services.workflow import InvalidInput
 
-from .conftest import CUSTOMER_USERS, STAFF_USERS, Flow, to_on_site
+from .conftest import CUSTOMER_USERS, STAFF_USERS, Flow, quote_accepted, to_on_site
 
 C001_SITE = (31.2297, 121.4803)
 
@@ -217,6 +217,7 @@ async def test_warranty_job_charges_only_what_warranty_does_not_cover(flow: Flow
 async def test_fees_above_the_limit_wait_for_approval_then_sign_off(flow: Flow) -> None:
     job = await flow.new_job("C003", "CF21-0033")  # type A
     await to_on_site(flow, job, "T02")
+    await quote_accepted(flow, job, "T02", 50001)  # type A above the quote limit
     finished = await flow.run(
         work_record.finish,
         job=job.id,
@@ -244,6 +245,7 @@ async def test_fees_above_the_limit_wait_for_approval_then_sign_off(flow: Flow) 
 async def test_exactly_the_limit_needs_no_approval(flow: Flow) -> None:
     job = await flow.new_job("C003", "CF21-0033")
     await to_on_site(flow, job, "T02")
+    await quote_accepted(flow, job, "T02", 50001)  # type A above the quote limit
     finished = await flow.run(
         work_record.finish,
         job=job.id,
@@ -258,6 +260,7 @@ async def test_exactly_the_limit_needs_no_approval(flow: Flow) -> None:
 async def test_rejected_fees_send_the_job_back_and_parts_are_charged_again(flow: Flow) -> None:
     job = await flow.new_job("C003", "CF21-0033")
     await to_on_site(flow, job, "T02")
+    await quote_accepted(flow, job, "T02", 50001)  # type A above the quote limit
     first = await flow.run(
         work_record.finish,
         job=job.id,

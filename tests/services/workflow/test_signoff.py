@@ -16,7 +16,7 @@ from fieldbot.services import settlement, signoff, voucher, work_record
 from fieldbot.services.settlement import CashNotAllowed
 from fieldbot.services.signoff import SignoffLinkInvalid
 
-from .conftest import CUSTOMER_USERS, STAFF_USERS, Flow, to_on_site
+from .conftest import CUSTOMER_USERS, STAFF_USERS, Flow, quote_accepted, to_on_site
 
 
 async def _finished(
@@ -29,6 +29,8 @@ async def _finished(
 ) -> tuple[JobRecord, work_record.Finished]:
     job = await flow.new_job(customer, unit)
     await to_on_site(flow, job, tech)
+    if job.service_type is ServiceType.A:
+        await quote_accepted(flow, job, tech, 50001)  # above the quote limit: accepted first
     finished = await flow.run(
         work_record.finish,
         job=job.id,

@@ -9,12 +9,13 @@ from fieldbot.domain.money import Money
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import signoff, work_record
 
-from .conftest import Flow, to_on_site
+from .conftest import Flow, quote_accepted, to_on_site
 
 
 async def _on_site(flow: Flow) -> JobRecord:
     job = await flow.new_job("C003", "CF21-0033")  # type A: everything is charged
     await to_on_site(flow, job, "T02")
+    await quote_accepted(flow, job, "T02", 90000)  # above the quote limit: accepted first
     return job
 
 
