@@ -14,6 +14,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 
 from fieldbot.domain.model import Language
 from fieldbot.handlers import (
+    accountant,
     common,
     customer,
     escalation,
@@ -50,6 +51,7 @@ def build_routes() -> Routes:
             *technician.routes(),
             *storekeeper.routes(),
             *supervisor.routes(),
+            *accountant.routes(),
         ],
         stranger=registration.explain,
     )

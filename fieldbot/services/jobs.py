@@ -45,6 +45,7 @@ from fieldbot.domain.zones import zone_for
 from fieldbot.repositories.clocks import ClockRow
 from fieldbot.repositories.events import Event
 from fieldbot.repositories.jobs import JobRecord
+from fieldbot.repositories.signoffs import Settlement
 from fieldbot.services.calendars import calendar_of, require_branch
 from fieldbot.services.deadlines.job_clocks import job_clocks, on_job_transition, start_job_clocks
 from fieldbot.services.deadlines.targets import (
@@ -560,6 +561,7 @@ class JobDetails:
     deadlines: list[Deadline]
     events: list[Event]
     clocks: list[ClockRow]  # every clock the job has had, in the order of §4
+    settlement: Settlement | None = None  # how the fees were settled (an invoice: paid yet?)
 
     @property
     def job(self) -> JobRecord:
@@ -583,6 +585,7 @@ async def job_details(uow: UnitOfWork, number: str) -> JobDetails:
         deadlines=running_deadlines(job, clocks),
         events=await uow.events.for_subject("job", job.id),
         clocks=clocks,
+        settlement=await uow.fieldwork.settlement(job.id),
     )
 
 
