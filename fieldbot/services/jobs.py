@@ -454,8 +454,7 @@ class Deadline:
     due_at: datetime
 
 
-# The deadlines the job's row holds (the call log reads them there).
-_ROW_DEADLINES = ("assign", "contact", "arrival", "workshop")
+_ROW_DEADLINES = ("assign", "contact", "arrival", "workshop")  # on the job's row (call log)
 
 
 def open_deadlines(job: JobRecord) -> list[Deadline]:

@@ -32,6 +32,11 @@ def local(day: int, hour: int = 0, minute: int = 0) -> datetime:
     return datetime(2026, 9, day, hour, minute, tzinfo=SH)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest) -> str | None:
+    return str(request.getfixturevalue("pg_url")) if request.param == "postgresql" else None
+
+
 def _bot(sb: Sandbox) -> Any:
     return sb.bots[0]
 
@@ -94,8 +99,10 @@ def _about(phone: Phone, job: JobRecord, *words: str) -> list[str]:
     return [m.text for m in phone.inbox if job.number in m.text and all(w in m.text for w in words)]
 
 
-async def test_an_installation_is_on_time_or_late_against_its_appointment_in_chinese() -> None:
-    async with Sandbox.start(settings=SETTINGS, limits=FAST_LIMITS) as sb:
+async def test_an_installation_is_on_time_or_late_against_its_appointment_in_chinese(
+    db_url: str | None,
+) -> None:
+    async with Sandbox.start(db_url=db_url, settings=SETTINGS, limits=FAST_LIMITS) as sb:
         t01 = await staff(sb, "T01", 1001, "张磊", "zh-hans")
         s01 = await staff(sb, "S01", 2001, "王芳", "zh-hans")
         owner = await _li_ji(sb)
@@ -143,8 +150,10 @@ async def test_an_installation_is_on_time_or_late_against_its_appointment_in_chi
         assert len(_about(owner, late, "非常抱歉")) == 1  # told once
 
 
-async def test_resolution_missed_waiting_for_a_part_tells_the_customer_then_the_new_time() -> None:
-    async with Sandbox.start(settings=SETTINGS, limits=FAST_LIMITS) as sb:
+async def test_resolution_missed_waiting_for_a_part_tells_the_customer_then_the_new_time(
+    db_url: str | None,
+) -> None:
+    async with Sandbox.start(db_url=db_url, settings=SETTINGS, limits=FAST_LIMITS) as sb:
         t02 = await staff(sb, "T02", 1002, "Li Wei", "en")
         s01 = await staff(sb, "S01", 2001, "王芳", "zh-hans")
         cafe = await customer(sb, "8613601710003", 5003, "Bund Corner")
