@@ -45,6 +45,8 @@ from fieldbot.domain.zones import zone_for
 from fieldbot.repositories.clocks import ClockRow
 from fieldbot.repositories.events import Event
 from fieldbot.repositories.jobs import JobRecord
+from fieldbot.repositories.work_records import WorkRecordRow
+from fieldbot.repositories.workshop import Receipt
 from fieldbot.services.calendars import calendar_of, require_branch
 from fieldbot.services.deadlines.job_clocks import job_clocks, on_job_transition, start_job_clocks
 from fieldbot.services.deadlines.targets import (
@@ -540,6 +542,8 @@ class JobDetails:
     deadlines: list[Deadline]
     events: list[Event]
     clocks: list[ClockRow]  # every clock the job has had, in the order of §4
+    receipt: Receipt | None = None  # the latest receipt (take-back or carry-in)
+    work: WorkRecordRow | None = None  # the latest work record: the job's fee lines
 
     @property
     def job(self) -> JobRecord:
@@ -562,4 +566,6 @@ async def job_details(uow: UnitOfWork, number: str) -> JobDetails:
         deadlines=open_deadlines(job),
         events=await uow.events.for_subject("job", job.id),
         clocks=await job_clocks(uow, job),
+        receipt=receipts[-1] if (receipts := await uow.fieldwork.receipts(job.id)) else None,
+        work=await uow.fieldwork.latest_work_record(job.id),
     )

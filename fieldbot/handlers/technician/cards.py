@@ -12,7 +12,7 @@ from typing import Any
 
 from fieldbot.domain.model import JobState, Part
 from fieldbot.handlers.cards import Card, Keyboard, lines_card
-from fieldbot.handlers.technician.common import FORM_FINISH, job_ref, local_now
+from fieldbot.handlers.technician.common import FORM_FINISH, FORM_REPAIR, job_ref, local_now
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import FEE_KIND_NAMES, STATE_NAMES
@@ -59,6 +59,12 @@ DECLINE_REASONS = {
 }
 OTHER_REASON = N_("Other reason")
 FEE_NAMES = FEE_KIND_NAMES
+RECEIPT_PHOTO = N_("Photo of signed receipt")
+# A unit in the workshop whose receipt the customer has not confirmed yet: the technician may
+# send the photo of the signed paper receipt.
+CUSTODY_STATES = frozenset(
+    {JobState.IN_WORKSHOP, JobState.AWAITING_INSPECTION, JobState.READY_FOR_RETURN}
+)
 
 
 async def payment_row(turn: Turn, job: JobRecord) -> list[ButtonSpec]:
@@ -93,6 +99,10 @@ async def job_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:
         rows.append([(SHOW_QR, "job.signoff_qr", ref), (VOUCHER_PHOTO, "job.voucher", ref)])
     elif state is JobState.IN_WORKSHOP:
         rows.append([(REPAIRED, "job.repaired", ref), (DEFECTIVE, "job.defective", ref)])
+    if state in CUSTODY_STATES and job.id is not None:
+        receipt = await turn.uow.fieldwork.active_receipt(job.id)
+        if receipt is not None and receipt.confirmed_at is None:
+            rows.append([(RECEIPT_PHOTO, "job.receipt_photo", ref)])
     elif state is JobState.READY_FOR_RETURN:
         rows.append([(RETURNED, "job.return", ref)])
     if state in (JobState.AWAITING_SIGNOFF, JobState.SIGNED_OFF):
@@ -212,7 +222,9 @@ def hours_buttons(proposed: int) -> Keyboard:
 
 
 def hours_text(minutes: int) -> str:
-    return str((Decimal(minutes) / 60).quantize(Decimal("0.1")))
+    """Hours as they are: 45 min → ``0.75``, 90 → ``1.5``, 60 → ``1`` (to 0.01 h)."""
+    hours = (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+    return f"{hours.normalize():f}"
 
 
 async def work_summary(turn: Turn, form: Form, job: JobRecord) -> Card:
@@ -241,7 +253,7 @@ async def work_summary(turn: Turn, form: Form, job: JobRecord) -> Card:
                     "args": {"kind": {"t": FEE_NAMES[step]}, "amount": money_arg(int(fen))},
                 }
             )
-    if form.name == FORM_FINISH:
+    if form.name in (FORM_FINISH, FORM_REPAIR):
         lines.append(
             {
                 "t": N_("Service type {type}: what the customer pays follows from it."),

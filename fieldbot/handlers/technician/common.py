@@ -23,6 +23,8 @@ FORM_NEED_PART = "need_part"
 FORM_DEFECTIVE = "defective"
 FORM_VOUCHER = "voucher"
 FORM_TAKE_BACK = "take_back"
+FORM_CARRY_IN = "carry_in"
+FORM_RECEIPT_PHOTO = "receipt_photo"
 OPEN_FOR_TECHNICIAN = frozenset(
     {
         JobState.DISPATCHED,

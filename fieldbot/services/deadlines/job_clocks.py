@@ -75,7 +75,7 @@ async def on_job_transition(
 
     Leaving the states a clock runs in stops it (accept stops assign, the appointment stops
     contact, arrival stops arrival, the return stops workshop, cancel stops all); accept
-    starts contact, take-back starts workshop (target: the promised date); a changed
+    starts contact, take-back and carry-in start workshop (target: the promised date); a changed
     priority or zone recomputes the clocks it sets.
     """
     assert after.id is not None
@@ -108,7 +108,10 @@ async def on_job_transition(
             now=now,
             actor=actor,
         )
-    if after.state is JobState.IN_WORKSHOP and before.state is JobState.ON_SITE:
+    if after.state is JobState.IN_WORKSHOP and before.state in (
+        JobState.ON_SITE,
+        JobState.REGISTERED,
+    ):
         promised = after.workshop_due_at or now
         await start_clock(
             uow,
