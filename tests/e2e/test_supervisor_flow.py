@@ -17,8 +17,8 @@ from fieldbot.domain.model import JobState, Language, Role, Staff
 from fieldbot.domain.money import Money
 from fieldbot.sandbox.driver import Message, Phone, Sandbox
 from fieldbot.sandbox.limits import Limits
+from fieldbot.services import custody, signoff, visit, work_record, workshop
 from fieldbot.services import dispatch as dispatching
-from fieldbot.services import signoff, visit, work_record, workshop
 
 pytestmark = pytest.mark.e2e
 
@@ -528,7 +528,7 @@ async def test_a_failed_inspection_goes_back_to_the_workshop_then_passes(sb: San
     await _run(sb, visit.arrive, job=number, actor="T01")
     await _run(
         sb,
-        workshop.take_back,
+        custody.take_back,
         job=number,
         actor="T01",
         promised_at=sb.clock.now() + timedelta(days=3),

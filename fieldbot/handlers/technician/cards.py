@@ -99,12 +99,12 @@ async def job_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:
         rows.append([(SHOW_QR, "job.signoff_qr", ref), (VOUCHER_PHOTO, "job.voucher", ref)])
     elif state is JobState.IN_WORKSHOP:
         rows.append([(REPAIRED, "job.repaired", ref), (DEFECTIVE, "job.defective", ref)])
+    elif state is JobState.READY_FOR_RETURN:
+        rows.append([(RETURNED, "job.return", ref)])
     if state in CUSTODY_STATES and job.id is not None:
         receipt = await turn.uow.fieldwork.active_receipt(job.id)
         if receipt is not None and receipt.confirmed_at is None:
             rows.append([(RECEIPT_PHOTO, "job.receipt_photo", ref)])
-    elif state is JobState.READY_FOR_RETURN:
-        rows.append([(RETURNED, "job.return", ref)])
     if state in (JobState.AWAITING_SIGNOFF, JobState.SIGNED_OFF):
         payment = await payment_row(turn, job)
         if payment:

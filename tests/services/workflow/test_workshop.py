@@ -235,9 +235,7 @@ async def test_type_c_workshop_repair_charges_parts_that_are_not_warranty_eligib
     flow: Flow,
 ) -> None:
     job = await flow.new_job("C001", "RF25-0001")  # in warranty
-    returned = await _repaired_and_returned(
-        flow, job, [labour(200)], [("P004", 1), ("P006", 1)]
-    )
+    returned = await _repaired_and_returned(flow, job, [labour(200)], [("P004", 1), ("P006", 1)])
     charged = [(line.kind, line.part, line.charged_fen) for line in returned.record.lines]
     assert charged == [("labour", None, 0), ("parts", "P004", 0), ("parts", "P006", 9500)]
     assert returned.record.amount_due_fen == 9500
