@@ -103,6 +103,7 @@ BY_FIELD: dict[str, str] = {
     "work": N_("Please say what was done. Nothing was changed."),
     "notes": N_("Please say what was repaired. Nothing was changed."),
     "photo": N_("Please send the photo of the signed voucher. Nothing was changed."),
+    "receipt": N_("That receipt is confirmed already or no longer open. Nothing was changed."),
 }
 INVALID_INPUT = N_("That input is not valid. Nothing was changed.")
 BY_STORE_ERROR: tuple[tuple[type[StoreError], str], ...] = (

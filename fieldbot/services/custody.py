@@ -241,9 +241,13 @@ class ReceiptConfirmed:
 async def _unconfirmed_receipt(uow: UnitOfWork, job: JobRecord, receipt_id: int | None) -> Receipt:
     receipt = await uow.fieldwork.active_receipt(job_id(job))
     if receipt is None or (receipt_id is not None and receipt.id != receipt_id):
-        raise InvalidInput(f"job {job.number} has no such receipt open", job=job.number)
+        raise InvalidInput(
+            f"job {job.number} has no such receipt open", job=job.number, field="receipt"
+        )
     if receipt.confirmed_at is not None:
-        raise InvalidInput(f"receipt {receipt.number} is confirmed already", job=job.number)
+        raise InvalidInput(
+            f"receipt {receipt.number} is confirmed already", job=job.number, field="receipt"
+        )
     return receipt
 
 

@@ -222,9 +222,10 @@ def hours_buttons(proposed: int) -> Keyboard:
 
 
 def hours_text(minutes: int) -> str:
-    """Hours as they are: 45 min → ``0.75``, 90 → ``1.5``, 60 → ``1`` (to 0.01 h)."""
+    """Hours as they are, to 0.01 h: 45 min → ``0.75``, 90 → ``1.5``, 60 → ``1.0``."""
     hours = (Decimal(minutes) / 60).quantize(Decimal("0.01"))
-    return f"{hours.normalize():f}"
+    tenths = hours.quantize(Decimal("0.1"))
+    return str(tenths if tenths == hours else hours)
 
 
 async def work_summary(turn: Turn, form: Form, job: JobRecord) -> Card:
