@@ -283,7 +283,7 @@ async def test_calls_lists_the_jobs_in_call_order(sb: Sandbox) -> None:
     assert "已登记 · 尚未指派 · 到达时限 2026-09-14 16:00" in log.text
     await sup.send(f"/job {second.lower()}")
     card = await sup.wait_for(f"工单 {second}：已登记")
-    assert card.buttons == [["派工", "取消工单"], ["暂停派工计时", "暂停到达计时"]]
+    assert card.buttons == [["派工", "送修收件", "取消工单"], ["暂停派工计时", "暂停到达计时"]]
 
 
 async def test_a_job_left_undispatched_overnight_shows_as_carried_over(sb: Sandbox) -> None:

@@ -33,9 +33,10 @@ pytestmark = pytest.mark.e2e
 SH = ZoneInfo("Asia/Shanghai")
 
 
-@pytest.fixture
-async def sb() -> AsyncIterator[Sandbox]:
-    async with Sandbox.start(settings=FAST, limits=FAST_LIMITS) as sandbox:
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def sb(request: pytest.FixtureRequest) -> AsyncIterator[Sandbox]:
+    db_url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    async with Sandbox.start(db_url=db_url, settings=FAST, limits=FAST_LIMITS) as sandbox:
         yield sandbox
 
 
