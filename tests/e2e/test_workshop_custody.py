@@ -218,8 +218,11 @@ async def test_carry_in_from_the_supervisors_card_names_the_technician(sb: Sandb
 
 async def test_carry_in_by_a_technician_and_the_customer_confirms(sb: Sandbox) -> None:
     tech = await staff(sb, "T02", 1002, "Li Wei", "en")
+    other = await staff(sb, "T04", 1004, "杨洋", "zh-hans")  # SH02
     bistro = await customer(sb, "+8613901710002", 5002, "Blue Harbour")  # C002, en
     job = await new_job(sb, "C002", "CF22-0107", None)
+    await other.send(f"/carryin {job.number}")
+    await other.wait_for("您无权")
     await tech.send("/carryin")
     await tech.wait_for("Which job? Send /carryin")
     await tech.send(f"/carryin {job.number}")

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import Message
 
+from fieldbot.domain.errors import NotAllowed
 from fieldbot.domain.model import JobState, Role
 from fieldbot.domain.permissions import Permission, may
 from fieldbot.domain.text import job_number
@@ -72,6 +73,17 @@ async def take_back_pressed(turn: Turn, payload: dict[str, object]) -> None:
     await _ask_promised(turn, job, FORM_TAKE_BACK, {})
 
 
+def _require_own_branch(turn: Turn, job: JobRecord) -> None:
+    """A technician carries in jobs of their own branch only: refused before the date is asked
+    (the service checks it again)."""
+    if turn.person.branch_id != job.branch_id:
+        raise NotAllowed(
+            f"{turn.person.code} is not a technician of the branch of job {job.number}",
+            staff=turn.person.code,
+            job=job.number,
+        )
+
+
 async def _not_now(turn: Turn, job: JobRecord) -> None:
     await turn.reply(
         N_("Job {number} is {state}: that is not possible now."),
@@ -87,6 +99,7 @@ async def carry_in_pressed(turn: Turn, payload: dict[str, object]) -> None:
         await _not_now(turn, job)
         return
     if not may(turn.person.roles, Permission.DISPATCH):
+        _require_own_branch(turn, job)
         await _ask_promised(turn, job, FORM_CARRY_IN, {})
         return
     branches = await turn.uow.branches.stored_by_ids([job.branch_id])
@@ -132,6 +145,7 @@ async def carry_in_command(turn: Turn, args: str) -> None:
     if job.state is not JobState.REGISTERED:
         await _not_now(turn, job)
         return
+    _require_own_branch(turn, job)
     await _ask_promised(turn, job, FORM_CARRY_IN, {})
 
 
