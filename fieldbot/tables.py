@@ -420,6 +420,8 @@ work_records = Table(
     Column("decided_at", UtcDateTime),
     Column("decision_reason", Text),
     Column("created_at", UtcDateTime, nullable=False),
+    # site (the finish form) | workshop (a repair card of a taken-back or carried-in unit)
+    Column("stage", String(16), nullable=False, server_default="site"),
     CheckConstraint("minutes >= 0", name="minutes_not_negative"),
     CheckConstraint("total_fen >= 0 AND amount_due_fen >= 0", name="amounts_not_negative"),
     CheckConstraint(
@@ -561,6 +563,10 @@ receipts = Table(
     Column("issued_at", UtcDateTime, nullable=False),
     Column("promised_at", UtcDateTime, nullable=False),
     Column("voided_at", UtcDateTime),
+    # The customer's confirmation of the receipt: customer_chat | paper_photo, and the photo.
+    Column("confirmed_at", UtcDateTime),
+    Column("confirm_method", String(16)),
+    Column("confirm_evidence", String(256)),
 )
 
 workshop_register = Table(

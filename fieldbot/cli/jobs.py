@@ -17,6 +17,8 @@ from fieldbot.i18n import local_text
 from fieldbot.repositories.clocks import ClockRow
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.signoffs import Settlement
+from fieldbot.repositories.work_records import WorkRecordRow
+from fieldbot.repositories.workshop import Receipt
 from fieldbot.services.deadlines.job_clocks import past_deadline
 from fieldbot.services.jobs import Deadline, JobDetails, JobSummary
 from fieldbot.settings import Settings
@@ -280,12 +282,38 @@ def settlement_json(found: Settlement | None, tz: ZoneInfo) -> dict[str, Any] | 
     }
 
 
+def receipt_json(found: Receipt | None) -> dict[str, Any] | None:
+    """DESIGN.md §8: take-back and carry-in ``{"number", "voided"}`` (None: no receipt)."""
+    return (
+        None if found is None else {"number": found.number, "voided": found.voided_at is not None}
+    )
+
+
+def fees_json(work: WorkRecordRow | None) -> dict[str, Any] | None:
+    """DESIGN.md §8: ``{"lines": [{"kind", "description", "amount_fen", "charged_fen"}],
+    "total_fen", "due_fen"}`` of the latest work record (None: no work recorded yet)."""
+    if work is None:
+        return None
+    lines = [
+        {
+            "kind": line.kind,
+            "description": line.description,
+            "amount_fen": line.amount_fen,
+            "charged_fen": line.charged_fen,
+        }
+        for line in work.lines
+    ]
+    return {"lines": lines, "total_fen": work.total_fen, "due_fen": work.amount_due_fen}
+
+
 def details_json(details: JobDetails, tz: ZoneInfo) -> dict[str, Any]:
     data = summary_json(details.summary, tz)
     unit = details.equipment
     data.update(
         clocks=[clock_json(clock, tz) for clock in details.clocks],
         settlement=settlement_json(details.settlement, tz),
+        receipt=receipt_json(details.receipt),
+        fees=fees_json(details.work),
         fault=details.job.fault,
         customer_name=details.customer.name,
         equipment_model=None if unit is None else unit.model,

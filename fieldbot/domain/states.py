@@ -100,9 +100,9 @@ def _build() -> dict[tuple[JobState, Action], Rule]:
         (S.IN_WORKSHOP, A.REPAIRED): Rule(S.AWAITING_INSPECTION, _TECHNICIAN),
         (S.AWAITING_INSPECTION, A.PASS_INSPECTION): Rule(S.READY_FOR_RETURN, _SUPERVISOR),
         (S.AWAITING_INSPECTION, A.FAIL_INSPECTION): Rule(S.IN_WORKSHOP, _SUPERVISOR),
-        # "the assigned technician with the customer": the customer's confirmation is either
-        # theirs in the chat or recorded by the technician, as for sign-off.
-        (S.READY_FOR_RETURN, A.RETURN_UNIT): Rule(S.SIGNED_OFF, _CUSTOMER_OR_TECHNICIAN),
+        # "the assigned technician with the customer": the technician hands the unit back and
+        # the customer then signs off the workshop repair's summary like any job (Custody).
+        (S.READY_FOR_RETURN, A.RETURN_UNIT): Rule(S.AWAITING_SIGNOFF, _TECHNICIAN),
         (S.SIGNED_OFF, A.CLOSE): Rule(S.CLOSED, frozenset({Actor.SYSTEM})),
         # Second pass (DESIGN.md §3): a unit brought or sent in; "a technician of the branch"
         # is checked by the service, as the assigned technician is elsewhere.

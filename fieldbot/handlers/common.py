@@ -23,6 +23,11 @@ COMMANDS: tuple[tuple[str, str, frozenset[Role] | str | None], ...] = (
     ("lang", N_("change the language / 切换语言"), None),
     ("cancel", N_("abandon the form you are filling in"), None),
     ("jobs", N_("your open jobs, the nearest deadline first"), frozenset({Role.TECHNICIAN})),
+    (
+        "carryin",
+        N_("receive a unit the customer brought in: /carryin NUMBER"),
+        frozenset({Role.TECHNICIAN}),
+    ),
     ("requests", N_("open part requests to deliver"), frozenset({Role.STOREKEEPER})),
     ("new", N_("register a job from a call"), frozenset({Role.SUPERVISOR})),
     (

@@ -22,7 +22,7 @@ from fieldbot.i18n import N_
 from fieldbot.labels import STATE_NAMES
 from fieldbot.rendering import more_line
 from fieldbot.repositories.conversations import Form
-from fieldbot.services import quote, signoff, visit
+from fieldbot.services import custody, quote, signoff, visit
 from fieldbot.services.workflow import branch_timezone, dt_arg, staff_arg, technician_of
 
 FORM_DISPUTE = "dispute"
@@ -36,6 +36,7 @@ def routes() -> list[Route]:
         action("signoff.dispute", dispute_pressed, "customer"),
         action("quote.accept", quote_accept_pressed, "customer"),
         action("quote.decline", quote_decline_pressed, "customer"),
+        action("receipt.confirm", receipt_confirm_pressed, "customer"),
         action("appointment.confirm", appointment_confirm_pressed, "customer"),
         action("appointment.other", appointment_other_pressed, "customer"),
         form(FORM_DISPUTE, dispute_form, "customer"),
@@ -67,6 +68,24 @@ async def confirm_pressed(turn: Turn, payload: dict[str, object]) -> None:
     # Closing tells the customer "complete" itself (services/settlement.close_if_settled).
     await turn.reply(
         N_("Thank you! You confirmed job {number}."), args={"number": done.change.job.number}
+    )
+
+
+async def receipt_confirm_pressed(turn: Turn, payload: dict[str, object]) -> None:
+    """The customer confirms the receipt of a unit taken back or carried in (custody)."""
+    s, clock = turn.deps.settings, turn.deps.clock
+    receipt_id = payload.get("receipt_id")
+    done = await custody.confirm_receipt(
+        turn.uow,
+        s,
+        clock,
+        job=_job_id(payload),
+        customer=turn.code,
+        receipt_id=None if receipt_id is None else int(str(receipt_id)),
+    )
+    await turn.reply(
+        N_("Thank you! You confirmed receipt {receipt} for job {number}."),
+        args={"receipt": done.receipt.number, "number": done.job.number},
     )
 
 

@@ -118,6 +118,7 @@ BY_FIELD: dict[str, str] = {
     "photo": N_("Please send the photo of the signed voucher. Nothing was changed."),
     "quote_photo": N_("Please send the photo of the signed quote. Nothing was changed."),
     "estimate": N_("Amounts cannot be negative. Nothing was sent."),
+    "receipt": N_("That receipt is confirmed already or no longer open. Nothing was changed."),
 }
 INVALID_INPUT = N_("That input is not valid. Nothing was changed.")
 BY_STORE_ERROR: tuple[tuple[type[StoreError], str], ...] = (

@@ -1,4 +1,5 @@
-"""Work records and their fee lines: what the technician reports at finish."""
+"""Work records and their fee lines: what the technician reports at finish, and what a
+workshop repair card charges."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from fieldbot import tables as t
 from fieldbot.repositories.base import ConcurrencyConflict, Repository, aware, row_fields
 
 ApprovalStatus = Literal["none", "pending", "approved", "rejected"]
+WorkStage = Literal["site", "workshop"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,7 @@ class WorkRecordRow:
     decided_by: int | None = None
     decided_at: datetime | None = None
     decision_reason: str | None = None
+    stage: str = "site"  # site: the finish form; workshop: a repair card
 
 
 class WorkRecordRepository(Repository):
@@ -61,6 +64,7 @@ class WorkRecordRepository(Repository):
         approval: ApprovalStatus,
         lines: Sequence[FeeLineRow],
         now: datetime,
+        stage: WorkStage = "site",
     ) -> WorkRecordRow:
         now = aware(now, "now")
         record_id = await self._insert(
@@ -75,6 +79,7 @@ class WorkRecordRepository(Repository):
                 "amount_due_fen": amount_due_fen,
                 "approval": approval,
                 "created_at": now,
+                "stage": stage,
             },
         )
         for position, line in enumerate(lines, start=1):

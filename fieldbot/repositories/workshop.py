@@ -32,6 +32,9 @@ class Receipt:
     issued_at: datetime
     promised_at: datetime
     voided_at: datetime | None = None
+    confirmed_at: datetime | None = None  # the customer confirmed handing the unit over
+    confirm_method: str | None = None  # customer_chat | paper_photo
+    confirm_evidence: str | None = None  # the photo of the signed paper receipt
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +118,27 @@ class WorkshopRepository(Repository):
         )
         if result.first() is None:
             raise ConcurrencyConflict(f"receipt {receipt_id} is void already")
+
+    async def confirm_receipt(
+        self,
+        receipt_id: int,
+        *,
+        method: Literal["customer_chat", "paper_photo"],
+        now: datetime,
+        evidence: str | None = None,
+    ) -> None:
+        """The customer's confirmation of a receipt, once (a second one is a conflict)."""
+        column = t.receipts.c
+        result = await self._conn.execute(
+            update(t.receipts)
+            .where(column.id == receipt_id, column.confirmed_at.is_(None))
+            .values(
+                confirmed_at=aware(now, "now"), confirm_method=method, confirm_evidence=evidence
+            )
+            .returning(column.id)
+        )
+        if result.first() is None:
+            raise ConcurrencyConflict(f"receipt {receipt_id} is confirmed already")
 
     async def register_move(
         self,

@@ -47,6 +47,8 @@ from fieldbot.repositories.events import Event
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.quotes import QuoteRow
 from fieldbot.repositories.signoffs import Settlement
+from fieldbot.repositories.work_records import WorkRecordRow
+from fieldbot.repositories.workshop import Receipt
 from fieldbot.services.calendars import calendar_of, require_branch
 from fieldbot.services.deadlines.job_clocks import job_clocks, on_job_transition, start_job_clocks
 from fieldbot.services.deadlines.targets import (
@@ -563,6 +565,8 @@ class JobDetails:
     clocks: list[ClockRow]  # every clock the job has had, in the order of §4
     settlement: Settlement | None = None  # how the fees were settled (an invoice: paid yet?)
     quote: QuoteRow | None = None  # the latest quote put to the customer
+    receipt: Receipt | None = None  # the latest receipt (take-back or carry-in)
+    work: WorkRecordRow | None = None  # the latest work record: the job's fee lines
 
     @property
     def job(self) -> JobRecord:
@@ -588,6 +592,8 @@ async def job_details(uow: UnitOfWork, number: str) -> JobDetails:
         clocks=clocks,
         settlement=await uow.fieldwork.settlement(job.id),
         quote=await uow.fieldwork.latest_quote(job.id),
+        receipt=receipts[-1] if (receipts := await uow.fieldwork.receipts(job.id)) else None,
+        work=await uow.fieldwork.latest_work_record(job.id),
     )
 
 

@@ -322,6 +322,14 @@ class SignedOff:
     closed: JobChange | None  # closed at once when nothing is due or it was settled
 
 
+async def _end_custody(uow: UnitOfWork, job: JobRecord, now: datetime) -> None:
+    """A unit in our custody (taken back or carried in) is the customer's again once the job
+    is signed off: its receipt is voided (DESIGN.md §3 Custody)."""
+    receipt = await uow.fieldwork.active_receipt(job_id(job))
+    if receipt is not None:
+        await uow.fieldwork.void_receipt(receipt.id, now)
+
+
 async def confirm(
     uow: UnitOfWork,
     settings: Settings,
@@ -351,6 +359,7 @@ async def confirm(
         customer_id=row.id,
         now=now,
     )
+    await _end_custody(uow, saved, now)
     notices = Notices()
     tech = await technician_of(uow, saved)
     if tech is not None:
@@ -403,6 +412,7 @@ async def confirm_with_photo(
         evidence=evidence,
         now=now,
     )
+    await _end_custody(uow, saved, now)
     change = JobChange(saved, Action.CONFIRM, found.state)
     return SignedOff(change, await close_if_settled(uow, settings, saved, now))
 
@@ -571,6 +581,7 @@ async def accept_as_is(
         action=Action.ACCEPT_AS_IS,
         outcome="accepted_as_is",
     )
+    await _end_custody(uow, saved, now)
     notices = Notices()
     tech = await technician_of(uow, saved)
     if tech is not None:

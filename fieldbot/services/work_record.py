@@ -27,8 +27,9 @@ from fieldbot.domain.permissions import Permission
 from fieldbot.domain.states import Action
 from fieldbot.i18n import N_
 from fieldbot.repositories.jobs import JobRecord
+from fieldbot.repositories.parts import PartUse
 from fieldbot.repositories.people import StaffRow
-from fieldbot.repositories.work_records import FeeLineRow, WorkRecordRow
+from fieldbot.repositories.work_records import FeeLineRow, WorkRecordRow, WorkStage
 from fieldbot.services.signoff import SHOW_QR, VOUCHER_PHOTO, request_signoff
 from fieldbot.services.spare_parts import PartQuantity, check_parts, take_from_van
 from fieldbot.services.workflow import (
@@ -140,6 +141,76 @@ async def _charges(
     return charge(job.service_type, lines, active_contract(day, customer.customer.code, contracts))
 
 
+@dataclass(frozen=True, slots=True)
+class Billed:
+    record: WorkRecordRow
+    charges: Charges
+    needs_approval: bool
+
+
+async def bill(
+    uow: UnitOfWork,
+    settings: Settings,
+    job: JobRecord,
+    tech: StaffRow,
+    *,
+    description: str,
+    minutes: int,
+    fees: Sequence[FeeLine],
+    uses: Sequence[PartUse],
+    now: datetime,
+    stage: WorkStage = "site",
+) -> Billed:
+    """Write a work record: the entered fee lines and a line per part use (now charged by it),
+    each charged by the job's service type (:func:`~fieldbot.domain.entitlement.charge`);
+    above ``settings.approval_limit_fen`` it waits for a supervisor (``pending``). The finish
+    form and the workshop's repair card both bill through here."""
+    lines: list[FeeLine] = list(fees)
+    refs: list[tuple[str | None, int | None]] = [(None, None)] * len(fees)
+    for use in uses:
+        part = await uow.parts.get(use.part)
+        assert part is not None
+        lines.append(
+            FeeLine(
+                FeeKind.PARTS,
+                f"{part.code} {part.name} × {use.quantity}",
+                Money(part.unit_price_fen) * use.quantity,
+                warranty_eligible=part.warranty_eligible,
+            )
+        )
+        refs.append((part.code, use.quantity))
+    if stage == "site":
+        await require_quote_if_needed(uow, settings, job, lines)
+    charges = await _charges(uow, settings, job, lines)
+    over = needs_approval(charges.total, settings.approval_limit_fen)
+    record = await uow.fieldwork.add_work_record(
+        job_id=job_id(job),
+        technician_id=tech.id,
+        description=description,
+        minutes=minutes,
+        service_type=job.service_type.value,
+        total_fen=charges.total.fen,
+        amount_due_fen=charges.amount_due.fen,
+        approval="pending" if over else "none",
+        lines=[
+            FeeLineRow(
+                kind=c.line.kind.value,
+                description=c.line.description,
+                amount_fen=c.line.amount.fen,
+                charged_fen=c.charged.fen,
+                warranty_eligible=c.line.warranty_eligible,
+                part=ref[0],
+                quantity=ref[1],
+            )
+            for c, ref in zip(charges.lines, refs, strict=True)
+        ],
+        now=now,
+        stage=stage,
+    )
+    await uow.fieldwork.charge_part_uses([use.id for use in uses], record.id)
+    return Billed(record, charges, over)
+
+
 async def finish(
     uow: UnitOfWork,
     settings: Settings,
@@ -176,47 +247,10 @@ async def finish(
         for use in await uow.fieldwork.part_uses(job_id(found))
         if use.stage == "site" and use.work_record_id is None
     ]
-    lines: list[FeeLine] = list(fees)
-    refs: list[tuple[str | None, int | None]] = [(None, None)] * len(fees)
-    for use in uses:
-        part = await uow.parts.get(use.part)
-        assert part is not None
-        lines.append(
-            FeeLine(
-                FeeKind.PARTS,
-                f"{part.code} {part.name} × {use.quantity}",
-                Money(part.unit_price_fen) * use.quantity,
-                warranty_eligible=part.warranty_eligible,
-            )
-        )
-        refs.append((part.code, use.quantity))
-    await require_quote_if_needed(uow, settings, found, lines)
-    charges = await _charges(uow, settings, found, lines)
-    over = needs_approval(charges.total, settings.approval_limit_fen)
-    work_record = await uow.fieldwork.add_work_record(
-        job_id=job_id(found),
-        technician_id=tech.id,
-        description=text,
-        minutes=minutes,
-        service_type=found.service_type.value,
-        total_fen=charges.total.fen,
-        amount_due_fen=charges.amount_due.fen,
-        approval="pending" if over else "none",
-        lines=[
-            FeeLineRow(
-                kind=c.line.kind.value,
-                description=c.line.description,
-                amount_fen=c.line.amount.fen,
-                charged_fen=c.charged.fen,
-                warranty_eligible=c.line.warranty_eligible,
-                part=ref[0],
-                quantity=ref[1],
-            )
-            for c, ref in zip(charges.lines, refs, strict=True)
-        ],
-        now=now,
+    billed = await bill(
+        uow, settings, found, tech, description=text, minutes=minutes, fees=fees, uses=uses, now=now
     )
-    await uow.fieldwork.charge_part_uses([use.id for use in uses], work_record.id)
+    work_record, charges, over = billed.record, billed.charges, billed.needs_approval
     saved = await apply(
         uow,
         found,

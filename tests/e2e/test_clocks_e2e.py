@@ -16,7 +16,7 @@ import pytest
 from fieldbot.repositories.clocks import ClockRow, FiredStep
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.sandbox.driver import Phone, Sandbox
-from fieldbot.services import dispatch, visit, workshop
+from fieldbot.services import custody, dispatch, visit, workshop
 from fieldbot.services.calendar_overrides import set_override
 from tests.e2e.test_technician_flow import FAST, FAST_LIMITS, new_job, run, staff
 
@@ -174,8 +174,8 @@ async def test_workshop_promised_date_met_and_missed() -> None:
         met = await _on_site(sb, "C003", "T02")
         late = await _on_site(sb, "C001", "T02")
         promised = local(9, 16, 16)  # within working hours: no breach held
-        await run(sb, workshop.take_back, job=met.id, actor="T02", promised_at=promised)
-        await run(sb, workshop.take_back, job=late.id, actor="T02", promised_at=promised)
+        await run(sb, custody.take_back, job=met.id, actor="T02", promised_at=promised)
+        await run(sb, custody.take_back, job=late.id, actor="T02", promised_at=promised)
         assert (await _clock(sb, met, "workshop")).due_at == promised
         await sb.clock.advance_to(local(9, 16, 10))
         await _returned(sb, met, "T02")

@@ -185,6 +185,8 @@ PROMPTS = [
     Prompt("tech decline reason", "tech", _plain, form=("decline", "reason", _job("on_site"))),
     Prompt("tech appointment", "tech", _plain, form=("appointment", "when", _job("on_site"))),
     Prompt("tech take-back day", "tech", _plain, form=("take_back", "promised", _job("on_site"))),
+    Prompt("tech /carryin", "tech", lambda w, t: f"/carryin {t}"),
+    Prompt("tech receipt photo", "tech", _plain, form=("receipt_photo", "photo", _job("on_site"))),
     # supervisor (Chinese)
     Prompt("sup /job", "sup", lambda w, t: f"/job {t}"),
     Prompt("sup /pause", "sup", lambda w, t: f"/pause {t}"),
@@ -205,6 +207,7 @@ PROMPTS = [
         echoes_valid=True,
     ),
     Prompt("sup /calls", "sup", lambda w, t: f"/calls {t}"),
+    Prompt("sup carry-in day", "sup", _plain, form=("carry_in", "promised", _job("registered"))),
     Prompt("sup unknown command", "sup", lambda w, t: f"/{t}"),
     Prompt(
         "sup fault",

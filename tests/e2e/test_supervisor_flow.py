@@ -17,8 +17,8 @@ from fieldbot.domain.model import JobState, Language, Role, Staff
 from fieldbot.domain.money import Money
 from fieldbot.sandbox.driver import Message, Phone, Sandbox
 from fieldbot.sandbox.limits import Limits
+from fieldbot.services import custody, quote, signoff, visit, work_record, workshop
 from fieldbot.services import dispatch as dispatching
-from fieldbot.services import quote, signoff, visit, work_record, workshop
 
 pytestmark = pytest.mark.e2e
 
@@ -284,7 +284,7 @@ async def test_calls_lists_the_jobs_in_call_order(sb: Sandbox) -> None:
     assert "已登记 · 尚未指派 · 到达时限 2026-09-14 16:00" in log.text
     await sup.send(f"/job {second.lower()}")
     card = await sup.wait_for(f"工单 {second}：已登记")
-    assert card.buttons == [["派工", "取消工单"], ["远程解决"], ["暂停派工计时", "暂停到达计时"]]
+    assert card.buttons == [["派工", "送修收件", "取消工单"], ["远程解决"], ["暂停派工计时", "暂停到达计时"]]
 
 
 async def test_a_job_left_undispatched_overnight_shows_as_carried_over(sb: Sandbox) -> None:
@@ -533,7 +533,7 @@ async def test_a_failed_inspection_goes_back_to_the_workshop_then_passes(sb: San
     await _run(sb, visit.arrive, job=number, actor="T01")
     await _run(
         sb,
-        workshop.take_back,
+        custody.take_back,
         job=number,
         actor="T01",
         promised_at=sb.clock.now() + timedelta(days=3),

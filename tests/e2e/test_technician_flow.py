@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -645,6 +646,9 @@ async def test_a_supervisor_has_no_technician_commands(sb: Sandbox) -> None:
 
 
 async def test_take_back_repair_inspection_and_return(sb: Sandbox) -> None:
+    """Type A, a customer without Telegram: the signed paper receipt, a repair card billed
+    like on-site work (the proposed hours are the working time on the bench), the return
+    signed off with the paper voucher, then cash."""
     tech = await staff(sb, "T02", 1002, "Li Wei", "en")
     job = await new_job(sb, "C003", "CF21-0033", "T02")
     await tech.wait_for("New job")
@@ -654,28 +658,63 @@ async def test_take_back_repair_inspection_and_return(sb: Sandbox) -> None:
     await tech.send("2026-09-01")
     await tech.wait_for("from today on")
     await tech.send("2026-09-17")
-    taken = await tech.wait_for("goes to the workshop")
-    assert "receipt R20260914-001-1" in taken.text
+    taken = await tech.wait_for("the unit is in the workshop")
+    assert "receipt R20260914-001-1" in taken.text and "paper receipt signed" in taken.text
+    assert taken.buttons == [["Photo of signed receipt"]]
+    await tech.tap("Photo of signed receipt")
+    await tech.wait_for("send the photo of the receipt")
+    await tech.send_photo(b"\x89PNG\r\n\x1a\n-signed-receipt")
+    await tech.wait_for("receipt R20260914-001-1 is confirmed with the photo")
+    await sb.clock.advance_to(datetime(2026, 9, 14, 9, 45, tzinfo=ZoneInfo("Asia/Shanghai")))
     await tech.send("/jobs")
-    await tech.wait_for("in the workshop")
+    card = await tech.wait_for("in the workshop")
+    assert card.buttons == [["Repaired", "Defective part taken out"]]
     await tech.tap("Repaired")
     await tech.wait_for("what did you repair")
     await tech.send("Rebuilt the pump")
-    await tech.wait_for("How many hours")
-    await tech.send("3")
+    hours = await tech.wait_for("How many hours did the repair take")
+    assert "0.75 h (working time since the unit came to the bench)" in hours.text
+    await tech.tap("Use the proposed time")
+    await tech.wait_for("Parts used from your van")
+    await tech.send("P018")
+    await tech.wait_for("Parts matching")
+    await tech.tap(re.compile("^P018 "))
+    await tech.wait_for("How many of")
+    await tech.send("1")
     await tech.wait_for("Parts used from your van")
     await tech.tap("No more parts")
-    await tech.wait_for("to be recorded")
+    await tech.wait_for("Labour fee")
+    await tech.send("120")
+    await tech.wait_for("Travel fee")
+    await tech.send("30")
+    await tech.wait_for("other fee")
+    await tech.send("0")
+    summary = await tech.wait_for("to be recorded")
+    assert "Time: 0.75 h" in summary.text and "Service type A" in summary.text
     await tech.tap("Submit")
-    await tech.wait_for("repair card is recorded")
+    await tech.wait_for("repair card is recorded: total ¥175.00, amount due ¥175.00")
     assert (await job_now(sb, job.id)).state is JobState.AWAITING_INSPECTION
     await run(sb, workshop.pass_inspection, job=job.id, actor="S01")
     await tech.wait_for("passed inspection")
     await tech.send("/jobs")
     await tech.wait_for("ready for return")
     await tech.tap("Returned to the customer")
-    await tech.wait_for("receipt is voided")
+    await tech.wait_for("receipt is voided once the customer signs off")
+    await tech.wait_for("scan this code")
+    assert (await job_now(sb, job.id)).state is JobState.AWAITING_SIGNOFF
+    await tech.tap("Photo of signed voucher")
+    await tech.wait_for("send the photo")
+    await tech.send_photo(b"\x89PNG\r\n\x1a\n-signed-voucher")
+    await tech.wait_for("signed off with the photo")
+    paying = await tech.wait_for("Amount due: ¥175.00")
+    assert paying.buttons[-1] == ["Cash collected", "Invoice"]
+    await tech.tap("Cash collected")
     await tech.wait_for(f"Job {job.number} is closed")
+    async with _bot(sb).store.unit_of_work(readonly=True) as uow:
+        (receipt,) = await uow.fieldwork.receipts(job.id or 0)
+        register = await uow.fieldwork.register(job.id or 0)
+    assert receipt.confirm_method == "paper_photo" and receipt.voided_at is not None
+    assert [entry.direction for entry in register] == ["in", "out"]
 
 
 async def test_the_units_service_history_is_on_the_dispatch_card(sb: Sandbox) -> None:

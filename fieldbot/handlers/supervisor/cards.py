@@ -46,6 +46,7 @@ REASSIGN = N_("Reassign")
 CANCEL_JOB = N_("Cancel the job")
 RESOLVE_REMOTELY = N_("Resolve remotely")
 PHONE_CONFIRMED = N_("Customer confirmed by phone")
+CARRY_IN = N_("Carry in")
 # The choices of the /new form, step by step: what a button of that step sets.
 STEP_CHOICES: dict[str, dict[str, str]] = {
     "kind": {k.value: v for k, v in KIND_NAMES.items()},
@@ -200,6 +201,7 @@ def job_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:
     state = job.state
     if state is JobState.REGISTERED and may(roles, Permission.DISPATCH):
         row.append((DISPATCH, "sup.suggest", payload))
+        row.append((CARRY_IN, "job.carry_in", payload))
     elif state in OPEN_STATES and may(roles, Permission.REASSIGN):
         row.append((REASSIGN, "sup.suggest", payload))
     decisions: list[ButtonSpec] = []

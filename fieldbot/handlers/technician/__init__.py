@@ -7,9 +7,9 @@
 - ``finish``: the finish form (work, hours, parts, fees, summary) and the repair form;
 - ``signoff``: the customer's chat, the QR code or the photo of the signed voucher;
 - ``payment``: cash or invoice;
-- ``workshop``: take-back and return;
 - ``remote``: resolving a job remotely and the customer's confirmation by phone;
 - ``quote``: the quote form, and the signed paper quote's answer;
+- ``workshop``: take-back, carry-in, the photo of a signed paper receipt, return;
 - ``cards``: the cards and keyboards all of these show; ``common``: what they share.
 
 Forms that span several messages are rows (``uow.forms``): a restart in the middle continues

@@ -12,7 +12,7 @@ from typing import Any
 
 from fieldbot.domain.model import JobState, Part, ServiceType
 from fieldbot.handlers.cards import Card, Keyboard, lines_card
-from fieldbot.handlers.technician.common import FORM_FINISH, job_ref, local_now
+from fieldbot.handlers.technician.common import FORM_FINISH, FORM_REPAIR, job_ref, local_now
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import FEE_KIND_NAMES, STATE_NAMES
@@ -64,6 +64,12 @@ DECLINE_REASONS = {
 }
 OTHER_REASON = N_("Other reason")
 FEE_NAMES = FEE_KIND_NAMES
+RECEIPT_PHOTO = N_("Photo of signed receipt")
+# A unit in the workshop whose receipt the customer has not confirmed yet: the technician may
+# send the photo of the signed paper receipt.
+CUSTODY_STATES = frozenset(
+    {JobState.IN_WORKSHOP, JobState.AWAITING_INSPECTION, JobState.READY_FOR_RETURN}
+)
 
 
 async def payment_row(turn: Turn, job: JobRecord) -> list[ButtonSpec]:
@@ -101,6 +107,10 @@ async def job_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:
     elif state is JobState.READY_FOR_RETURN:
         rows.append([(RETURNED, "job.return", ref)])
     rows.extend(await remote_and_quote_rows(turn, job))
+    if state in CUSTODY_STATES and job.id is not None:
+        receipt = await turn.uow.fieldwork.active_receipt(job.id)
+        if receipt is not None and receipt.confirmed_at is None:
+            rows.append([(RECEIPT_PHOTO, "job.receipt_photo", ref)])
     if state in (JobState.AWAITING_SIGNOFF, JobState.SIGNED_OFF):
         payment = await payment_row(turn, job)
         if payment:
@@ -242,7 +252,10 @@ def hours_buttons(proposed: int) -> Keyboard:
 
 
 def hours_text(minutes: int) -> str:
-    return str((Decimal(minutes) / 60).quantize(Decimal("0.1")))
+    """Hours as they are, to 0.01 h: 45 min → ``0.75``, 90 → ``1.5``, 60 → ``1.0``."""
+    hours = (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+    tenths = hours.quantize(Decimal("0.1"))
+    return str(tenths if tenths == hours else hours)
 
 
 async def work_summary(turn: Turn, form: Form, job: JobRecord) -> Card:
@@ -271,7 +284,7 @@ async def work_summary(turn: Turn, form: Form, job: JobRecord) -> Card:
                     "args": {"kind": {"t": FEE_NAMES[step]}, "amount": money_arg(int(fen))},
                 }
             )
-    if form.name == FORM_FINISH:
+    if form.name in (FORM_FINISH, FORM_REPAIR):
         lines.append(
             {
                 "t": N_("Service type {type}: what the customer pays follows from it."),

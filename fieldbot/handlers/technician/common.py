@@ -27,6 +27,8 @@ FORM_INVOICE = "invoice"
 FORM_QUOTE = "quote"
 FORM_QUOTE_PHOTO = "quote_photo"
 FORM_ADVICE = "advice"
+FORM_CARRY_IN = "carry_in"
+FORM_RECEIPT_PHOTO = "receipt_photo"
 OPEN_FOR_TECHNICIAN = frozenset(
     {
         JobState.DISPATCHED,

@@ -114,6 +114,11 @@ async def _start_work_form(turn: Turn, payload: dict[str, object], name: str) ->
             return
         prompt = N_("Job {number}: what did you do? Describe the work in one message.")
     else:
+        # After a failed inspection the card starts from the one before (its fee lines).
+        start = await workshop.repair_draft(turn.uow, job)
+        data["fitted"] = [list(part) for part in start.fitted]
+        if start.redo:
+            data.update(redo=True, fees=start.fees)
         prompt = N_("Job {number}: what did you repair in the workshop? One message.")
     await turn.uow.forms.start(turn.user_id, name, "work", data, turn.now)
     await turn.reply(prompt, args={"number": job.number})
@@ -122,7 +127,10 @@ async def _start_work_form(turn: Turn, payload: dict[str, object], name: str) ->
 async def keep_pressed(turn: Turn, _payload: dict[str, object]) -> None:
     """Keep the value the rejected record had for this step (the work, or a fee line)."""
     form = await turn.uow.forms.get(turn.user_id)
-    if form is None or form.name != FORM_FINISH or form.step not in ("work", *FEE_STEPS):
+    if form is None or form.name not in (FORM_FINISH, FORM_REPAIR):
+        await turn.reply(N_("That form is closed. Open the job again with /jobs."))
+        return
+    if form.step not in ("work", *FEE_STEPS) or (form.name == FORM_REPAIR and form.step == "work"):
         await turn.reply(N_("That form is closed. Open the job again with /jobs."))
         return
     job = await load_job(turn.uow, int(form.data["job_id"]))
@@ -165,6 +173,16 @@ async def _ask_fee(turn: Turn, form: Form, job: JobRecord) -> None:
 
 async def _ask_hours(turn: Turn, form: Form, job: JobRecord) -> None:
     proposed = int(form.data.get("proposed") or 60)
+    if form.name == FORM_REPAIR:
+        await turn.reply(
+            N_(
+                "How many hours did the repair take? Send a number like 1.5, or tap the button "
+                "for {hours} h (working time since the unit came to the bench)."
+            ),
+            args={"hours": hours_text(proposed)},
+            buttons=hours_buttons(proposed),
+        )
+        return
     await turn.reply(
         N_(
             "How many hours did it take? Send a number like 1.5, or tap the button for "
@@ -202,7 +220,11 @@ async def work_form(turn: Turn, form: Form, message: Message) -> None:
         work = free_text(turn, text)
         proposed = form.data.get("proposed")
         if proposed is None:
-            proposed = await _minutes_since_arrival(turn, job) if form.name == FORM_FINISH else 60
+            proposed = (
+                await _minutes_since_arrival(turn, job)
+                if form.name == FORM_FINISH
+                else await workshop.proposed_minutes(turn.uow, turn.deps.settings, job, turn.now)
+            )
         form = await turn.uow.forms.save(
             replace(form, step="hours", data={**form.data, "work": work, "proposed": proposed}),
             turn.now,
@@ -230,13 +252,10 @@ async def parts_done(turn: Turn, _payload: dict[str, object]) -> None:
     if form is None or form.name not in (FORM_FINISH, FORM_REPAIR):
         await turn.reply(N_("That form is closed. Open the job again with /jobs."))
         return
-    if form.name == FORM_FINISH:
-        form = await turn.uow.forms.save(replace(form, step="labour"), turn.now)
-        job = await load_job(turn.uow, int(form.data["job_id"]))
-        await _ask_fee(turn, form, job)
-    else:
-        form = await turn.uow.forms.save(replace(form, step="summary"), turn.now)
-        await summary(turn, form)
+    # The repair card asks the same fee lines as the finish form (DESIGN.md §3 Custody).
+    form = await turn.uow.forms.save(replace(form, step="labour"), turn.now)
+    job = await load_job(turn.uow, int(form.data["job_id"]))
+    await _ask_fee(turn, form, job)
 
 
 async def summary(turn: Turn, form: Form) -> None:
@@ -247,6 +266,39 @@ async def summary(turn: Turn, form: Form) -> None:
 async def cancel_pressed(turn: Turn, _payload: dict[str, object]) -> None:
     await turn.uow.forms.clear(turn.user_id)
     await turn.reply(N_("Cancelled. Nothing was saved."))
+
+
+async def _submit_repair(
+    turn: Turn,
+    job_id: int,
+    minutes: int,
+    work: str,
+    parts: list[tuple[str, int]],
+    fees: list[FeeLine],
+) -> None:
+    s, clock = turn.deps.settings, turn.deps.clock
+    repaired = await workshop.record_repair(
+        turn.uow,
+        s,
+        clock,
+        job=job_id,
+        actor=turn.code,
+        minutes=minutes,
+        notes=work,
+        parts=parts,
+        fees=fees,
+    )
+    await turn.reply(
+        N_(
+            "Job {number}: the repair card is recorded: total {total}, amount due {due}. "
+            "The supervisor is asked to inspect."
+        ),
+        args={
+            "number": repaired.change.job.number,
+            "total": money_arg(repaired.charges.total.fen),
+            "due": money_arg(repaired.charges.amount_due.fen),
+        },
+    )
 
 
 async def submit_pressed(turn: Turn, _payload: dict[str, object]) -> None:
@@ -261,20 +313,14 @@ async def submit_pressed(turn: Turn, _payload: dict[str, object]) -> None:
     minutes = int(form.data.get("minutes") or 0)
     work = str(form.data.get("work") or "")
     await turn.uow.forms.clear(turn.user_id)
-    if form.name == FORM_REPAIR:
-        repaired = await workshop.record_repair(
-            turn.uow, s, clock, job=job_id, actor=code, minutes=minutes, notes=work, parts=parts
-        )
-        await turn.reply(
-            N_("Job {number}: the repair card is recorded; the supervisor is asked to inspect."),
-            args={"number": repaired.change.job.number},
-        )
-        return
     fees = [
         FeeLine(FEE_KINDS[step], step, Money(int(fen)))
         for step, fen in (form.data.get("fees") or {}).items()
         if int(fen) > 0
     ]
+    if form.name == FORM_REPAIR:
+        await _submit_repair(turn, job_id, minutes, work, parts, fees)
+        return
     finished = await work_record.finish(
         turn.uow,
         s,

@@ -126,9 +126,9 @@ async def on_job_transition(
     contact, arrival stops arrival and on_time, awaiting_signoff or take-back stops resolution,
     sign-off stops signoff, the return stops workshop, cancel stops all); accept starts
     contact, an appointment of a booked job starts on_time (a new one: a new generation) and
-    its resolution, awaiting_signoff starts signoff, take-back starts workshop (target: the
-    promised date; a new promised date restarts it); a changed priority or zone recomputes
-    the clocks it sets.
+    its resolution, awaiting_signoff starts signoff, take-back and carry-in start workshop
+    (target: the promised date; a new promised date restarts it); a changed priority or zone
+    recomputes the clocks it sets.
     """
     assert after.id is not None
     running = {c.clock: c for c in await uow.clocks.for_subject(JOB, after.id)}
@@ -169,7 +169,10 @@ async def on_job_transition(
     if after.state in WORKSHOP_STATES and after.workshop_due_at is not None:
         promised = after.workshop_due_at
         workshop = running.get("workshop")
-        taken_back = after.state is JobState.IN_WORKSHOP and before.state is JobState.ON_SITE
+        taken_back = after.state is JobState.IN_WORKSHOP and before.state in (
+            JobState.ON_SITE,
+            JobState.REGISTERED,  # carried in
+        )
         moved = (
             before.state in WORKSHOP_STATES
             and before.workshop_due_at != promised
