@@ -21,12 +21,14 @@ from fieldbot.services.settlement import close_if_settled
 from fieldbot.services.signoff import SignedOff
 from fieldbot.services.spare_parts import PartQuantity, check_parts, take_from_van
 from fieldbot.services.workflow import (
+    RETURN_UNIT,
     InvalidInput,
     JobChange,
     JobRef,
     Notices,
     apply,
     branch_timezone,
+    card_key,
     customer_of,
     job_button,
     job_id,
@@ -34,6 +36,7 @@ from fieldbot.services.workflow import (
     notify_customer,
     notify_staff,
     notify_supervisors,
+    remember_card,
     require_assigned,
     require_reason,
     require_supervisor,
@@ -177,6 +180,7 @@ async def record_repair(
         now,
         buttons=[(PASS, "inspection.pass", payload), (FAIL, "inspection.fail", payload)],
     )
+    await remember_card(uow, card_key(saved), ids, now)
     return Repaired(JobChange(saved, Action.REPAIRED, found.state, tuple(ids)), card)
 
 
@@ -217,14 +221,24 @@ async def _inspect(
     tech = await technician_of(uow, saved)
     if tech is not None:
         if passed:
-            template = N_("Job {number} passed inspection: return the unit to the customer.")
-        else:
-            template = N_("Job {number} failed inspection: {reason}")
-        notices.add(
-            await notify_staff(
-                uow, tech, template, {"number": saved.number, "reason": text or ""}, now
+            told = await notify_staff(
+                uow,
+                tech,
+                N_("Job {number} passed inspection: return the unit to the customer."),
+                {"number": saved.number},
+                now,
+                buttons=[(RETURN_UNIT, "job.return", {"job_id": job_id(saved)})],
             )
-        )
+            await remember_card(uow, card_key(saved), [told], now)
+        else:
+            told = await notify_staff(
+                uow,
+                tech,
+                N_("Job {number} failed inspection: {reason}"),
+                {"number": saved.number, "reason": text or ""},
+                now,
+            )
+        notices.add(told)
     return JobChange(saved, action, found.state, notices.tuple())
 
 

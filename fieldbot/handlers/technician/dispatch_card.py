@@ -77,6 +77,7 @@ async def accept_pressed(turn: Turn, payload: dict[str, object]) -> None:
     code = turn.code
     s, clock = turn.deps.settings, turn.deps.clock
     change = await dispatch.accept(turn.uow, s, clock, job=button_job(payload), actor=code)
+    await turn.clear_keyboard()
     await turn.reply(
         N_("You accepted job {number}. When will you be there?"),
         args={"number": change.job.number},
@@ -97,6 +98,7 @@ async def _decline(turn: Turn, job_id: int, reason: str) -> None:
     code = turn.code
     s, clock = turn.deps.settings, turn.deps.clock
     change = await dispatch.decline(turn.uow, s, clock, job=job_id, actor=code, reason=reason)
+    await turn.clear_keyboard()
     await turn.reply(
         N_("You declined job {number}. It went back to the supervisor."),
         args={"number": change.job.number},

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from fieldbot.domain.permissions import Permission
 from fieldbot.handlers.routes import Route, action
-from fieldbot.handlers.technician.cards import INVOICE
 from fieldbot.handlers.technician.common import button_job, job_ref
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.services import settlement
 from fieldbot.services.settlement import CashNotAllowed, amount_due
-from fieldbot.services.workflow import load_job, money_arg
+from fieldbot.services.workflow import INVOICE, load_job, money_arg
 
 
 def routes() -> list[Route]:

@@ -18,7 +18,7 @@ from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.repositories.conversations import Form
 from fieldbot.services import workshop
-from fieldbot.services.workflow import dt_arg, load_job
+from fieldbot.services.workflow import load_job, when_arg
 
 
 def routes() -> list[Route]:
@@ -73,7 +73,7 @@ async def take_back_form(turn: Turn, form: Form, message: Message) -> None:
         args={
             "number": job.number,
             "receipt": taken.receipt.number,
-            "when": dt_arg(promised, tz),
+            "when": when_arg(promised, tz),
         },
     )
 
