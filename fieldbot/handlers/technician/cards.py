@@ -33,6 +33,8 @@ from fieldbot.services.workflow import (
     RETURN_UNIT,
     SET_APPOINTMENT,
     branch_timezone,
+    card_key,
+    remember_card,
     customer_arg,
     money_arg,
     when_arg,
@@ -130,8 +132,10 @@ async def job_card(turn: Turn, job: JobRecord) -> Card:
 
 
 async def send_card(turn: Turn, job: JobRecord) -> None:
-    """Show the job's card (:func:`job_card`) to the technician."""
-    await turn.show(await job_card(turn, job))
+    """Show the job's card (:func:`job_card`) to the technician; its buttons are for the
+    job's state, and go once the job leaves it."""
+    sent = await turn.show(await job_card(turn, job))
+    await remember_card(turn.uow, card_key(job), [sent], turn.now)
 
 
 JOBS_SHOWN = 20
