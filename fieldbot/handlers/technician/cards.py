@@ -34,9 +34,9 @@ from fieldbot.services.workflow import (
     SET_APPOINTMENT,
     branch_timezone,
     card_key,
-    remember_card,
     customer_arg,
     money_arg,
+    remember_card,
     when_arg,
 )
 
