@@ -11,7 +11,7 @@ from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import location_arg
 from fieldbot.services import spare_parts
-from fieldbot.services.workflow import load_job, part_request_key, remember_card
+from fieldbot.services.workflow import load_job
 
 
 def routes() -> list[Route]:
@@ -61,12 +61,11 @@ async def _other_sources(turn: Turn, request_id: int, tried: str) -> None:
             args={"quantity": request.quantity, "part": request.part},
         )
         return
-    sent = await turn.reply(
+    await turn.reply(
         N_("{source} does not hold {quantity} × {part}. Deliver it from:"),
         args={"source": location_arg(tried), "quantity": request.quantity, "part": request.part},
         buttons=[sources],
     )
-    await remember_card(turn.uow, part_request_key(request_id), [sent], turn.now)
 
 
 async def requests_command(turn: Turn, _args: str) -> None:
@@ -77,7 +76,7 @@ async def requests_command(turn: Turn, _args: str) -> None:
         return
     for request in open_requests[:20]:
         job = await load_job(turn.uow, request.job_id)
-        sent = await turn.reply(
+        await turn.reply(
             N_("Part request for job {number}: {quantity} × {part} to {target}."),
             args={
                 "number": job.number,
@@ -87,4 +86,3 @@ async def requests_command(turn: Turn, _args: str) -> None:
             },
             buttons=[[(spare_parts.DELIVER, "part.deliver", {"request_id": request.id})]],
         )
-        await remember_card(turn.uow, part_request_key(request.id), [sent], turn.now)

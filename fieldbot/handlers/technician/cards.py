@@ -33,10 +33,8 @@ from fieldbot.services.workflow import (
     RETURN_UNIT,
     SET_APPOINTMENT,
     branch_timezone,
-    card_key,
     customer_arg,
     money_arg,
-    remember_card,
     when_arg,
 )
 
@@ -132,10 +130,8 @@ async def job_card(turn: Turn, job: JobRecord) -> Card:
 
 
 async def send_card(turn: Turn, job: JobRecord) -> None:
-    """Show the job's card (:func:`job_card`) to the technician; its buttons are for the
-    job's state, and go once the job leaves it."""
-    sent = await turn.show(await job_card(turn, job))
-    await remember_card(turn.uow, card_key(job), [sent], turn.now)
+    """Show the job's card (:func:`job_card`) to the technician."""
+    await turn.show(await job_card(turn, job))
 
 
 JOBS_SHOWN = 20
