@@ -104,8 +104,7 @@ def _summary_line(work: WorkRecordRow, line: FeeLineRow) -> dict[str, Any]:
 
 
 def summary_lines(work: WorkRecordRow) -> list[dict[str, Any]]:
-    """Every part and fee line of a work record, charged or covered (the sign-off summary and
-    the supervisor's approval card show the same)."""
+    """Every part and fee line of a work record, charged or covered (summary, approval card)."""
     return [_summary_line(work, line) for line in work.lines] or [{"t": NO_LINES}]
 
 
@@ -344,8 +343,7 @@ async def confirm(
 async def _tell_confirmed(
     uow: UnitOfWork, settings: Settings, tech: StaffRow, job: JobRecord, now: datetime
 ) -> int | None:
-    """The technician hears the customer confirmed; with money still due, the notice offers
-    how to settle it (cash within the cash limit, or an invoice)."""
+    """The technician hears the customer confirmed; money still due: how to settle it."""
     buttons = await payment_buttons(uow, settings, job)
     if not buttons:
         return await notify_staff(
