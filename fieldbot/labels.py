@@ -61,3 +61,33 @@ FEE_KIND_NAMES = {
     "travel": N_("travel"),
     "other": N_("other"),
 }
+
+# The product lines of the sample company (equipment's ``product_line``, technicians' skills);
+# a line of another company reads as its code.
+PRODUCT_LINE_NAMES = {
+    "refrigeration": N_("refrigeration"),
+    "ice_maker": N_("ice makers"),
+    "coffee": N_("coffee machines"),
+    "dishwasher": N_("dishwashers"),
+    "oven": N_("ovens"),
+    "air_conditioning": N_("air conditioning"),
+}
+CENTRAL_STORE = N_("the central warehouse")
+BRANCH_STORE = N_("the branch store {code}")
+VAN_STORE = N_("the van of {code}")
+
+
+def product_line_arg(line: str) -> object:
+    """A product line as a message argument: its name in the reader's language."""
+    name = PRODUCT_LINE_NAMES.get(line)
+    return line if name is None else {"t": name}
+
+
+def location_arg(location: str) -> dict[str, object]:
+    """A stock location (``central``, a branch code, ``van:T03``) as a message argument or a
+    button's label: its name in the reader's language."""
+    if location == "central":
+        return {"t": CENTRAL_STORE}
+    if location.startswith("van:"):
+        return {"t": VAN_STORE, "args": {"code": location.removeprefix("van:")}}
+    return {"t": BRANCH_STORE, "args": {"code": location}}

@@ -22,6 +22,9 @@ The template key is the message's gettext id (marked with ``N_`` where it is enq
   or ``{"remove": true}``.
 - ``qr``: a URL rendered as a QR code photo, the text becoming its caption.
 
+``@keyboard`` is an edit of a sent message's keyboard alone (its text stays): ``buttons`` as
+above, none to take the keyboard away (:func:`fieldbot.services.workflow.retire_cards`).
+
 Whatever the parameters, what is sent fits Telegram: :func:`deliveries` turns a rendered
 message into the Bot API calls that carry it — a text longer than 4,096 characters is split
 into several messages at line boundaries (the keyboard on the last one), an edit (which cannot
@@ -45,6 +48,7 @@ from fieldbot.i18n import DATE, DATETIME, N_, Translator
 
 LINES = "@lines"
 LOCATION = "@location"  # params {"location": [latitude, longitude]}: a location pin, no text
+KEYBOARD = "@keyboard"  # an edit of a message's keyboard only; no buttons: the keyboard goes
 
 ROLE_NAMES = {
     "technician": N_("technician"),
@@ -105,7 +109,9 @@ class Renderer:
         if template == LOCATION:
             latitude, longitude = params["location"]
             return Rendered(text="", location=(float(latitude), float(longitude)))
-        if template == LINES:
+        if template == KEYBOARD:
+            text = ""
+        elif template == LINES:
             parts = [
                 await self._text(t, line["t"], line.get("args", {})) for line in params["lines"]
             ]

@@ -37,7 +37,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from fieldbot.bot.election import leadership_for
 from fieldbot.clock import Clock
 from fieldbot.i18n import Translator
-from fieldbot.rendering import Delivery, Rendered, Renderer, deliveries
+from fieldbot.rendering import KEYBOARD, Delivery, Rendered, Renderer, deliveries
 from fieldbot.repositories.outbox import OutboxMessage
 from fieldbot.store import Store
 
@@ -244,6 +244,8 @@ class Sender:
         rendered = await self._renderer.render(translator, message.template, message.params)
         markup = _markup(rendered)
         try:
+            if message.method == "edit" and message.template == KEYBOARD:
+                return await self._edit_keyboard(message, markup)
             if message.method == "edit":
                 (edit,) = deliveries(rendered, edit=True)
                 target = await self._target_message_id(message)
@@ -274,6 +276,23 @@ class Sender:
             raise PermanentFailure(f"403 {exc}") from exc
         except BadRequest as exc:
             raise PermanentFailure(f"400 {exc}") from exc
+
+    async def _edit_keyboard(self, message: OutboxMessage, markup: Any) -> int | None:
+        """A card whose action is done loses its keyboard (or gets another); the text stays.
+        It is cosmetic: a message never sent, gone or refused is left as it is."""
+        target = await self._target_message_id(message)
+        if target is None:
+            return None
+        await self._pace(message.chat_id)
+        try:
+            await self._bot.edit_message_reply_markup(
+                chat_id=message.chat_id,
+                message_id=target,
+                reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
+            )
+        except (BadRequest, Forbidden) as exc:
+            log.info("outbox %s: keyboard edit refused (%s); treated as done", message.id, exc)
+        return target
 
     async def _call(self, chat_id: int, call: Delivery, rendered: Rendered, markup: Any) -> int:
         """One Bot API call of a message; the keyboard only on the call that carries it."""

@@ -146,10 +146,8 @@ async def _field_day(
     await tech.tap("Submit")
     await cafe.wait_for("Please confirm job")
     await cafe.tap("Confirm")
-    await tech.wait_for("confirmed by the customer")
-    await tech.send("/jobs")
-    await tech.wait_for("signed off")
-    await tech.tap("Cash collected")
+    confirmed = await tech.wait_for("confirmed by the customer")
+    await tech.tap("Cash collected", message=confirmed)  # the notice offers the next step
     await tech.wait_for("is closed")
     await show()
 

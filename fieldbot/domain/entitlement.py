@@ -118,6 +118,16 @@ def _is_charged(service_type: ServiceType, line: FeeLine, contract: Contract | N
     return True
 
 
+def charges_kind(service_type: ServiceType, kind: FeeKind, contract: Contract | None) -> bool:
+    """Whether ``service_type`` charges an entered fee line of ``kind`` (labour, travel,
+    other) at all: the finish form asks only those (C: no labour; B: no labour when the
+    contract covers it; D: nothing). Type B without its contract is asked everything, as
+    :func:`charge` will refuse it anyway."""
+    if service_type is ServiceType.B and contract is None:
+        return True
+    return _is_charged(service_type, FeeLine(kind, "", Money(0)), contract)
+
+
 def charge(
     service_type: ServiceType, lines: Sequence[FeeLine], contract: Contract | None = None
 ) -> Charges:

@@ -23,7 +23,7 @@ from fieldbot.labels import STATE_NAMES
 from fieldbot.rendering import more_line
 from fieldbot.repositories.conversations import Form
 from fieldbot.services import custody, quote, signoff, visit
-from fieldbot.services.workflow import branch_timezone, dt_arg, staff_arg, technician_of
+from fieldbot.services.workflow import branch_timezone, staff_arg, technician_of, when_arg
 
 FORM_DISPUTE = "dispute"
 FORM_OTHER_TIME = "appointment_request"
@@ -65,6 +65,7 @@ async def confirm_pressed(turn: Turn, payload: dict[str, object]) -> None:
     code = turn.code
     s, clock = turn.deps.settings, turn.deps.clock
     done = await signoff.confirm(turn.uow, s, clock, job=_job_id(payload), customer=code)
+    await turn.clear_keyboard()
     # Closing tells the customer "complete" itself (services/settlement.close_if_settled).
     await turn.reply(
         N_("Thank you! You confirmed job {number}."), args={"number": done.change.job.number}
@@ -240,7 +241,7 @@ async def status_command(turn: Turn, _args: str) -> None:
             JobState.EN_ROUTE,
         ):
             tz = await branch_timezone(turn.uow, turn.deps.settings, job)
-            args["when"] = dt_arg(job.appointment_at, tz)
+            args["when"] = when_arg(job.appointment_at, tz)
             lines.append({"t": N_("{number}: {state}; {technician} comes {when}."), "args": args})
         else:
             lines.append({"t": N_("{number}: {state}; technician: {technician}."), "args": args})

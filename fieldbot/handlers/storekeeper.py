@@ -9,6 +9,7 @@ from fieldbot.domain.permissions import Permission
 from fieldbot.handlers.routes import Route, action, command
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
+from fieldbot.labels import location_arg
 from fieldbot.services import spare_parts
 from fieldbot.services.workflow import load_job
 
@@ -34,14 +35,15 @@ async def deliver_pressed(turn: Turn, payload: dict[str, object]) -> None:
     except spare_parts.StockShortfall:
         await _other_sources(turn, request_id, source)
         return
+    await turn.clear_keyboard()
     request = delivery.request
     await turn.reply(
         N_("Delivered: {quantity} × {part} from {source} to {target}. The technician is told."),
         args={
             "quantity": request.quantity,
             "part": request.part,
-            "source": request.source or source,
-            "target": request.target,
+            "source": location_arg(request.source or source),
+            "target": location_arg(request.target),
         },
     )
 
@@ -50,7 +52,7 @@ async def _other_sources(turn: Turn, request_id: int, tried: str) -> None:
     request = await turn.uow.fieldwork.part_request(request_id)
     assert request is not None
     sources: list[ButtonSpec] = [
-        (location, "part.deliver", {"request_id": request_id, "source": location})
+        (location_arg(location), "part.deliver", {"request_id": request_id, "source": location})
         for location in await spare_parts.sources_that_hold(turn.uow, request, tried)
     ]
     if not sources:
@@ -61,7 +63,7 @@ async def _other_sources(turn: Turn, request_id: int, tried: str) -> None:
         return
     await turn.reply(
         N_("{source} does not hold {quantity} × {part}. Deliver it from:"),
-        args={"source": tried, "quantity": request.quantity, "part": request.part},
+        args={"source": location_arg(tried), "quantity": request.quantity, "part": request.part},
         buttons=[sources],
     )
 
@@ -80,7 +82,7 @@ async def requests_command(turn: Turn, _args: str) -> None:
                 "number": job.number,
                 "quantity": request.quantity,
                 "part": request.part,
-                "target": request.target,
+                "target": location_arg(request.target),
             },
             buttons=[[(spare_parts.DELIVER, "part.deliver", {"request_id": request.id})]],
         )

@@ -18,7 +18,7 @@ from fieldbot.i18n import Catalogs, Translator, language_from_telegram
 from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.services.registration import Person, identify
 from fieldbot.services.workflow import ButtonSpec as ButtonSpec  # re-exported for the handlers
-from fieldbot.services.workflow import label_params
+from fieldbot.services.workflow import label_params, remove_keyboard
 from fieldbot.settings import Settings
 from fieldbot.store import Store, UnitOfWork
 
@@ -149,6 +149,21 @@ class Turn:
             params=params,
             now=self.now,
             priority=OutboxRepository.PRIORITY_REPLY,
+        )
+
+    async def clear_keyboard(self) -> None:
+        """The card whose button was pressed has done its job: its keyboard goes (an outbox
+        edit; its copies elsewhere go with :func:`~fieldbot.services.workflow.retire_cards`)."""
+        query = self.update.callback_query
+        message = query.message if query is not None else None
+        if message is None:
+            return
+        await remove_keyboard(
+            self.uow,
+            chat_id=self.chat_id,
+            recipient=self.person.recipient,
+            now=self.now,
+            message_id=message.message_id,
         )
 
     async def show(self, card: Card) -> int | None:

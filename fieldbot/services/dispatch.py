@@ -33,6 +33,7 @@ from fieldbot.services.workflow import (
     JobRef,
     Notices,
     apply,
+    card_key,
     customer_arg,
     day_arg,
     hours_after,
@@ -42,6 +43,7 @@ from fieldbot.services.workflow import (
     load_staff,
     notify_staff,
     notify_supervisors,
+    remember_card,
     require_assigned,
     require_reason,
     require_supervisor,
@@ -232,6 +234,7 @@ async def _offer(
             now=now,
             priority=OutboxRepository.PRIORITY_ASSIGNMENT,
         )
+    await remember_card(uow, card_key(job), [sent], now)
     return sent
 
 

@@ -24,7 +24,10 @@ from fieldbot.repositories.people import StaffRow
 from fieldbot.repositories.signoffs import Settlement
 from fieldbot.services.deadlines.job_clocks import start_receivable_clock
 from fieldbot.services.workflow import (
+    CASH,
+    INVOICE,
     SYSTEM,
+    ButtonSpec,
     InvalidInput,
     JobChange,
     JobRef,
@@ -70,6 +73,17 @@ async def payment_options(
     if cash_allowed(Money(due), settings.cash_limit_fen):
         return ("cash", "invoice")
     return ("invoice",)
+
+
+async def payment_buttons(uow: UnitOfWork, settings: Settings, job: JobRecord) -> list[ButtonSpec]:
+    """The buttons that settle the money due now (:func:`payment_options`), for the
+    technician's job card and the notice that the customer confirmed."""
+    ref = {"job_id": job_id(job)}
+    buttons: dict[str, ButtonSpec] = {
+        "cash": (CASH, "job.cash", ref),
+        "invoice": (INVOICE, "job.invoice", ref),
+    }
+    return [buttons[option] for option in await payment_options(uow, settings, job)]
 
 
 async def close_if_settled(

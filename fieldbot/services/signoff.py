@@ -23,7 +23,7 @@ from fieldbot.i18n import N_
 from fieldbot.labels import FEE_KIND_NAMES
 from fieldbot.repositories.invites import Invite
 from fieldbot.repositories.jobs import JobRecord
-from fieldbot.repositories.people import CustomerRow
+from fieldbot.repositories.people import CustomerRow, StaffRow
 from fieldbot.repositories.signoffs import SignoffOutcome
 from fieldbot.repositories.work_records import FeeLineRow, WorkRecordRow
 from fieldbot.services.registration import (
@@ -32,7 +32,7 @@ from fieldbot.services.registration import (
     bind_customer_account,
     require_account_free_for_customer,
 )
-from fieldbot.services.settlement import close_if_settled
+from fieldbot.services.settlement import amount_due, close_if_settled, payment_buttons
 from fieldbot.services.workflow import (
     CONFIRM,
     DISPUTE,
@@ -41,6 +41,7 @@ from fieldbot.services.workflow import (
     JobRef,
     Notices,
     apply,
+    card_key,
     customer_arg,
     customer_of,
     customer_tag,
@@ -52,6 +53,7 @@ from fieldbot.services.workflow import (
     notify_staff,
     notify_supervisors,
     record,
+    remember_card,
     require_assigned,
     require_customer_of,
     require_reason,
@@ -104,14 +106,18 @@ def _summary_line(work: WorkRecordRow, line: FeeLineRow) -> dict[str, Any]:
     return {"t": FEE_LINE, "args": {**args, "kind": {"t": FEE_KIND_NAMES[line.kind]}}}
 
 
+def summary_lines(work: WorkRecordRow) -> list[dict[str, Any]]:
+    """Every part and fee line of a work record, charged or covered (summary, approval card)."""
+    return [_summary_line(work, line) for line in work.lines] or [{"t": NO_LINES}]
+
+
 def signoff_args(job: JobRecord, work: WorkRecordRow) -> dict[str, Any]:
     """The sign-off summary (DESIGN.md §3 Second pass): the work, every part (code, name,
     quantity, charged or covered), every fee line, the total and the amount due."""
-    items = [_summary_line(work, line) for line in work.lines] or [{"t": NO_LINES}]
     return {
         "number": job.number,
         "work": work.description,
-        "items": {"lines": items},
+        "items": {"lines": summary_lines(work)},
         "total": money_arg(work.total_fen),
         "due": money_arg(work.amount_due_fen),
         "customer": customer_arg(job.customer_id),
@@ -176,7 +182,7 @@ async def ask_customer(
     """The summary with Confirm / Dispute in the customer's own chat (None: not bound)."""
     if customer.chat_id is None or customer.telegram_user_id is None:
         return None
-    return await notify_customer(
+    sent = await notify_customer(
         uow,
         customer,
         SIGNOFF_TEMPLATE,
@@ -187,6 +193,8 @@ async def ask_customer(
             (DISPUTE, "signoff.dispute", job_button(job)),
         ],
     )
+    await remember_card(uow, card_key(job), [sent], now)
+    return sent
 
 
 async def new_signoff_link(
@@ -363,17 +371,34 @@ async def confirm(
     notices = Notices()
     tech = await technician_of(uow, saved)
     if tech is not None:
-        notices.add(
-            await notify_staff(
-                uow,
-                tech,
-                N_("Job {number} was confirmed by the customer."),
-                {"number": saved.number},
-                now,
-            )
-        )
+        notices.add(await _tell_confirmed(uow, settings, tech, saved, now))
     change = JobChange(saved, Action.CONFIRM, found.state, notices.tuple())
     return SignedOff(change, await close_if_settled(uow, settings, saved, now))
+
+
+async def _tell_confirmed(
+    uow: UnitOfWork, settings: Settings, tech: StaffRow, job: JobRecord, now: datetime
+) -> int | None:
+    """The technician hears the customer confirmed; money still due: how to settle it."""
+    buttons = await payment_buttons(uow, settings, job)
+    if not buttons:
+        return await notify_staff(
+            uow,
+            tech,
+            N_("Job {number} was confirmed by the customer."),
+            {"number": job.number},
+            now,
+        )
+    told = await notify_staff(
+        uow,
+        tech,
+        N_("Job {number} was confirmed by the customer. {due} is due: how is it settled?"),
+        {"number": job.number, "due": money_arg(await amount_due(uow, job))},
+        now,
+        buttons=buttons,
+    )
+    await remember_card(uow, card_key(job), [told], now)
+    return told
 
 
 async def confirm_with_photo(
@@ -467,6 +492,7 @@ async def dispute(
         now,
         buttons=[(REWORK, "dispute.rework", payload), (ACCEPT_AS_IS, "dispute.accept", payload)],
     )
+    await remember_card(uow, card_key(saved), ids, now)
     tech = await technician_of(uow, saved)
     if tech is not None:
         found_id = await notify_staff(

@@ -19,20 +19,25 @@ from fieldbot.repositories.parts import PartRequest
 from fieldbot.repositories.people import StaffRow
 from fieldbot.services.deadlines.targets import contact_hours
 from fieldbot.services.workflow import (
+    SET_APPOINTMENT,
     InvalidInput,
     JobChange,
     JobRef,
     Notices,
     apply,
+    card_key,
     hours_after,
     job_id,
     load_job,
     load_staff,
     notify_staff,
+    part_request_key,
     record,
+    remember_card,
     require_assigned,
     require_permission,
     require_state,
+    retire_cards,
     staff_arg,
     staff_tag,
 )
@@ -91,8 +96,9 @@ async def _request_part(
     )
     catalogue = await uow.parts.get(part)
     name = catalogue.name if catalogue is not None else ""
+    sent = []
     for keeper in await uow.staff.rows(role=Role.STOREKEEPER):
-        notices.add(
+        sent.append(
             await notify_staff(
                 uow,
                 keeper,
@@ -109,6 +115,9 @@ async def _request_part(
                 buttons=[(DELIVER, "part.deliver", {"request_id": request.id})],
             )
         )
+    await remember_card(uow, part_request_key(request.id), sent, now)
+    for found in sent:
+        notices.add(found)
     return request
 
 
@@ -294,6 +303,7 @@ async def deliver_part(
     except InsufficientStock as exc:
         raise StockShortfall(str(exc), source=source, part=request.part) from None
     await uow.fieldwork.fulfil_part_request(request_id, source=source, staff_id=keeper.id, now=now)
+    await retire_cards(uow, part_request_key(request_id), now)
     fulfilled = await uow.fieldwork.part_request(request_id)
     assert fulfilled is not None
     waiting = await uow.fieldwork.part_requests(job_id=job_id(found), status="open")
@@ -323,20 +333,22 @@ async def deliver_part(
     notices = Notices()
     tech = await uow.staff.row_by_id(request.requested_by)
     if tech is not None:
-        template = (
-            N_("Job {number}: {quantity} × {part} is in your van. Set a new appointment.")
-            if current is not found
-            else N_("Job {number}: {quantity} × {part} is in your van.")
-        )
-        notices.add(
-            await notify_staff(
+        args = {"number": found.number, "quantity": request.quantity, "part": request.part}
+        if current is not found:
+            told = await notify_staff(
                 uow,
                 tech,
-                template,
-                {"number": found.number, "quantity": request.quantity, "part": request.part},
+                N_("Job {number}: {quantity} × {part} is in your van. Set a new appointment."),
+                args,
                 now,
+                buttons=[(SET_APPOINTMENT, "job.appointment", {"job_id": job_id(current)})],
             )
-        )
+            await remember_card(uow, card_key(current), [told], now)
+        else:
+            told = await notify_staff(
+                uow, tech, N_("Job {number}: {quantity} × {part} is in your van."), args, now
+            )
+        notices.add(told)
     if current is not found:
         change = JobChange(current, Action.PART_DELIVERED, found.state, notices.tuple())
     return Delivery(fulfilled, change, notices.tuple())

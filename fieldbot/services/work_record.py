@@ -17,11 +17,12 @@ from fieldbot.domain.entitlement import (
     FeeLine,
     active_contract,
     charge,
+    charges_kind,
     needs_approval,
     needs_quote,
 )
 from fieldbot.domain.errors import DomainError
-from fieldbot.domain.model import JobState
+from fieldbot.domain.model import Contract, JobState
 from fieldbot.domain.money import Money
 from fieldbot.domain.permissions import Permission
 from fieldbot.domain.states import Action
@@ -30,10 +31,11 @@ from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.parts import PartUse
 from fieldbot.repositories.people import StaffRow
 from fieldbot.repositories.work_records import FeeLineRow, WorkRecordRow, WorkStage
-from fieldbot.services.signoff import SHOW_QR, VOUCHER_PHOTO, request_signoff
+from fieldbot.services.signoff import SHOW_QR, VOUCHER_PHOTO, request_signoff, summary_lines
 from fieldbot.services.spare_parts import PartQuantity, check_parts, take_from_van
 from fieldbot.services.workflow import (
     APPROVE,
+    RECORD_AGAIN,
     REJECT,
     InvalidInput,
     JobChange,
@@ -41,6 +43,7 @@ from fieldbot.services.workflow import (
     Notices,
     apply,
     branch_timezone,
+    card_key,
     customer_of,
     job_button,
     job_id,
@@ -48,6 +51,7 @@ from fieldbot.services.workflow import (
     money_arg,
     notify_staff,
     notify_supervisors,
+    remember_card,
     require_assigned,
     require_reason,
     require_state,
@@ -131,14 +135,59 @@ async def draft(uow: UnitOfWork, job: JobRecord) -> Draft:
     return Draft(latest.description, latest.minutes, fees, fitted)
 
 
-async def _charges(
-    uow: UnitOfWork, settings: Settings, job: JobRecord, lines: Sequence[FeeLine]
-) -> Charges:
+async def _contract(uow: UnitOfWork, settings: Settings, job: JobRecord) -> Contract | None:
+    """The customer's contract on the day of the call (what type B is charged by)."""
     customer = await customer_of(uow, job)
     tz = await branch_timezone(uow, settings, job)
     day = job.called_at.astimezone(ZoneInfo(tz)).date()
     contracts = await uow.contracts.of_customer(customer.customer.code)
-    return charge(job.service_type, lines, active_contract(day, customer.customer.code, contracts))
+    return active_contract(day, customer.customer.code, contracts)
+
+
+async def _charges(
+    uow: UnitOfWork, settings: Settings, job: JobRecord, lines: Sequence[FeeLine]
+) -> Charges:
+    return charge(job.service_type, lines, await _contract(uow, settings, job))
+
+
+async def asked_fees(uow: UnitOfWork, settings: Settings, job: JobRecord) -> tuple[FeeKind, ...]:
+    """The entered fee lines the finish form asks for ``job``: those its service type (and
+    the customer's contract) charges at all (:func:`~fieldbot.domain.entitlement.
+    charges_kind`); type C is asked no labour, for instance."""
+    contract = await _contract(uow, settings, job)
+    return tuple(k for k in ENTERED_FEES if charges_kind(job.service_type, k, contract))
+
+
+async def _part_fee(uow: UnitOfWork, code: str, quantity: int) -> FeeLine:
+    part = await uow.parts.get(code)
+    assert part is not None
+    return FeeLine(
+        FeeKind.PARTS,
+        f"{part.code} {part.name} × {quantity}",
+        Money(part.unit_price_fen) * quantity,
+        warranty_eligible=part.warranty_eligible,
+    )
+
+
+async def estimate(
+    uow: UnitOfWork,
+    settings: Settings,
+    job: JobRecord,
+    *,
+    fees: Sequence[FeeLine] = (),
+    parts: Sequence[PartQuantity] = (),
+) -> Charges:
+    """What :func:`finish` or the workshop's repair card would charge with these fee lines and
+    parts (and the parts already fitted and not yet charged), recording nothing: the form's
+    summary shows its total and due."""
+    await check_parts(uow, parts)
+    lines = list(fees)
+    for use in await uow.fieldwork.part_uses(job_id(job)):
+        if use.work_record_id is None:
+            lines.append(await _part_fee(uow, use.part, use.quantity))
+    for code, quantity in parts:
+        lines.append(await _part_fee(uow, code, quantity))
+    return await _charges(uow, settings, job, lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,21 +320,22 @@ async def finish(
     link = None
     if over:
         payload = job_button(saved)
-        notices.extend(
-            await notify_supervisors(
-                uow,
-                saved,
-                N_("Job {number} needs your approval: total {total}, due {due}. Work: {work}"),
-                {
-                    "number": saved.number,
-                    "total": money_arg(charges.total.fen),
-                    "due": money_arg(charges.amount_due.fen),
-                    "work": text,
-                },
-                now,
-                buttons=[(APPROVE, "fees.approve", payload), (REJECT, "fees.reject", payload)],
-            )
+        ids = await notify_supervisors(
+            uow,
+            saved,
+            N_("Job {number} needs your approval: total {total}, due {due}. Work: {work}\n{lines}"),
+            {
+                "number": saved.number,
+                "total": money_arg(charges.total.fen),
+                "due": money_arg(charges.amount_due.fen),
+                "work": text,
+                "lines": {"lines": summary_lines(work_record)},
+            },
+            now,
+            buttons=[(APPROVE, "fees.approve", payload), (REJECT, "fees.reject", payload)],
         )
+        await remember_card(uow, card_key(saved), ids, now)
+        notices.extend(ids)
     else:
         link, ids = await request_signoff(uow, settings, saved, work_record, now)
         notices.extend(ids)
@@ -399,7 +449,7 @@ async def _tell_approved(
             now,
         )
     ref = {"job_id": job_id(job)}
-    return await notify_staff(
+    told = await notify_staff(
         uow,
         tech,
         N_(
@@ -410,6 +460,8 @@ async def _tell_approved(
         now,
         buttons=[(SHOW_QR, "job.signoff_qr", ref), (VOUCHER_PHOTO, "job.voucher", ref)],
     )
+    await remember_card(uow, card_key(job), [told], now)
+    return told
 
 
 async def reject(
@@ -446,13 +498,14 @@ async def reject(
     notices = Notices()
     tech = await uow.staff.row_by_id(saved.technician_id) if saved.technician_id else None
     if tech is not None:
-        notices.add(
-            await notify_staff(
-                uow,
-                tech,
-                N_("Job {number}: the fees were rejected: {reason}"),
-                {"number": saved.number, "reason": text},
-                now,
-            )
+        told = await notify_staff(
+            uow,
+            tech,
+            N_("Job {number}: the fees were rejected: {reason}"),
+            {"number": saved.number, "reason": text},
+            now,
+            buttons=[(RECORD_AGAIN, "job.finish", {"job_id": job_id(saved)})],
         )
+        await remember_card(uow, card_key(saved), [told], now)
+        notices.add(told)
     return JobChange(saved, Action.REJECT, found.state, notices.tuple())

@@ -20,6 +20,7 @@ from fieldbot.domain.model import JobState
 from fieldbot.domain.permissions import Permission, may
 from fieldbot.domain.states import Action, transition
 from fieldbot.i18n import DATE, DATETIME, N_, WEEKDAY
+from fieldbot.rendering import KEYBOARD
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.repositories.people import CustomerRow, StaffRow
@@ -40,6 +41,13 @@ DISPUTE = N_("Dispute")
 ACKNOWLEDGE = N_("Acknowledge")
 APPROVE = N_("Approve")
 REJECT = N_("Reject")
+# The next step a notice offers (DESIGN.md §3 "Every card offers the next step"); the
+# technician's job card offers the same buttons.
+SET_APPOINTMENT = N_("Set appointment")
+RETURN_UNIT = N_("Returned to the customer")
+RECORD_AGAIN = N_("Record the work again")
+CASH = N_("Cash collected")
+INVOICE = N_("Invoice")
 
 
 class UnknownStaff(DomainError):
@@ -248,6 +256,7 @@ async def apply(
     )
     if job.state is JobState.AWAITING_SIGNOFF and target is not JobState.AWAITING_SIGNOFF:
         await uow.invites.expire_for_job(job_id(job), now)
+    await retire_cards(uow, card_key(job), now)
     await on_job_transition(uow, settings, job, saved, now, actor)
     return saved
 
@@ -459,3 +468,89 @@ def job_button(job: JobRecord) -> dict[str, Any]:
 
 def hours_after(now: datetime, hours: float) -> datetime:
     return now + timedelta(hours=hours)
+
+
+# --- cards: what a notice with buttons is for, and its keyboard once that is done -------------
+
+CARD = "card"  # the audit subject that remembers the copies of a card
+CARD_SENT = "card.sent"
+
+
+def card_key(job: JobRecord) -> str:
+    """What the buttons of a job's card are for: the state the job is in when it is sent. Any
+    step out of that state (:func:`apply`) retires the card."""
+    return f"job:{job_id(job)}:{job.state.value}"
+
+
+def part_request_key(request_id: int) -> str:
+    """The storekeepers' card of one part request, retired when it is delivered."""
+    return f"part_request:{request_id}"
+
+
+async def remember_card(
+    uow: UnitOfWork, key: str, message_ids: Iterable[int | None], now: datetime
+) -> None:
+    """Keep which outbox messages carry the card ``key`` (every copy: each supervisor's, each
+    storekeeper's), so that :func:`retire_cards` finds them when its action is done."""
+    ids = [int(i) for i in message_ids if i is not None]
+    if ids:
+        await uow.events.append(SYSTEM, CARD_SENT, CARD, key, {"messages": ids}, now)
+
+
+async def retire_cards(uow: UnitOfWork, key: str, now: datetime) -> list[int]:
+    """The action of the card ``key`` is done: every copy loses its keyboard (an outbox edit
+    of the keyboard only; its text stays). A stale button pressed later is still refused by
+    its own checks. Returns the edits' ids."""
+    ids: list[int] = []
+    for event in await uow.events.for_subject(CARD, key):
+        if event.kind != CARD_SENT:
+            continue
+        for message_id in event.payload.get("messages", []):
+            message = await uow.outbox.get(int(message_id))
+            if message is None or message.method != "send" or message.status == "failed":
+                continue
+            found = await remove_keyboard(
+                uow,
+                chat_id=message.chat_id,
+                recipient=(message.recipient_kind, message.recipient_id),
+                now=now,
+                outbox_id=message.id,
+                message_id=message.message_id,
+            )
+            if found is not None:
+                ids.append(found)
+    return ids
+
+
+async def remove_keyboard(
+    uow: UnitOfWork,
+    *,
+    chat_id: int,
+    recipient: tuple[str, int | None],
+    now: datetime,
+    outbox_id: int | None = None,
+    message_id: int | None = None,
+) -> int | None:
+    """Queue the edit that takes a message's keyboard away: the sent message (``message_id``,
+    Telegram's) or the outbox row not sent yet (``outbox_id``; the edit waits for it). Once
+    per message: the key is the same whichever way it is named once sent."""
+    if message_id is not None:
+        key = f"keyboard:{chat_id}:{message_id}"
+    elif outbox_id is not None:
+        key = f"keyboard:o{outbox_id}"
+    else:
+        return None
+    kind, recipient_id = recipient
+    return await uow.outbox.enqueue(
+        chat_id=chat_id,
+        recipient_kind="customer" if kind == "customer" else "chat" if kind == "chat" else "staff",
+        recipient_id=recipient_id,
+        template=KEYBOARD,
+        params={},
+        now=now,
+        priority=OutboxRepository.PRIORITY_REPLY,
+        dedupe_key=key,
+        method="edit",
+        ref_outbox_id=None if message_id is not None else outbox_id,
+        ref_message_id=message_id,
+    )

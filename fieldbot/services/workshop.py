@@ -28,18 +28,21 @@ from fieldbot.services.signoff import request_signoff, signoff_args
 from fieldbot.services.spare_parts import PartQuantity, check_parts, take_from_van
 from fieldbot.services.work_record import ENTERED_FEES, Draft, bill
 from fieldbot.services.workflow import (
+    RETURN_UNIT,
     InvalidInput,
     JobChange,
     JobRef,
     Notices,
     apply,
     branch_timezone,
+    card_key,
     job_button,
     job_id,
     load_job,
     notify_staff,
     notify_supervisors,
     record,
+    remember_card,
     require_assigned,
     require_reason,
     require_state,
@@ -220,6 +223,7 @@ async def record_repair(
         now,
         buttons=[(PASS, "inspection.pass", payload), (FAIL, "inspection.fail", payload)],
     )
+    await remember_card(uow, card_key(saved), ids, now)
     change = JobChange(saved, Action.REPAIRED, found.state, tuple(ids))
     return Repaired(change, card, billed.record, billed.charges, billed.needs_approval)
 
@@ -273,14 +277,24 @@ async def _inspect(
     tech = await technician_of(uow, saved)
     if tech is not None:
         if passed:
-            template = N_("Job {number} passed inspection: return the unit to the customer.")
-        else:
-            template = N_("Job {number} failed inspection: {reason}")
-        notices.add(
-            await notify_staff(
-                uow, tech, template, {"number": saved.number, "reason": text or ""}, now
+            told = await notify_staff(
+                uow,
+                tech,
+                N_("Job {number} passed inspection: return the unit to the customer."),
+                {"number": saved.number},
+                now,
+                buttons=[(RETURN_UNIT, "job.return", {"job_id": job_id(saved)})],
             )
-        )
+            await remember_card(uow, card_key(saved), [told], now)
+        else:
+            told = await notify_staff(
+                uow,
+                tech,
+                N_("Job {number} failed inspection: {reason}"),
+                {"number": saved.number, "reason": text or ""},
+                now,
+            )
+        notices.add(told)
     return JobChange(saved, action, found.state, notices.tuple())
 
 

@@ -17,6 +17,7 @@ from fieldbot.domain.entitlement import (
     active_contract,
     cash_allowed,
     charge,
+    charges_kind,
     effective_service_type,
     needs_approval,
     service_type_on,
@@ -188,3 +189,26 @@ def test_cash_is_allowed_up_to_and_including_the_limit() -> None:
 def test_a_negative_fee_line_is_refused() -> None:
     with pytest.raises(ValueError):
         FeeLine(FeeKind.OTHER, "refund", Money(-1))
+
+
+@pytest.mark.parametrize(
+    ("service_type", "covers_labour", "asked"),
+    [
+        (ServiceType.A, None, {FeeKind.LABOUR, FeeKind.TRAVEL, FeeKind.OTHER}),
+        (ServiceType.B, True, {FeeKind.TRAVEL, FeeKind.OTHER}),
+        (ServiceType.B, False, {FeeKind.LABOUR, FeeKind.TRAVEL, FeeKind.OTHER}),
+        (ServiceType.C, None, {FeeKind.TRAVEL, FeeKind.OTHER}),
+        (ServiceType.D, None, set()),
+    ],
+)
+def test_the_fee_lines_a_type_charges_are_the_ones_charge_charges(
+    service_type: ServiceType, covers_labour: bool | None, asked: set[FeeKind]
+) -> None:
+    """The finish form asks what :func:`charges_kind` says; it is the rule of :func:`charge`."""
+    found = None if covers_labour is None else contract(labour=covers_labour)
+    entered = (FeeKind.LABOUR, FeeKind.TRAVEL, FeeKind.OTHER)
+    assert {k for k in entered if charges_kind(service_type, k, found)} == asked
+    for kind in entered:
+        line = FeeLine(kind, kind.value, Money(100))
+        charged = charge(service_type, [line], found).amount_due.fen > 0
+        assert charged == charges_kind(service_type, kind, found)

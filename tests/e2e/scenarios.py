@@ -63,8 +63,9 @@ async def _register(sup: Phone, search: str, serial: str, priority: str, fault: 
     return found.group(0)
 
 
-async def _finish(tech: Phone, work: str, hours: str, fees: tuple[str, str, str]) -> None:
-    """The English finish form without parts, up to its summary, then submitted."""
+async def _finish(tech: Phone, work: str, hours: str, fees: tuple[str | None, str, str]) -> None:
+    """The English finish form without parts, up to its summary, then submitted (a labour fee
+    of None: the service type charges none, and it is not asked)."""
     await tech.tap("Finish")
     await tech.wait_for("what did you do")
     await tech.send(work)
@@ -72,8 +73,9 @@ async def _finish(tech: Phone, work: str, hours: str, fees: tuple[str, str, str]
     await tech.send(hours)
     await tech.wait_for("Parts used from your van")
     await tech.tap("No more parts")
-    await tech.wait_for("Labour fee")
-    await tech.send(fees[0])
+    if fees[0] is not None:
+        await tech.wait_for("Labour fee")
+        await tech.send(fees[0])
     await tech.wait_for("Travel fee")
     await tech.send(fees[1])
     await tech.wait_for("other fee")
@@ -211,7 +213,7 @@ async def working_day(sb: Sandbox) -> Day:
     await t02.wait_for("appointment set")
     await bistro.wait_for("will visit you")
     await _arrive(t02, C002_SITE)
-    await _finish(t02, "Cleaned the grinder", "1", ("200", "20", "0"))
+    await _finish(t02, "Cleaned the grinder", "1", (None, "20", "0"))  # B: labour covered
     await bistro.wait_for("Please confirm job")
     await bistro.tap("Dispute")
     await bistro.wait_for("What is wrong")
@@ -242,9 +244,7 @@ async def working_day(sb: Sandbox) -> Day:
     await t01.send("1")
     await t01.wait_for("车上的配件")
     await t01.tap("没有更多配件")
-    await t01.wait_for("人工费")
-    await t01.send("100")
-    await t01.wait_for("交通费")
+    await t01.wait_for("交通费")  # type C: no labour is asked
     await t01.send("0")
     await t01.wait_for("其他费用")
     await t01.send("0")

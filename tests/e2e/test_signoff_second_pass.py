@@ -11,6 +11,7 @@ from fieldbot.domain.model import JobState
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.sandbox.driver import Phone, Sandbox
 from fieldbot.services import signoff, work_record
+from tests.e2e.conftest import push_callback
 from tests.e2e.test_technician_flow import (
     C001_SITE,
     C003_SITE,
@@ -18,6 +19,8 @@ from tests.e2e.test_technician_flow import (
     FAST_LIMITS,
     PG_URL,
     accept_and_arrive,
+    as_shown,
+    callback_data,
     customer,
     finish_form,
     job_now,
@@ -68,7 +71,7 @@ async def test_a_rerecord_after_rejected_fees_starts_from_the_first_with_its_fit
     await tech.tap("Keep it")
     hours = await tech.wait_for("How many hours")
     assert "1.5 h" in hours.text  # the first record's time is proposed
-    await tech.tap("Use the proposed time")
+    await tech.tap("Use 1.5 h")
     await tech.wait_for("1 chosen so far")  # the part fitted the first time counts
     await tech.tap("No more parts")
     labour = await tech.wait_for("Labour fee")
@@ -95,7 +98,7 @@ async def _closed_at_zero(sb: Sandbox, owner: Phone, tech: Phone) -> JobRecord:
     job = await new_job(sb, "C002", "CF22-0107", "T02")
     await tech.wait_for("New job")
     await accept_and_arrive(tech, at=C002_SITE)
-    await finish_form(tech, work="Cleaned", hours="1", parts=[], fees=("0", "0", "0"))
+    await finish_form(tech, work="Cleaned", hours="1", parts=[], fees=(None, "0", "0"))
     await tech.tap("Submit")
     return job
 
@@ -105,11 +108,14 @@ async def test_a_dispute_on_a_closed_job_is_refused_at_the_tap(sb: Sandbox) -> N
     bistro = await customer(sb, "8613901710002", 5002, "Blue Harbour")
     job = await _closed_at_zero(sb, bistro, tech)
     ask = await bistro.wait_for("Please confirm job")
+    dispute = callback_data(sb, 5002, ask.id, "Dispute")
     await bistro.tap("Confirm")
     await bistro.wait_for("is complete")  # closed at ¥0: the customer is told
     assert (await job_now(sb, job.id)).state is JobState.CLOSED
+    await sb.settle()
+    assert as_shown(bistro, ask.id).buttons == []  # the card's keyboard went with the sign-off
     before = len(bistro.inbox)
-    await bistro.tap("Dispute", message=ask)
+    push_callback(sb, 5002, ask.id, dispute)  # the old Dispute button, pressed anyway
     await sb.settle()
     said = " ".join(m.text for m in bistro.inbox[before:]) + " ".join(bistro.alerts)
     assert said.strip() and "What is wrong" not in said  # refused at once, no form
@@ -117,8 +123,11 @@ async def test_a_dispute_on_a_closed_job_is_refused_at_the_tap(sb: Sandbox) -> N
     assert (await job_now(sb, job.id)).state is JobState.CLOSED
 
 
-async def _t01_finishes_for_c001(sb: Sandbox, labour: str) -> tuple[Phone, JobRecord]:
-    """T01 (in Chinese) finishes a type C job of C001, who has no chat with the bot."""
+async def _t01_finishes_for_c001(
+    sb: Sandbox, travel: str, part: str | None = None
+) -> tuple[Phone, JobRecord]:
+    """T01 (in Chinese) finishes a type C job of C001, who has no chat with the bot (type C
+    is charged no labour: the form asks the travel and other fees only)."""
     tech = await staff(sb, "T01", 1001, "张伟", "zh-hans")
     job = await new_job(sb, "C001", "RF25-0001", "T01")  # C001 has no chat with the bot
     await tech.wait_for("新工单")
@@ -135,9 +144,14 @@ async def _t01_finishes_for_c001(sb: Sandbox, labour: str) -> tuple[Phone, JobRe
     await tech.send("更换压缩机")
     await tech.wait_for("多少小时")
     await tech.send("2")
+    if part is not None:
+        await tech.wait_for("车上的配件")
+        await tech.tap(re.compile(f"^{part} "))
+        await tech.wait_for("数量")
+        await tech.send("1")
     await tech.wait_for("车上的配件")
     await tech.tap("没有更多配件")
-    for step, amount in (("人工费", labour), ("交通费", "30"), ("其他费用", "0")):
+    for step, amount in (("交通费", travel), ("其他费用", "0")):
         await tech.wait_for(step)
         await tech.send(amount)
     await tech.wait_for("待记录")
@@ -166,7 +180,7 @@ async def test_accept_as_is_tells_both_and_rework_names_the_customers_reason(
     job = await new_job(sb, "C002", "CF22-0107", "T02")
     await tech.wait_for("New job")
     await accept_and_arrive(tech, at=C002_SITE)
-    await finish_form(tech, work="Cleaned", hours="1", parts=[], fees=("0", "20", "0"))
+    await finish_form(tech, work="Cleaned", hours="1", parts=[], fees=(None, "20", "0"))
     await tech.tap("Submit")
     await bistro.wait_for("Please confirm job")
     await run(sb, signoff.dispute, job=job.id, customer="C002", reason="The grinder jams")
@@ -187,14 +201,18 @@ async def _invoice_then_complete(sb: Sandbox) -> None:
     job = await new_job(sb, "C002", "CF22-0107", "T02")
     await tech.wait_for("New job")
     await accept_and_arrive(tech, at=C002_SITE)
-    await finish_form(tech, work="Overhaul", hours="3", parts=[], fees=("300", "50", "0"))
+    await finish_form(
+        tech, work="Overhaul", hours="3", parts=[("P018", "1")], fees=(None, "50", "0")
+    )
     await tech.tap("Submit")
     ask = await bistro.wait_for("Please confirm job")
-    # C002 is type B: the contract covers the labour, the travel is charged
+    # C002 is type B: the contract covers the labour (not asked), not the parts; travel is
+    # charged
     assert "Work: Overhaul" in ask.text
-    assert "Fee, labour: ¥300.00, under contract" in ask.text
+    assert "Fee, labour" not in ask.text
+    assert "P018" in ask.text and "¥25.00, charged" in ask.text
     assert "Fee, travel: ¥50.00, charged" in ask.text
-    assert "Total: ¥350.00. Amount due: ¥50.00." in ask.text
+    assert "Total: ¥75.00. Amount due: ¥75.00." in ask.text
     await bistro.tap("Confirm")
     await tech.wait_for("confirmed by the customer")
     await tech.send("/jobs")
@@ -202,7 +220,7 @@ async def _invoice_then_complete(sb: Sandbox) -> None:
     await tech.tap("Invoice")
     await tech.wait_for("send the invoice number")
     await tech.send("INV-2026-0050")
-    await tech.wait_for("invoice for ¥50.00 recorded")
+    await tech.wait_for("invoice for ¥75.00 recorded")
     await bistro.wait_for(f"Job {job.number} is complete")
     assert (await job_now(sb, job.id)).state is JobState.CLOSED
 
@@ -217,7 +235,7 @@ async def test_the_customer_is_told_complete_after_an_invoice_on_postgresql() ->
 
 
 async def test_the_signoff_summary_in_chinese_lists_work_fees_total_and_due(sb: Sandbox) -> None:
-    tech, _job = await _t01_finishes_for_c001(sb, "100")
+    tech, _job = await _t01_finishes_for_c001(sb, "30", part="P008")
     qr = await tech.wait_for("扫描")
     link = re.search(r"https://t\.me/\S+\?start=(\S+)", qr.text)
     assert link is not None
@@ -225,6 +243,7 @@ async def test_the_signoff_summary_in_chinese_lists_work_fees_total_and_due(sb: 
     await owner.start(link.group(1))
     ask = await owner.wait_for("请确认工单")
     assert "工作：更换压缩机" in ask.text
-    assert "费用，人工：¥100.00，保修内" in ask.text  # type C: labour under warranty
+    assert "费用，人工" not in ask.text  # type C: no labour is charged, none was asked
+    assert "P008" in ask.text and "¥45.00，保修内" in ask.text  # the capacitor is under warranty
     assert "费用，交通：¥30.00，收费" in ask.text
-    assert "合计：¥130.00。应付金额：¥30.00。" in ask.text
+    assert "合计：¥75.00。应付金额：¥30.00。" in ask.text

@@ -71,6 +71,11 @@ async def _new_job_zh(sup: Phone) -> tuple[str, Message]:
     assert "服务类型：C（保修免费）" in card.text
     assert "区域：市区" in card.text
     assert "李记餐厅" in card.text
+    # the /override hint explains its values in the reader's language
+    assert "/override type A|B|C|D 原因" in card.text
+    assert (
+        "A = 有费" in card.text and "urban = 市区" in card.text and "emergency = 紧急" in card.text
+    )
     await sup.tap("登记")
     registered = await sup.wait_for("已登记工单")
     match = re.search(r"J\d{8}-\d{3}", registered.text)
@@ -83,7 +88,7 @@ async def test_new_job_in_chinese_is_registered_and_dispatched_to_t01(sb: Sandbo
     sup = await _staff(sb, 2001, "S01", "王芳", "zh-hans")
     tech = await _staff(sb, 1001, "T01", "张磊", "zh-hans")
     number, suggestions = await _new_job_zh(sup)
-    assert "张磊（T01）" in suggestions.text and "熟悉 refrigeration" in suggestions.text
+    assert "张磊（T01）" in suggestions.text and "熟悉 制冷设备" in suggestions.text
     assert ["张磊 (T01)"] in suggestions.buttons
     assert len(suggestions.buttons) == 3
     await sup.tap("张磊 (T01)")
@@ -284,7 +289,11 @@ async def test_calls_lists_the_jobs_in_call_order(sb: Sandbox) -> None:
     assert "已登记 · 尚未指派 · 到达时限 2026-09-14 16:00" in log.text
     await sup.send(f"/job {second.lower()}")
     card = await sup.wait_for(f"工单 {second}：已登记")
-    assert card.buttons == [["派工", "送修收件", "取消工单"], ["远程解决"], ["暂停派工计时", "暂停到达计时"]]
+    assert card.buttons == [
+        ["派工", "送修收件", "取消工单"],
+        ["远程解决"],
+        ["暂停派工计时", "暂停到达计时"],
+    ]
 
 
 async def test_a_job_left_undispatched_overnight_shows_as_carried_over(sb: Sandbox) -> None:

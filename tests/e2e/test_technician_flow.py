@@ -17,6 +17,7 @@ import pytest
 from fieldbot.domain.model import JobState
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.sandbox.driver import Phone, Sandbox
+from fieldbot.sandbox.inbox import Message
 from fieldbot.sandbox.limits import Limits
 from fieldbot.services import dispatch, quote, signoff, visit, work_record, workshop
 from fieldbot.services.jobs import register_job
@@ -131,6 +132,11 @@ async def customer(sb: Sandbox, phone_number: str, user_id: int, name: str) -> P
     return phone
 
 
+def as_shown(phone: Phone, message_id: int) -> Message:
+    """A message of the phone as it is shown now (its edits applied: text, keyboard)."""
+    return next(m for m in phone.inbox if m.id == message_id)
+
+
 def callback_data(sb: Sandbox, user_id: int, message_id: int, label: str) -> str:
     stored = sb.server.world.chat_of(user_id, user_id).messages[message_id]
     for row in stored.inline_keyboard or []:
@@ -161,9 +167,10 @@ async def finish_form(
     work: str,
     hours: str,
     parts: list[tuple[str, str]],
-    fees: tuple[str, str, str],
+    fees: tuple[str | None, str, str],
 ) -> None:
-    """Fill in the finish form after tapping Finish, up to the summary (English)."""
+    """Fill in the finish form after tapping Finish, up to the summary (English). A labour
+    fee of None: the job's service type charges no labour, and the form does not ask it."""
     await tech.tap("Finish")
     await tech.wait_for("what did you do")
     await tech.send(work)
@@ -178,8 +185,9 @@ async def finish_form(
         await tech.send(quantity)
     await tech.wait_for("Parts used from your van")
     await tech.tap("No more parts")
-    await tech.wait_for("Labour fee")
-    await tech.send(fees[0])
+    if fees[0] is not None:
+        await tech.wait_for("Labour fee")
+        await tech.send(fees[0])
     await tech.wait_for("Travel fee")
     await tech.send(fees[1])
     await tech.wait_for("other fee")
@@ -232,7 +240,8 @@ async def _type_a_happy_path(sb: Sandbox) -> None:
     await tech.wait_for("what did you do")
     await tech.send("Replaced the group head gasket, descaled the boiler")
     hours = await tech.wait_for("How many hours")
-    assert "2.0 h" in hours.text  # from the arrival to now is proposed
+    assert "2 h" in hours.text  # from the arrival to now is proposed
+    assert hours.buttons == [["Use 2 h"]]
     await tech.send("1.5")
     van = await tech.wait_for("Parts used from your van")
     assert any(label.startswith("P018 ") for row in van.buttons for label in row)
@@ -296,12 +305,12 @@ async def test_type_b_contract_labour_is_free_and_cash_before_signoff(sb: Sandbo
         work="Cleaned the brew group",
         hours="1",
         parts=[("P018", "2")],
-        fees=("200", "0", "0"),
+        fees=(None, "0", "0"),
     )
     await tech.tap("Submit")
     recorded = await tech.wait_for("recorded: total")
-    # the contract covers labour, not parts: only the two gaskets are due
-    assert "total ¥250.00, amount due ¥50.00" in recorded.text
+    # the contract covers labour (not asked), not parts: only the two gaskets are due
+    assert "total ¥50.00, amount due ¥50.00" in recorded.text
     await tech.wait_for("asked to confirm")
     await tech.tap("Cash collected")
     await tech.wait_for("cash ¥50.00 recorded")
@@ -336,20 +345,18 @@ async def test_type_c_in_chinese_signed_off_by_qr_deep_link(sb: Sandbox) -> None
         await tech.send("1")
     await tech.wait_for("车上的配件")
     await tech.tap("没有更多配件")
-    await tech.wait_for("人工费")
+    await tech.wait_for("交通费")  # in warranty: no labour is charged, none is asked
     await tech.send("abc")
     await tech.wait_for("12.50")
-    await tech.send("100")
-    await tech.wait_for("交通费")
     await tech.send("0")
     await tech.wait_for("其他费用")
     await tech.send("0")
     summary = await tech.wait_for("待记录")
     assert "保修" in summary.text
     await tech.tap("提交")
-    # in warranty: labour and the capacitor are free, the door gasket is always paid
+    # in warranty: the capacitor is free, the door gasket is always paid
     recorded = await tech.wait_for("应收 ¥88.00")
-    assert "¥233.00" in recorded.text
+    assert "¥133.00" in recorded.text
     qr = await tech.wait_for("扫描")
     assert qr.photo is not None and qr.photo.startswith(b"\x89PNG")
     link = re.search(r"https://t\.me/\S+\?start=(\S+)", qr.text)
@@ -478,7 +485,7 @@ async def test_shortfall_becomes_a_request_the_storekeeper_delivers_then_approva
     await tech.wait_for("what did you do")
     await tech.send("Brewing unit broken")
     await tech.wait_for("How many hours")
-    await tech.tap("Use the proposed time")
+    await tech.tap(re.compile(r"^Use [\d.]+ h$"))
     await tech.wait_for("Parts used from your van")
     await tech.send("brewing")
     found = await tech.wait_for("Parts matching")
@@ -574,7 +581,7 @@ async def test_customer_dispute_asks_a_reason_and_tells_the_supervisor(sb: Sandb
     job = await new_job(sb, "C002", "CF22-0107", "T02")
     await tech.wait_for("New job")
     await accept_and_arrive(tech, at=(31.2286, 121.4530))
-    await finish_form(tech, work="Cleaned", hours="1", parts=[], fees=("0", "20", "0"))
+    await finish_form(tech, work="Cleaned", hours="1", parts=[], fees=(None, "20", "0"))
     await tech.tap("Submit")
     await bistro.wait_for("Please confirm job")
     await bistro.tap("Dispute")
@@ -674,7 +681,7 @@ async def test_take_back_repair_inspection_and_return(sb: Sandbox) -> None:
     await tech.send("Rebuilt the pump")
     hours = await tech.wait_for("How many hours did the repair take")
     assert "0.75 h (working time since the unit came to the bench)" in hours.text
-    await tech.tap("Use the proposed time")
+    await tech.tap("Use 0.75 h")
     await tech.wait_for("Parts used from your van")
     await tech.send("P018")
     await tech.wait_for("Parts matching")
@@ -757,16 +764,23 @@ async def test_the_storekeeper_delivers_from_a_branch_when_the_warehouse_lacks_t
     await tech.send("2")
     await tech.wait_for("waits for 2 × P002")
 
-    await keeper.wait_for("Li Wei 的车上")  # the request, as the service sent it
+    request = await keeper.wait_for("Li Wei 的车上")  # the request, as the service sent it
     await keeper.send("/requests")
-    listed = await keeper.wait_for("van:T02")
+    listed = await keeper.wait_for("T02 的车载库存")  # stock locations read Chinese
     assert job.number in listed.text and listed.buttons == [["送达"]]
+    assert "van:" not in listed.text
     await keeper.tap(re.compile("."))
-    offer = await keeper.wait_for("central")
-    assert offer.buttons == [["SH01", "SH02"]]  # the branches that hold enough
-    await keeper.tap("SH01")
-    await keeper.wait_for("已送达")
+    offer = await keeper.wait_for("中心仓库 没有")
+    assert offer.buttons == [["分公司仓库 SH01", "分公司仓库 SH02"]]  # the branches holding enough
+    await keeper.tap("分公司仓库 SH01")
+    delivered = await keeper.wait_for("已送达")
+    assert "从 分公司仓库 SH01 到 T02 的车载库存" in delivered.text
     await tech.wait_for("is in your van")
+    await sb.settle()
+    # the request's cards lost their buttons: the service's (every storekeeper's copy) and
+    # the offer pressed; a stale Deliver of the /requests listing is refused when pressed
+    assert as_shown(keeper, request.id).buttons == []
+    assert as_shown(keeper, offer.id).buttons == []
     async with bot.store.unit_of_work(readonly=True) as uow:
         assert await uow.stock.quantity("SH01", "P002") == 1
         assert await uow.stock.quantity("van:T02", "P002") == 2

@@ -16,7 +16,14 @@ from fieldbot.handlers.cards import Card, Keyboard, lines_card
 from fieldbot.handlers.supervisor.common import job_id_of
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
-from fieldbot.labels import CHANNEL_NAMES, KIND_NAMES, PRIORITY_NAMES, STATE_NAMES, TYPE_NAMES
+from fieldbot.labels import (
+    CHANNEL_NAMES,
+    KIND_NAMES,
+    PRIORITY_NAMES,
+    STATE_NAMES,
+    TYPE_NAMES,
+    product_line_arg,
+)
 from fieldbot.repositories.clocks import ClockRow
 from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
@@ -326,7 +333,7 @@ def _suggestion_line(suggestion: dispatching.Suggestion) -> list[dict[str, Any]]
             args["distance"] = {"t": template, "args": {"km": km}}
         elif reason.code in (R.SKILLED, R.NOT_SKILLED):
             template = SKILLED if reason.code is R.SKILLED else NOT_SKILLED
-            args["skill"] = {"t": template, "args": {"line": reason.detail or ""}}
+            args["skill"] = {"t": template, "args": {"line": product_line_arg(reason.detail or "")}}
         elif reason.code is R.OPEN_JOBS:
             args["load"] = {"t": OPEN_JOBS, "args": {"count": int(reason.value or 0)}}
         elif reason.code is R.DECLINED_BEFORE:
@@ -495,7 +502,28 @@ def _override_lines(data: Mapping[str, Any]) -> list[dict[str, Any]]:
             )
         }
     )
+    lines.append(override_values())
     return lines
+
+
+def override_values() -> dict[str, Any]:
+    """What the values of /override mean, in the reader's language (the command takes them
+    as they are written: A, urban, emergency)."""
+
+    def names(template: str, catalog: Mapping[Any, str]) -> dict[str, Any]:
+        return {"t": template, "args": {k.value: {"t": v} for k, v in catalog.items()}}
+
+    return {
+        "t": N_("Type {types}; zone {zones}; priority {priorities}."),
+        "args": {
+            "types": names(N_("A = {A}, B = {B}, C = {C}, D = {D}"), TYPE_NAMES),
+            "zones": names(N_("urban = {urban}, suburban = {suburban}"), ZONE_NAMES),
+            "priorities": names(
+                N_("emergency = {emergency}, general = {general}, consult = {consult}"),
+                PRIORITY_NAMES,
+            ),
+        },
+    }
 
 
 def hours_text(value: float) -> str:

@@ -124,6 +124,7 @@ async def approve_pressed(turn: Turn, payload: dict[str, object]) -> None:
         actor=code,
         expected_version=job.version,
     )
+    await turn.clear_keyboard()
     await turn.reply(
         N_("The fees of job {number} are approved; the customer is asked to sign off."),
         args={"number": approved.change.job.number},
@@ -141,6 +142,7 @@ async def rework_pressed(turn: Turn, payload: dict[str, object]) -> None:
         actor=code,
         expected_version=job.version,
     )
+    await turn.clear_keyboard()
     await turn.reply(
         N_("Job {number} goes back on site for rework; the technician is told."),
         args={"number": change.job.number},
@@ -158,6 +160,7 @@ async def accept_as_is_pressed(turn: Turn, payload: dict[str, object]) -> None:
         actor=code,
         expected_version=job.version,
     )
+    await turn.clear_keyboard()
     final = signed.closed.job if signed.closed is not None else signed.change.job
     await turn.reply(
         N_("Job {number} is accepted as it is and signed off; it is {state} now."),
@@ -176,6 +179,7 @@ async def pass_pressed(turn: Turn, payload: dict[str, object]) -> None:
         actor=code,
         expected_version=job.version,
     )
+    await turn.clear_keyboard()
     await turn.reply(
         N_("Job {number} passed inspection; the technician returns the unit."),
         args={"number": change.job.number},

@@ -11,8 +11,9 @@ from dataclasses import replace
 from fieldbot.domain.model import JobState, Priority, ServiceType, Zone
 from fieldbot.domain.permissions import Permission
 from fieldbot.domain.text import clean_text, job_number, split_words
+from fieldbot.handlers.cards import lines_card
 from fieldbot.handlers.routes import Route, command
-from fieldbot.handlers.supervisor.cards import ZONE_NAMES
+from fieldbot.handlers.supervisor.cards import ZONE_NAMES, override_values
 from fieldbot.handlers.supervisor.common import FORM_NEW, NO_SUCH_JOB
 from fieldbot.handlers.supervisor.intake import summary
 from fieldbot.handlers.turn import Turn
@@ -71,12 +72,12 @@ async def override_command(turn: Turn, args: str) -> None:
     on_summary = form is not None and form.name == FORM_NEW and form.step == "summary"
     parsed = _parse_override(args, turn.deps.settings.text_max_chars)
     if parsed is None:
-        await turn.reply(OVERRIDE_ON_SUMMARY if on_summary else OVERRIDE_A_JOB)
+        await _hint(turn, OVERRIDE_ON_SUMMARY if on_summary else OVERRIDE_A_JOB)
         return
     number, change = parsed
     if number is None:
         if form is None or not on_summary:
-            await turn.reply(OVERRIDE_A_JOB)
+            await _hint(turn, OVERRIDE_A_JOB)
             return
         await _override_summary(turn, form, change)
         return
@@ -84,6 +85,11 @@ async def override_command(turn: Turn, args: str) -> None:
         await turn.reply(NO_SUCH_JOB, args={"number": number})
         return
     await _override_job(turn, number, change)
+
+
+async def _hint(turn: Turn, template: str) -> None:
+    """How to write /override, and what its values mean in the reader's language."""
+    await turn.show(lines_card([{"t": template}, override_values()]))
 
 
 async def _override_summary(turn: Turn, form: Form, change: Mapping[str, str]) -> None:

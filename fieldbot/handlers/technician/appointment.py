@@ -20,7 +20,7 @@ from fieldbot.i18n import N_
 from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import visit
-from fieldbot.services.workflow import ARRIVED, ON_MY_WAY, dt_arg, load_job
+from fieldbot.services.workflow import ARRIVED, ON_MY_WAY, load_job, when_arg
 
 
 def routes() -> list[Route]:
@@ -67,7 +67,7 @@ async def _set_appointment(turn: Turn, job: JobRecord, at: datetime, tz: str) ->
     ref = job_ref(change.job)
     await turn.reply(
         N_("Job {number}: appointment set for {when}. The customer is told if they use Telegram."),
-        args={"number": change.job.number, "when": dt_arg(at, tz)},
+        args={"number": change.job.number, "when": when_arg(at, tz)},
         buttons=[[(ON_MY_WAY, "job.on_my_way", ref), (ARRIVED, "job.arrived", ref)]],
     )
 

@@ -10,7 +10,9 @@ from datetime import time
 from decimal import Decimal
 from typing import Any
 
+from fieldbot.domain.entitlement import FeeKind, FeeLine, NoContract
 from fieldbot.domain.model import JobState, Part, ServiceType
+from fieldbot.domain.money import Money
 from fieldbot.handlers.cards import Card, Keyboard, lines_card
 from fieldbot.handlers.technician.common import FORM_FINISH, FORM_REPAIR, job_ref, local_now
 from fieldbot.handlers.turn import ButtonSpec, Turn
@@ -19,7 +21,7 @@ from fieldbot.labels import FEE_KIND_NAMES, STATE_NAMES
 from fieldbot.rendering import more_line
 from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
-from fieldbot.services import remote, settlement
+from fieldbot.services import remote, settlement, work_record
 from fieldbot.services.jobs import next_deadline
 from fieldbot.services.settlement import amount_due
 from fieldbot.services.signoff import SHOW_QR, VOUCHER_PHOTO
@@ -28,13 +30,14 @@ from fieldbot.services.workflow import (
     ARRIVED,
     DECLINE,
     ON_MY_WAY,
+    RETURN_UNIT,
+    SET_APPOINTMENT,
     branch_timezone,
     customer_arg,
-    dt_arg,
     money_arg,
+    when_arg,
 )
 
-SET_APPOINTMENT = N_("Set appointment")
 IN_1H = N_("In 1 h")
 IN_2H = N_("In 2 h")
 TODAY_14 = N_("Today 14:00")
@@ -45,13 +48,10 @@ NEED_PART = N_("Need a part")
 TAKE_BACK = N_("Take back")
 DEFECTIVE = N_("Defective part taken out")
 REPAIRED = N_("Repaired")
-RETURNED = N_("Returned to the customer")
-CASH = N_("Cash collected")
-INVOICE = N_("Invoice")
 NO_MORE_PARTS = N_("No more parts")
 SUBMIT = N_("Submit")
 CANCEL = N_("Cancel")
-USE_PROPOSED = N_("Use the proposed time")
+USE_PROPOSED = N_("Use {hours} h")
 RESOLVE_REMOTELY = N_("Resolve remotely")
 PHONE_CONFIRMED = N_("Customer confirmed by phone")
 SEND_QUOTE = N_("Send quote")
@@ -74,13 +74,7 @@ CUSTODY_STATES = frozenset(
 
 async def payment_row(turn: Turn, job: JobRecord) -> list[ButtonSpec]:
     """Cash (within the cash limit) and Invoice, as the sign-off service offers them."""
-    ref = job_ref(job)
-    buttons: dict[str, ButtonSpec] = {
-        "cash": (CASH, "job.cash", ref),
-        "invoice": (INVOICE, "job.invoice", ref),
-    }
-    options = await settlement.payment_options(turn.uow, turn.deps.settings, job)
-    return [buttons[option] for option in options]
+    return await settlement.payment_buttons(turn.uow, turn.deps.settings, job)
 
 
 async def job_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:
@@ -105,7 +99,7 @@ async def job_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:
     elif state is JobState.IN_WORKSHOP:
         rows.append([(REPAIRED, "job.repaired", ref), (DEFECTIVE, "job.defective", ref)])
     elif state is JobState.READY_FOR_RETURN:
-        rows.append([(RETURNED, "job.return", ref)])
+        rows.append([(RETURN_UNIT, "job.return", ref)])
     rows.extend(await remote_and_quote_rows(turn, job))
     if state in CUSTODY_STATES and job.id is not None:
         receipt = await turn.uow.fieldwork.active_receipt(job.id)
@@ -164,11 +158,11 @@ async def job_card(turn: Turn, job: JobRecord) -> Card:
         JobState.EN_ROUTE,
     ):
         lines.append(
-            {"t": N_("Appointment: {when}"), "args": {"when": dt_arg(job.appointment_at, tz)}}
+            {"t": N_("Appointment: {when}"), "args": {"when": when_arg(job.appointment_at, tz)}}
         )
     deadline = next_deadline(job)
     if deadline is not None:
-        lines.append({"t": N_("Due by {when}"), "args": {"when": dt_arg(deadline.due_at, tz)}})
+        lines.append({"t": N_("Due by {when}"), "args": {"when": when_arg(deadline.due_at, tz)}})
     if job.state in (JobState.AWAITING_SIGNOFF, JobState.SIGNED_OFF):
         due = await amount_due(turn.uow, job)
         lines.append({"t": N_("Amount due: {due}"), "args": {"due": money_arg(due)}})
@@ -248,14 +242,33 @@ def van_parts_buttons(parts: Sequence[tuple[Part, int]]) -> Keyboard:
 
 
 def hours_buttons(proposed: int) -> Keyboard:
-    return [[(USE_PROPOSED, "form.hours", {"minutes": proposed})]]
+    """The one-tap answer to the hours step: the proposed time, shown on the button."""
+    label = {"t": USE_PROPOSED, "args": {"hours": hours_text(proposed)}}
+    return [[(label, "form.hours", {"minutes": proposed})]]
 
 
 def hours_text(minutes: int) -> str:
-    """Hours as they are, to 0.01 h: 45 min → ``0.75``, 90 → ``1.5``, 60 → ``1.0``."""
+    """Minutes as hours, as exactly as the form reads them back (two decimals at most, no
+    trailing zeros): 45 → ``0.75``, 90 → ``1.5``, 120 → ``2``."""
     hours = (Decimal(minutes) / 60).quantize(Decimal("0.01"))
-    tenths = hours.quantize(Decimal("0.1"))
-    return str(tenths if tenths == hours else hours)
+    return format(hours.normalize(), "f")
+
+
+FEE_KINDS = {"labour": FeeKind.LABOUR, "travel": FeeKind.TRAVEL, "other": FeeKind.OTHER}
+
+
+def form_fees(form: Form) -> list[FeeLine]:
+    """The fee lines the finish form has entered so far (amounts above zero)."""
+    return [
+        FeeLine(FEE_KINDS[step], step, Money(int(fen)))
+        for step, fen in (form.data.get("fees") or {}).items()
+        if int(fen) > 0
+    ]
+
+
+def form_parts(form: Form) -> list[tuple[str, int]]:
+    """The parts the finish or repair form has chosen from the van so far."""
+    return [(str(c), int(q)) for c, q in form.data.get("parts") or []]
 
 
 async def work_summary(turn: Turn, form: Form, job: JobRecord) -> Card:
@@ -285,10 +298,20 @@ async def work_summary(turn: Turn, form: Form, job: JobRecord) -> Card:
                 }
             )
     if form.name in (FORM_FINISH, FORM_REPAIR):
+        try:
+            charges = await work_record.estimate(
+                turn.uow, turn.deps.settings, job, fees=form_fees(form), parts=form_parts(form)
+            )
+        except NoContract:  # Submit says why (type B needs its contract)
+            return lines_card(lines, [[(SUBMIT, "form.submit", {}), (CANCEL, "form.cancel", {})]])
         lines.append(
             {
-                "t": N_("Service type {type}: what the customer pays follows from it."),
-                "args": {"type": job.service_type.value},
+                "t": N_("Service type {type}: total {total}, amount due {due}."),
+                "args": {
+                    "type": job.service_type.value,
+                    "total": money_arg(charges.total.fen),
+                    "due": money_arg(charges.amount_due.fen),
+                },
             }
         )
     return lines_card(lines, [[(SUBMIT, "form.submit", {}), (CANCEL, "form.cancel", {})]])

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from telegram import Message
 
+from fieldbot.domain.model import JobState
 from fieldbot.domain.permissions import Permission
 from fieldbot.handlers.refusals import free_text
 from fieldbot.handlers.routes import Route, action, command, form
@@ -24,7 +25,7 @@ from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import dispatch
 from fieldbot.services.jobs import next_deadline
-from fieldbot.services.workflow import load_job
+from fieldbot.services.workflow import load_job, require_state
 
 
 def routes() -> list[Route]:
@@ -77,6 +78,7 @@ async def accept_pressed(turn: Turn, payload: dict[str, object]) -> None:
     code = turn.code
     s, clock = turn.deps.settings, turn.deps.clock
     change = await dispatch.accept(turn.uow, s, clock, job=button_job(payload), actor=code)
+    await turn.clear_keyboard()
     await turn.reply(
         N_("You accepted job {number}. When will you be there?"),
         args={"number": change.job.number},
@@ -86,6 +88,7 @@ async def accept_pressed(turn: Turn, payload: dict[str, object]) -> None:
 
 async def decline_pressed(turn: Turn, payload: dict[str, object]) -> None:
     job = await load_job(turn.uow, button_job(payload))
+    require_state(job, {JobState.DISPATCHED}, "decline")  # a stale Decline: refused at the tap
     await turn.reply(
         N_("Why do you decline job {number}?"),
         args={"number": job.number},
@@ -97,6 +100,7 @@ async def _decline(turn: Turn, job_id: int, reason: str) -> None:
     code = turn.code
     s, clock = turn.deps.settings, turn.deps.clock
     change = await dispatch.decline(turn.uow, s, clock, job=job_id, actor=code, reason=reason)
+    await turn.clear_keyboard()
     await turn.reply(
         N_("You declined job {number}. It went back to the supervisor."),
         args={"number": change.job.number},

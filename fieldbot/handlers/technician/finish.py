@@ -12,13 +12,19 @@ from typing import Any
 
 from telegram import Message
 
-from fieldbot.domain.entitlement import FeeKind, FeeLine
+from fieldbot.domain.entitlement import FeeLine
 from fieldbot.domain.model import JobState
-from fieldbot.domain.money import Money, parse_money
+from fieldbot.domain.money import parse_money
 from fieldbot.domain.permissions import Permission
 from fieldbot.handlers.refusals import free_text
 from fieldbot.handlers.routes import Route, action, form
-from fieldbot.handlers.technician.cards import hours_buttons, hours_text, work_summary
+from fieldbot.handlers.technician.cards import (
+    form_fees,
+    form_parts,
+    hours_buttons,
+    hours_text,
+    work_summary,
+)
 from fieldbot.handlers.technician.common import FORM_FINISH, FORM_REPAIR, button_job
 from fieldbot.handlers.technician.parts import ask_parts, parts_search_reply, quantity_step
 from fieldbot.handlers.technician.signoff import after_signoff_requested
@@ -46,7 +52,6 @@ def routes() -> list[Route]:
 
 
 FEE_STEPS = ("labour", "travel", "other")
-FEE_KINDS = {"labour": FeeKind.LABOUR, "travel": FeeKind.TRAVEL, "other": FeeKind.OTHER}
 FEE_PROMPTS = {
     "labour": N_("Labour fee for job {number}? Send an amount like 120 or 120.50, 0 for none."),
     "travel": N_("Travel fee? Send an amount like 30, 0 for none."),
@@ -100,8 +105,11 @@ async def _start_work_form(turn: Turn, payload: dict[str, object], name: str) ->
     if name == FORM_FINISH:
         start = await work_record.draft(turn.uow, job)
         data["fitted"] = [list(part) for part in start.fitted]
+        asked = await work_record.asked_fees(turn.uow, turn.deps.settings, job)
+        data["fee_steps"] = [kind.value for kind in asked]
         if start.redo:
-            data.update(redo=True, work=start.work, proposed=start.minutes, fees=start.fees)
+            fees = {k: v for k, v in start.fees.items() if k in data["fee_steps"]}
+            data.update(redo=True, work=start.work, proposed=start.minutes, fees=fees)
             await turn.uow.forms.start(turn.user_id, name, "work", data, turn.now)
             await turn.reply(
                 N_(
@@ -150,8 +158,7 @@ async def _set_fee(turn: Turn, form: Form, job: JobRecord, fen: int) -> None:
             turn.uow, turn.deps.settings, job, labour_fen=fen, parts=parts
         )
     fees = {**(form.data.get("fees") or {}), step: fen}
-    following = FEE_STEPS.index(step) + 1
-    next_step = FEE_STEPS[following] if following < len(FEE_STEPS) else "summary"
+    next_step = _fee_step_after(form, step)
     form = await turn.uow.forms.save(
         replace(form, step=next_step, data={**form.data, "fees": fees}), turn.now
     )
@@ -159,6 +166,14 @@ async def _set_fee(turn: Turn, form: Form, job: JobRecord, fen: int) -> None:
         await summary(turn, form)
     else:
         await _ask_fee(turn, form, job)
+
+
+def _fee_step_after(form: Form, step: str | None) -> str:
+    """The next fee step the job's service type charges (only those are asked), else the
+    summary. ``step`` None: the first."""
+    asked = [s for s in FEE_STEPS if s in form.data.get("fee_steps", FEE_STEPS)]
+    following = 0 if step is None else asked.index(step) + 1 if step in asked else len(asked)
+    return asked[following] if following < len(asked) else "summary"
 
 
 async def _ask_fee(turn: Turn, form: Form, job: JobRecord) -> None:
@@ -237,7 +252,7 @@ async def work_form(turn: Turn, form: Form, message: Message) -> None:
             return
         await _set_hours(turn, form, minutes)
     elif step == "parts":
-        await parts_search_reply(turn, text)
+        await parts_search_reply(turn, text, form)
     elif step == "quantity":
         await quantity_step(turn, form, text)
     elif step in FEE_STEPS:
@@ -253,9 +268,14 @@ async def parts_done(turn: Turn, _payload: dict[str, object]) -> None:
         await turn.reply(N_("That form is closed. Open the job again with /jobs."))
         return
     # The repair card asks the same fee lines as the finish form (DESIGN.md §3 Custody).
-    form = await turn.uow.forms.save(replace(form, step="labour"), turn.now)
-    job = await load_job(turn.uow, int(form.data["job_id"]))
-    await _ask_fee(turn, form, job)
+    first = _fee_step_after(form, None)
+    if first != "summary":
+        form = await turn.uow.forms.save(replace(form, step=first), turn.now)
+        job = await load_job(turn.uow, int(form.data["job_id"]))
+        await _ask_fee(turn, form, job)
+    else:
+        form = await turn.uow.forms.save(replace(form, step="summary"), turn.now)
+        await summary(turn, form)
 
 
 async def summary(turn: Turn, form: Form) -> None:
@@ -309,15 +329,11 @@ async def submit_pressed(turn: Turn, _payload: dict[str, object]) -> None:
         return
     s, clock = turn.deps.settings, turn.deps.clock
     job_id = int(form.data["job_id"])
-    parts = [(str(c), int(q)) for c, q in form.data.get("parts") or []]
+    parts = form_parts(form)
     minutes = int(form.data.get("minutes") or 0)
     work = str(form.data.get("work") or "")
     await turn.uow.forms.clear(turn.user_id)
-    fees = [
-        FeeLine(FEE_KINDS[step], step, Money(int(fen)))
-        for step, fen in (form.data.get("fees") or {}).items()
-        if int(fen) > 0
-    ]
+    fees = form_fees(form)
     if form.name == FORM_REPAIR:
         await _submit_repair(turn, job_id, minutes, work, parts, fees)
         return

@@ -45,13 +45,27 @@ def routes() -> list[Route]:
 _QUANTITY = re.compile(r"^\s*(\d{1,3})\s*$")
 
 
-async def _van_parts(turn: Turn) -> list[tuple[Part, int]]:
+def _chosen(form: Form | None, code: str) -> int:
+    """How many of ``code`` the form has chosen so far (taken from the van on Submit)."""
+    if form is None:
+        return 0
+    return sum(int(q) for c, q in form.data.get("parts") or [] if c == code)
+
+
+async def _left(turn: Turn, form: Form | None, code: str) -> int:
+    """What the van still holds of ``code`` once the parts chosen so far are taken."""
+    return await turn.uow.stock.quantity(van_of(turn), code) - _chosen(form, code)
+
+
+async def _van_parts(turn: Turn, form: Form) -> list[tuple[Part, int]]:
+    """The van's parts with what is left of each, counting down as parts are chosen."""
     found = []
     for level in await turn.uow.stock.at_location(van_of(turn)):
-        if level.quantity > 0:
+        left = level.quantity - _chosen(form, level.part)
+        if left > 0:
             part = await turn.uow.parts.get(level.part)
             if part is not None:
-                found.append((part, level.quantity))
+                found.append((part, left))
     return found
 
 
@@ -75,21 +89,20 @@ async def ask_parts(turn: Turn, form: Form) -> None:
             "a part of its name to search the catalogue, or tap No more parts."
         ),
         args={"count": len(chosen)},
-        buttons=van_parts_buttons(await _van_parts(turn)),
+        buttons=van_parts_buttons(await _van_parts(turn, form)),
     )
 
 
-async def parts_search_reply(turn: Turn, text: str) -> None:
+async def parts_search_reply(turn: Turn, text: str, form: Form | None = None) -> None:
     """A search of the catalogue by code or name. What was typed is not repeated: it may be
-    anything (DESIGN §6); the buttons show what was found."""
+    anything (DESIGN §6); the buttons show what was found, with what is left in the van."""
     found = await _search_parts(turn, free_text(turn, text)) if text.strip() else []
     if not found:
         await turn.reply(
             N_("No part matches that. Send a code like P005 or a part of the name."),
         )
         return
-    van = van_of(turn)
-    with_stock = [(p, await turn.uow.stock.quantity(van, p.code)) for p in found[:8]]
+    with_stock = [(p, await _left(turn, form, p.code)) for p in found[:8]]
     await turn.reply(
         N_("Parts matching your search (in your van):"),
         buttons=part_buttons(with_stock),
@@ -110,7 +123,7 @@ async def part_chosen(turn: Turn, payload: dict[str, object]) -> None:
     await turn.uow.forms.save(
         replace(form, step="quantity", data={**form.data, "part": code}), turn.now
     )
-    have = await turn.uow.stock.quantity(van_of(turn), code)
+    have = await _left(turn, form, code)
     await turn.reply(
         N_("How many of {part}? Your van holds {have}. Send a number like 1."),
         args={"part": f"{part.code} {part.name}", "have": have},
@@ -221,4 +234,4 @@ async def need_part_form(turn: Turn, form: Form, message: Message) -> None:
     if form.step == "quantity":
         await quantity_step(turn, form, text)
         return
-    await parts_search_reply(turn, text)
+    await parts_search_reply(turn, text, form)

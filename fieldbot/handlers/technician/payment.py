@@ -10,14 +10,13 @@ from telegram import Message
 from fieldbot.domain.permissions import Permission
 from fieldbot.domain.text import INVOICE_NUMBER_MAX, invoice_number
 from fieldbot.handlers.routes import Route, action, form
-from fieldbot.handlers.technician.cards import INVOICE
 from fieldbot.handlers.technician.common import FORM_INVOICE, button_job, job_ref
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.repositories.conversations import Form
 from fieldbot.services import settlement
 from fieldbot.services.settlement import CashNotAllowed, Payment, amount_due, require_settler
-from fieldbot.services.workflow import load_job, money_arg
+from fieldbot.services.workflow import INVOICE, load_job, money_arg
 
 ASK_INVOICE_NUMBER = N_(
     "Job {number}: send the invoice number (letters, digits and dashes, at most {max}), or /cancel."

@@ -34,7 +34,7 @@ from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import custody, workshop
 from fieldbot.services.custody import TakenBack
-from fieldbot.services.workflow import dt_arg, load_job
+from fieldbot.services.workflow import load_job, when_arg
 
 
 def routes() -> list[Route]:
@@ -198,7 +198,7 @@ async def _received(turn: Turn, taken: TakenBack) -> None:
     args = {
         "number": job.number,
         "receipt": taken.receipt.number,
-        "when": dt_arg(taken.receipt.promised_at, tz),
+        "when": when_arg(taken.receipt.promised_at, tz),
     }
     if taken.customer_asked:
         await turn.reply(

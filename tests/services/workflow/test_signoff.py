@@ -59,7 +59,12 @@ async def test_type_c_customer_confirms_pays_cash_and_the_job_closes(flow: Flow)
     signed = await flow.run(signoff.confirm, job=job.id, customer="C001")
     assert signed.change.state is JobState.SIGNED_OFF and signed.closed is None
     told = (await flow.outbox(STAFF_USERS["T01"]))[-1]
-    assert told.template == "Job {number} was confirmed by the customer."
+    # money is due: the notice offers the next step, cash (within the limit) or an invoice
+    assert told.template == (
+        "Job {number} was confirmed by the customer. {due} is due: how is it settled?"
+    )
+    assert told.params["args"]["due"] == {"money": 3000}
+    assert [b["label"] for b in told.params["buttons"][0]] == ["Cash collected", "Invoice"]
     paid = await flow.run(settlement.record_payment, job=job.id, actor="T01", method="cash")
     assert paid.settlement.method == "cash" and paid.settlement.amount_fen == 3000
     assert paid.cash_held_fen == 3000
