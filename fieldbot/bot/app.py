@@ -16,6 +16,7 @@ from fieldbot.domain.model import Language
 from fieldbot.handlers import (
     common,
     customer,
+    customer_requests,
     escalation,
     registration,
     storekeeper,
@@ -47,6 +48,7 @@ def build_routes() -> Routes:
             *common.routes(),
             *escalation.routes(),
             *customer.routes(),
+            *customer_requests.routes(),
             *technician.routes(),
             *storekeeper.routes(),
             *supervisor.routes(),

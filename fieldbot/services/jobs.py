@@ -42,6 +42,7 @@ from fieldbot.domain.permissions import Permission
 from fieldbot.domain.phones import normalise_phone
 from fieldbot.domain.states import OPEN_STATES
 from fieldbot.domain.zones import zone_for
+from fieldbot.i18n import N_
 from fieldbot.repositories.clocks import ClockRow
 from fieldbot.repositories.events import Event
 from fieldbot.repositories.jobs import JobRecord
@@ -58,6 +59,7 @@ from fieldbot.services.workflow import (
     UnknownJob,
     load_job,
     load_staff,
+    notify_customer,
     require_permission,
     require_state,
     require_supervisor,
@@ -245,8 +247,14 @@ async def register_job(
     zone_override: Zone | str | None = None,
     zone_reason: str | None = None,
     branch: str | None = None,
+    own_request: bool = False,
 ) -> JobRecord:
     """Register a call as a job in state ``registered`` and record ``job.registered``.
+
+    ``own_request``: the customer reported it themselves in the chat
+    (:mod:`fieldbot.services.customer_requests`): it runs the first-reply clock, and the
+    customer's reply carries the number; any other job tells its (bound) customer that it is
+    registered.
 
     ``customer`` is a code, a phone or a part of a name (see :func:`resolve_customer`;
     ``branch`` narrows a name search); ``equipment`` a serial of that customer's (None for a
@@ -306,6 +314,7 @@ async def register_job(
             zone=zone,
             zone_reason=None if zone_override is None else (zone_reason or "").strip(),
             state=JobState.REGISTERED,
+            own_request=own_request,
             assign_due_at=add_calendar(call, assign_hours(settings, job_priority)),
             arrival_due_at=arrival_due(calendar, settings, call, zone),
         ),
@@ -332,10 +341,20 @@ async def register_job(
             "zone_derived": derived_zone,
             "assign_due_at": job.assign_due_at,
             "arrival_due_at": job.arrival_due_at,
+            "own_request": own_request,
         },
         now,
     )
     await start_job_clocks(uow, settings, job, now)
+    if not own_request:
+        await notify_customer(
+            uow,
+            customer_row,
+            N_("Job {number} is registered for you. We will tell you who comes and when."),
+            {"number": job.number},
+            now,
+            informational=True,
+        )
     return job
 
 

@@ -112,6 +112,7 @@ async def take_back(
             ),
             {"number": saved.number, "receipt": receipt.number, "when": when_arg(promised_at, tz)},
             now,
+            informational=True,
         )
     )
     change = JobChange(saved, Action.TAKE_BACK, found.state, notices.tuple())

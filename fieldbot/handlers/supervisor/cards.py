@@ -19,10 +19,12 @@ from fieldbot.i18n import N_
 from fieldbot.labels import CHANNEL_NAMES, KIND_NAMES, PRIORITY_NAMES, STATE_NAMES, TYPE_NAMES
 from fieldbot.repositories.clocks import ClockRow
 from fieldbot.repositories.conversations import Form
+from fieldbot.repositories.events import Event
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.people import CustomerRow
 from fieldbot.services import calls
 from fieldbot.services import dispatch as dispatching
+from fieldbot.services.customer_requests import OWN_REQUEST_PHOTOS
 from fieldbot.services.deadlines.clocks import CLOCK_NAMES, JOB
 from fieldbot.services.deadlines.targets import JOB_CLOCK_STATES
 from fieldbot.services.jobs import Deadline, Preview, job_details
@@ -45,6 +47,7 @@ NO_UNIT = N_("No particular unit")
 DISPATCH = N_("Dispatch")
 REASSIGN = N_("Reassign")
 CANCEL_JOB = N_("Cancel the job")
+REPLY_TO_CUSTOMER = N_("Reply to customer")
 # The choices of the /new form, step by step: what a button of that step sets.
 STEP_CHOICES: dict[str, dict[str, str]] = {
     "kind": {k.value: v for k, v in KIND_NAMES.items()},
@@ -144,6 +147,7 @@ async def job_card(turn: Turn, job: JobRecord) -> Card:
             },
         },
         {"t": N_("Fault: {fault}"), "args": {"fault": job.fault}},
+        *own_request_lines(job, photo_count(details.events)),
         {
             "t": N_("Service type: {type} ({name})"),
             "args": {"type": job.service_type.value, "name": {"t": TYPE_NAMES[job.service_type]}},
@@ -167,6 +171,25 @@ async def job_card(turn: Turn, job: JobRecord) -> Card:
         )
     lines.extend(stopped_clock_lines(details.clocks, tz))
     return lines_card(lines, job_buttons(turn, job) + await clock_buttons(turn, job))
+
+
+def photo_count(events: Sequence[Event]) -> int:
+    """How many photos the customer sent with their own request."""
+    return sum(len(e.payload.get("photos", [])) for e in events if e.kind == OWN_REQUEST_PHOTOS)
+
+
+def own_request_lines(job: JobRecord, photos: int) -> list[dict[str, Any]]:
+    """A customer's own request says so on its card, with the photos they sent."""
+    if not job.own_request:
+        return []
+    if photos:
+        return [
+            {
+                "t": N_("Reported by the customer in the chat, {count} photo(s)."),
+                "args": {"count": photos},
+            }
+        ]
+    return [{"t": N_("Reported by the customer in the chat.")}]
 
 
 CLOCK_MET = N_("{clock}: met (due {due})")
@@ -209,7 +232,11 @@ def job_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:
         decisions = [(PASS, "inspection.pass", payload), (FAIL, "inspection.fail", payload)]
     if state in OPEN_STATES and may(roles, Permission.CANCEL):
         row.append((CANCEL_JOB, "sup.cancel", payload))
-    return [r for r in (decisions, row) if r]
+    # A customer's own request: the supervisor answers them in their chat (DESIGN.md §5).
+    reply: list[ButtonSpec] = []
+    if job.own_request and state in OPEN_STATES and may(roles, Permission.REGISTER_JOB):
+        reply.append((REPLY_TO_CUSTOMER, "sup.reply", payload))
+    return [r for r in (decisions, reply, row) if r]
 
 
 async def clock_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:
@@ -222,7 +249,7 @@ async def clock_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:
     clocks = {c.clock: c for c in await turn.uow.clocks.for_subject(JOB, job_id_of(job))}
     for name in JOB_CLOCK_STATES:  # assign, contact, arrival, workshop
         clock = clocks.get(name)
-        if clock is None:
+        if clock is None or name not in PAUSE_LABELS:
             continue
         payload = {"job_id": job_id_of(job), "clock": clock.clock, "generation": clock.generation}
         if clock.state == "running":

@@ -18,6 +18,7 @@ from fieldbot.services.deadlines.targets import (
     arrival_working_hours,
     assign_hours,
     contact_hours,
+    first_reply_hours,
 )
 from fieldbot.settings import Settings
 from fieldbot.store import UnitOfWork
@@ -30,8 +31,27 @@ def _urgent(job: JobRecord) -> bool:
 async def start_job_clocks(
     uow: UnitOfWork, settings: Settings, job: JobRecord, now: datetime
 ) -> list[ClockRow]:
-    """The clocks that start at registration (the call time): assign and arrival."""
+    """The clocks that start at registration (the call time): assign and arrival, and the
+    first reply for a customer's own request."""
     assert job.id is not None
+    first: list[ClockRow] = []
+    if job.own_request:
+        first.append(
+            await start_clock(
+                uow,
+                settings,
+                subject_type=JOB,
+                subject_id=job.id,
+                clock="first_reply",
+                calendar=ClockCalendar.CALENDAR,
+                target=timedelta(hours=first_reply_hours(settings)),
+                started_at=job.called_at,
+                branch_id=job.branch_id,
+                urgent=_urgent(job),
+                now=now,
+                record=False,
+            )
+        )
     assign = await start_clock(
         uow,
         settings,
@@ -60,7 +80,7 @@ async def start_job_clocks(
         now=now,
         record=False,
     )
-    return [assign, arrival]
+    return [*first, assign, arrival]
 
 
 async def on_job_transition(

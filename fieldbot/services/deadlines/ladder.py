@@ -64,6 +64,9 @@ ALSO_TOLD_LINE = N_("Also told: {names}")
 NOBODY_ELSE_LINE = N_("Nobody else was told.")
 NOT_ACKNOWLEDGED_LINE = N_("Not acknowledged by: {names}")
 ACKNOWLEDGED_BY_LINE = N_("Acknowledged by {name} at {at}.")
+# The clocks whose next step is the supervisors' (dispatching, replying to a customer's own
+# request), whoever the technician is.
+SUPERVISOR_CLOCKS = frozenset({"assign", "first_reply"})
 STEP_NAMES: dict[str, str] = {
     Step.REMINDER: N_("reminder"),
     Step.OVERDUE: N_("overdue"),
@@ -106,7 +109,11 @@ async def _about(
                 None if job.technician_id is None else await uow.staff.row_by_id(job.technician_id)
             )
             owners: list[StaffRow]
-            if clock.clock != "assign" and technician is not None and technician.chat_id:
+            if (
+                clock.clock not in SUPERVISOR_CLOCKS
+                and technician is not None
+                and technician.chat_id
+            ):
                 owners = [technician]
             else:
                 # no technician to tell (none yet, or not bound): the supervisors own it, and

@@ -12,6 +12,9 @@ from fieldbot.settings import Settings
 
 # Job states in which each job clock runs; a transition out of them stops it.
 JOB_CLOCK_STATES: dict[str, frozenset[JobState]] = {
+    # a customer's own request: until a staff member replies to them (which stops it too) or
+    # the job leaves the queue (dispatched, carried in, resolved remotely, cancelled)
+    "first_reply": frozenset({JobState.REGISTERED}),
     "assign": frozenset({JobState.REGISTERED, JobState.DISPATCHED}),
     "contact": frozenset({JobState.ACCEPTED}),
     "arrival": frozenset(
@@ -27,6 +30,11 @@ JOB_CLOCK_STATES: dict[str, frozenset[JobState]] = {
         {JobState.IN_WORKSHOP, JobState.AWAITING_INSPECTION, JobState.READY_FOR_RETURN}
     ),
 }
+
+
+def first_reply_hours(settings: Settings) -> float:
+    """Calendar hours a customer's own request waits for a first reply (DESIGN.md §4)."""
+    return settings.first_reply_hours
 
 
 def assign_hours(settings: Settings, priority: Priority) -> float:
