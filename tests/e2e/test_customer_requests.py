@@ -102,6 +102,7 @@ async def test_a_request_at_night_in_chinese_is_answered_from_the_card_within_tw
         await s01.tap("打开工单", message=told)
         card = await s01.wait_for(f"工单 {number}")
         assert "客户在聊天中自行报修，附 2 张照片" in card.text
+        assert "请在 2026-09-15 00:00（周二）前回复客户。" in card.text
         assert any("回复客户" in row for row in card.buttons)
         await s01.tap("回复客户", message=card)
         await s01.wait_for("请用一条消息写下")

@@ -103,3 +103,28 @@ async def test_muted_customers_get_no_informational_notice_but_the_others(flow: 
         kept = await notify_customer(uow, row, "y {number}", {"number": 1}, now)
         await uow.commit()
     assert told is None and kept is not None
+
+
+async def test_a_muted_customer_hears_no_take_back_receipt_until_unmuted(flow: Flow) -> None:
+    from fieldbot.services import workshop
+    from tests.services.workflow.conftest import to_on_site
+
+    chat = CUSTOMER_USERS["C001"]
+    now = flow.clock.now()
+    async with flow.store.unit_of_work() as uow:
+        await customer_notices.set_muted(uow, customer="C001", muted=True, now=now)
+        await uow.commit()
+    muted = await flow.new_job("C001", "RF25-0001")
+    await to_on_site(flow, muted, "T01")
+    before = len(await flow.outbox(chat_id=chat))
+    promised = flow.clock.now() + timedelta(days=3)
+    await flow.run(workshop.take_back, job=muted.number, actor="T01", promised_at=promised)
+    assert len(await flow.outbox(chat_id=chat)) == before
+    async with flow.store.unit_of_work() as uow:
+        await customer_notices.set_muted(uow, customer="C001", muted=False, now=now)
+        await uow.commit()
+    heard = await flow.new_job("C001", "IM25-0002")
+    await to_on_site(flow, heard, "T01")
+    await flow.run(workshop.take_back, job=heard.number, actor="T01", promised_at=promised)
+    receipts = [m for m in await flow.outbox(chat_id=chat) if "receipt" in m.template]
+    assert len(receipts) == 1 and receipts[0].params["args"]["number"] == heard.number
