@@ -206,3 +206,21 @@ async def test_a_customer_without_equipment_is_told_to_call_the_hotline(
             assert row is not None
             assert await uow.jobs.list(customer_id=row.id) == []
             assert await uow.forms.get(5099) is None
+
+
+async def test_an_emergency_reported_at_night_escalates_at_once_when_unanswered(
+    db_url: str | None,
+) -> None:
+    # An emergency's steps go out day or night (DESIGN.md §4): Tuesday 01:00, due 03:00.
+    async with _desk(db_url, local(9, 15, 1)) as sb:
+        s01 = await _staff(sb, 2001, "S01", "王芳", "zh-hans")
+        cafe = await _customer(sb, 5003, "Bund Corner", "+8613601710003", "en")
+        await cafe.send("/new")
+        await cafe.wait_for("What is wrong with")
+        await cafe.send("Smoke comes out of the machine")
+        await cafe.tap("emergency")
+        number = _number((await cafe.wait_for("registered as job")).text)
+        await s01.wait_for(re.compile(f"客户在聊天中报修：工单 {number}.*紧急"))
+        await sb.clock.advance_to(local(9, 15, 3, 1))
+        level1 = await s01.wait_for(re.compile(f"升级：.*首次回复客户.*{number}"))
+        assert level1.buttons == [["已知悉", "打开工单"]]
