@@ -24,7 +24,7 @@ from fieldbot.rendering import LOCATION, clip
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.repositories.people import StaffRow
-from fieldbot.services.deadlines.targets import contact_hours
+from fieldbot.services.deadlines.targets import contact_hours, is_booked
 from fieldbot.services.voucher import service_history
 from fieldbot.services.workflow import (
     ACCEPT,
@@ -217,7 +217,7 @@ async def _offer(
             "priority": {"t": PRIORITY_NAMES[job.priority]},
             "service_type": job.service_type.value,
             "assign_due": _due(job.assign_due_at, tz),
-            "arrival_due": _due(job.arrival_due_at, tz),
+            "arrival_due": _arrival_due(job, tz),
             "history": history,
         },
         now,
@@ -239,6 +239,13 @@ async def _offer(
 
 def _due(instant: datetime | None, tz: str) -> object:
     return {"t": N_("not set")} if instant is None else when_arg(instant, tz)
+
+
+def _arrival_due(job: JobRecord, tz: str) -> object:
+    """The arrival deadline; a booked kind's visit is due at the appointment instead."""
+    if job.arrival_due_at is None and is_booked(job.kind, job.priority):
+        return {"t": N_("the appointment you agree")}
+    return _due(job.arrival_due_at, tz)
 
 
 async def dispatch(

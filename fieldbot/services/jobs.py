@@ -53,6 +53,9 @@ from fieldbot.services.deadlines.targets import (
     arrival_due,
     arrival_working_hours,
     assign_hours,
+    is_booked,
+    resolution_due,
+    visit_due,
 )
 from fieldbot.services.workflow import (
     UnknownCustomer,
@@ -175,14 +178,19 @@ def derive_zone(settings: Settings, customer: Customer, branch: Branch) -> Zone:
 
 @dataclass(frozen=True, slots=True)
 class Preview:
-    """What a job would be if registered now: derived type and zone, the due instants."""
+    """What a job would be if registered now: derived type and zone, the due instants (None:
+    no arrival clock for the kind; no resolution due yet for a booked one)."""
 
     service_type: ServiceType
     zone: Zone
     assign_due: datetime
-    arrival_due: datetime
+    arrival_due: datetime | None
     arrival_hours: float
     timezone: str
+    booked: bool = False
+    resolve_due: datetime | None = None
+    resolve_days: int = 0
+    tolerance_minutes: int = 0
 
 
 async def preview_job(
@@ -195,6 +203,7 @@ async def preview_job(
     called_at: datetime,
     service_type_override: ServiceType | str | None = None,
     zone_override: Zone | str | None = None,
+    kind: WorkKind | str = WorkKind.REPAIR,
 ) -> Preview:
     """The service type, zone and deadlines :func:`register_job` will derive for this call
     (``customer`` a code, ``equipment`` a serial of theirs or None)."""
@@ -216,13 +225,19 @@ async def preview_job(
         else derive_zone(settings, found, branch)
     )
     job_priority = parse_choice(Priority, priority, "priority")
+    work_kind = parse_choice(WorkKind, kind, "kind")
+    booked = is_booked(work_kind, job_priority)
     return Preview(
         service_type=service_type,
         zone=zone,
         assign_due=add_calendar(called_at, assign_hours(settings, job_priority)),
-        arrival_due=arrival_due(calendar, settings, called_at, zone),
+        arrival_due=visit_due(calendar, settings, called_at, zone, work_kind, job_priority),
         arrival_hours=arrival_working_hours(settings, zone),
         timezone=str(calendar.tz),
+        booked=booked,
+        resolve_due=None if booked else resolution_due(calendar, settings, called_at),
+        resolve_days=settings.resolve_working_days,
+        tolerance_minutes=settings.appointment_tolerance_minutes,
     )
 
 
@@ -316,7 +331,7 @@ async def register_job(
             state=JobState.REGISTERED,
             own_request=own_request,
             assign_due_at=add_calendar(call, assign_hours(settings, job_priority)),
-            arrival_due_at=arrival_due(calendar, settings, call, zone),
+            arrival_due_at=visit_due(calendar, settings, call, zone, work_kind, job_priority),
         ),
         now,
     )
@@ -405,7 +420,8 @@ async def override_job(
         calendar = await calendar_of(uow, settings, branches.get(found.branch_id))
         changes["zone"] = new_zone
         changes["zone_reason"] = text
-        changes["arrival_due_at"] = arrival_due(calendar, settings, found.called_at, new_zone)
+        if found.arrival_due_at is not None:  # a job that runs the arrival clock
+            changes["arrival_due_at"] = arrival_due(calendar, settings, found.called_at, new_zone)
     if priority is not None:
         changes["priority"] = parse_choice(Priority, priority, "priority")
     saved = await uow.jobs.update(replace(found, **changes), now)  # type: ignore[arg-type]
@@ -451,12 +467,16 @@ async def _equipment_of(
 
 @dataclass(frozen=True, slots=True)
 class Deadline:
-    clock: str  # assign | contact | arrival | workshop
+    clock: str  # a job clock of deadlines.targets.JOB_CLOCKS
     due_at: datetime
 
 
+# The deadlines the job's row holds (the call log reads them there).
+_ROW_DEADLINES = ("assign", "contact", "arrival", "workshop")
+
+
 def open_deadlines(job: JobRecord) -> list[Deadline]:
-    """The deadlines still running in the job's state, earliest first."""
+    """The deadlines of the job's row still running in the job's state, earliest first."""
     candidates = [
         ("assign", job.assign_due_at),
         ("contact", job.contact_due_at),
@@ -574,11 +594,23 @@ async def job_details(uow: UnitOfWork, number: str) -> JobDetails:
     customer = await uow.customers.get(summary.customer)
     assert customer is not None
     unit = None if summary.equipment is None else await uow.equipment.get(summary.equipment)
+    clocks = await job_clocks(uow, job)
     return JobDetails(
         summary=summary,
         customer=customer,
         equipment=unit,
-        deadlines=open_deadlines(job),
+        deadlines=running_deadlines(job, clocks),
         events=await uow.events.for_subject("job", job.id),
-        clocks=await job_clocks(uow, job),
+        clocks=clocks,
     )
+
+
+def running_deadlines(job: JobRecord, clocks: Iterable[ClockRow]) -> list[Deadline]:
+    """The running deadlines of the job's row and of its other clocks, earliest first."""
+    found = open_deadlines(job)
+    found.extend(
+        Deadline(c.clock, c.due_at)
+        for c in clocks
+        if c.clock not in _ROW_DEADLINES and c.state == "running" and c.due_at is not None
+    )
+    return sorted(found, key=lambda d: d.due_at)

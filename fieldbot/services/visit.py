@@ -14,6 +14,7 @@ from fieldbot.domain.zones import check_coordinates, distance_m
 from fieldbot.i18n import N_
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.people import CustomerRow
+from fieldbot.services.deadlines.slips import ANSWERED_BY_APPOINTMENT, NEW_VISIT_TIME, answer_slips
 from fieldbot.services.workflow import (
     InvalidInput,
     JobChange,
@@ -44,6 +45,7 @@ from fieldbot.store import ConcurrencyConflict, UnitOfWork
 CONFIRM_TIME = N_("This time suits me")
 OTHER_TIME = N_("Another time, please")
 SET_APPOINTMENT_LABEL = N_("Set appointment")
+VISIT_AT = N_("Job {number}: {technician} will visit you at {when}.")
 
 
 async def set_appointment(
@@ -78,12 +80,14 @@ async def set_appointment(
     tz = await branch_timezone(uow, settings, saved)
     # The customer's answer is about this time: a moved appointment makes it stale.
     answer = {**job_button(saved), "appointment_at": at.isoformat()}
+    # After a slip the customer was told of, this is the new time they were promised.
+    slipped = await answer_slips(uow, saved, ANSWERED_BY_APPOINTMENT, staff_tag(tech), now)
     notices = Notices()
     notices.add(
         await notify_customer(
             uow,
             await customer_of(uow, saved),
-            N_("Job {number}: {technician} will visit you at {when}."),
+            NEW_VISIT_TIME if slipped else VISIT_AT,
             {"number": saved.number, "technician": staff_arg(tech.id), "when": when_arg(at, tz)},
             now,
             buttons=[

@@ -7,16 +7,19 @@ return (a failure sends it back); on return the customer confirms and the receip
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from fieldbot.clock import Clock
+from fieldbot.domain.model import JobState
 from fieldbot.domain.permissions import Permission
 from fieldbot.domain.states import Action
 from fieldbot.i18n import N_
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.signoffs import SignoffMethod
 from fieldbot.repositories.workshop import Receipt, RepairCard
+from fieldbot.services.deadlines.job_clocks import on_job_transition
+from fieldbot.services.deadlines.slips import tell_new_promised_date
 from fieldbot.services.settlement import close_if_settled
 from fieldbot.services.signoff import SignedOff
 from fieldbot.services.spare_parts import PartQuantity, check_parts, take_from_van
@@ -34,8 +37,10 @@ from fieldbot.services.workflow import (
     notify_customer,
     notify_staff,
     notify_supervisors,
+    record,
     require_assigned,
     require_reason,
+    require_state,
     require_supervisor,
     staff_tag,
     technician_of,
@@ -299,3 +304,50 @@ async def return_unit(
     )
     change = JobChange(saved, Action.RETURN_UNIT, found.state)
     return SignedOff(change, await close_if_settled(uow, settings, saved, now))
+
+
+PROMISE_STATES = frozenset({JobState.IN_WORKSHOP, JobState.AWAITING_INSPECTION})
+PROMISED_DATE_MOVED = "job.promised_date_moved"
+
+
+@dataclass(frozen=True, slots=True)
+class PromisedDateMoved:
+    job: JobRecord
+    notified: tuple[int, ...]
+
+
+async def move_promised_date(
+    uow: UnitOfWork,
+    settings: Settings,
+    clock: Clock,
+    *,
+    job: JobRef,
+    actor: str,
+    promised_at: datetime,
+    expected_version: int | None = None,
+) -> PromisedDateMoved:
+    """The technician promises the unit back by a new date (the old one slipped, or will): the
+    workshop clock restarts against it as a new generation, and the customer is told the new
+    date (DESIGN.md §3, "Telling the customer about a slip")."""
+    now = clock.now()
+    if promised_at.tzinfo is None or promised_at.utcoffset() is None:
+        raise InvalidInput("the promised date needs a timezone", field="promised_at")
+    if promised_at <= now:
+        raise InvalidInput("the promised date is in the past", field="promised_at")
+    found = await load_job(uow, job, expected_version)
+    require_state(found, PROMISE_STATES, "move the promised date of")
+    tech = await require_assigned(uow, actor, found, PROMISED_DATE_MOVED)
+    saved = await uow.jobs.update(replace(found, workshop_due_at=promised_at), now)
+    await record(
+        uow,
+        saved,
+        PROMISED_DATE_MOVED,
+        staff_tag(tech),
+        now,
+        {"from": found.workshop_due_at, "to": promised_at},
+    )
+    await on_job_transition(uow, settings, found, saved, now, staff_tag(tech))
+    tz = await branch_timezone(uow, settings, saved)
+    notices = Notices()
+    notices.add(await tell_new_promised_date(uow, saved, promised_at, tz, staff_tag(tech), now))
+    return PromisedDateMoved(saved, notices.tuple())

@@ -101,10 +101,11 @@ async def test_new_job_in_english_for_a_suburban_customer_has_seven_working_hour
     await sup.send("/new 021-59231004")  # C004 by phone
     await sup.wait_for("Which unit")
     await sup.tap("No particular unit")
-    await sup.tap("maintenance")
+    # a repair: booked kinds (maintenance) run no arrival clock (DESIGN.md §3, second pass)
+    await sup.tap("repair")
     await sup.tap("general")
     await sup.wait_for("Describe the fault")
-    await sup.send("yearly check of both units")
+    await sup.send("the ice maker stopped")
     await sup.tap("phone")
     card = await sup.wait_for("Service type")
     assert "Zone: suburban" in card.text

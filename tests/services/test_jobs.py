@@ -302,5 +302,6 @@ async def test_job_details_show_the_job_its_customer_and_its_events(
     assert details.job == job
     assert details.customer.name == "Blue Harbour Bistro"
     assert details.equipment is not None and details.equipment.serial == "CF22-0107"
-    assert [d.clock for d in details.deadlines] == ["arrival", "assign"]
+    # a repair runs the resolution clock from the call too (3 working days)
+    assert [d.clock for d in details.deadlines] == ["arrival", "assign", "resolution"]
     assert [e.kind for e in details.events] == [JOB_REGISTERED]

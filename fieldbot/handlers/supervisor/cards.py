@@ -26,7 +26,6 @@ from fieldbot.services import calls
 from fieldbot.services import dispatch as dispatching
 from fieldbot.services.customer_requests import OWN_REQUEST_PHOTOS
 from fieldbot.services.deadlines.clocks import CLOCK_NAMES, JOB
-from fieldbot.services.deadlines.targets import JOB_CLOCK_STATES
 from fieldbot.services.jobs import Deadline, Preview, job_details
 from fieldbot.services.signoff import ACCEPT_AS_IS, REWORK
 from fieldbot.services.workflow import (
@@ -260,9 +259,9 @@ async def clock_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:
         return []
     row: list[ButtonSpec] = []
     clocks = {c.clock: c for c in await turn.uow.clocks.for_subject(JOB, job_id_of(job))}
-    for name in JOB_CLOCK_STATES:  # assign, contact, arrival, workshop
+    for name in PAUSE_LABELS:  # assign, contact, arrival, workshop: the clocks one may pause
         clock = clocks.get(name)
-        if clock is None or name not in PAUSE_LABELS:
+        if clock is None:
             continue
         payload = {"job_id": job_id_of(job), "clock": clock.clock, "generation": clock.generation}
         if clock.state == "running":
@@ -465,14 +464,38 @@ def _derived_lines(found: Preview, tz: str) -> list[dict[str, Any]]:
             "t": N_("Dispatch by {assign}"),
             "args": {"assign": {**dt_arg(found.assign_due, tz), "fmt": "short"}},
         },
+        _visit_line(found, tz),
         {
+            "t": N_("Resolve by {due} ({days} working days)"),
+            "args": {
+                "due": {**dt_arg(found.resolve_due, tz), "fmt": "short"},
+                "days": found.resolve_days,
+            },
+        }
+        if found.resolve_due is not None
+        else {
+            "t": N_("Resolve within {days} working days of the appointment"),
+            "args": {"days": found.resolve_days},
+        },
+    ]
+
+
+def _visit_line(found: Preview, tz: str) -> dict[str, Any]:
+    """When the visit is due: the arrival clock, the appointment (booked kinds), or none."""
+    if found.arrival_due is not None:
+        return {
             "t": N_("Arrival by {arrival} ({hours} working hours)"),
             "args": {
                 "arrival": {**dt_arg(found.arrival_due, tz), "fmt": "short"},
                 "hours": hours_text(found.arrival_hours),
             },
-        },
-    ]
+        }
+    if found.booked:
+        return {
+            "t": N_("Arrival at the appointment agreed with the customer (+{minutes} min)"),
+            "args": {"minutes": found.tolerance_minutes},
+        }
+    return {"t": N_("No arrival deadline: usually resolved remotely")}
 
 
 def _override_lines(data: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -197,6 +197,7 @@ async def summary(turn: Turn, form: Form) -> None:
         called_at=datetime.fromisoformat(str(data["called_at"])),
         service_type_override=str(data["type_override"]) if data.get("type_override") else None,
         zone_override=str(data["zone_override"]) if data.get("zone_override") else None,
+        kind=str(data["kind"]),
     )
     row = await turn.uow.customers.row(str(data["customer"]))
     assert row is not None

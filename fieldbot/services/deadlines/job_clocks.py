@@ -9,16 +9,22 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from fieldbot.domain.model import JobState, Priority
-from fieldbot.domain.sla import ClockCalendar
 from fieldbot.repositories.clocks import ClockRow
 from fieldbot.repositories.jobs import JobRecord
-from fieldbot.services.deadlines.clocks import JOB, recompute, start_clock, stop_clock
+from fieldbot.services.deadlines.clocks import JOB, Calendars, recompute, start_clock, stop_clock
 from fieldbot.services.deadlines.targets import (
     JOB_CLOCK_STATES,
+    JOB_CLOCKS,
+    WORKSHOP_STATES,
     arrival_working_hours,
     assign_hours,
     contact_hours,
     first_reply_hours,
+    is_booked,
+    on_time_due,
+    resolution_target,
+    runs_arrival,
+    signoff_target,
 )
 from fieldbot.settings import Settings
 from fieldbot.store import UnitOfWork
@@ -28,59 +34,96 @@ def _urgent(job: JobRecord) -> bool:
     return job.priority is Priority.EMERGENCY
 
 
+async def _start(
+    uow: UnitOfWork,
+    settings: Settings,
+    job: JobRecord,
+    name: str,
+    target: timedelta,
+    started_at: datetime,
+    now: datetime,
+    actor: str = "system",
+    record: bool = True,
+) -> ClockRow:
+    """Start (or restart, as a new generation) the job clock ``name`` of the registry."""
+    assert job.id is not None
+    return await start_clock(
+        uow,
+        settings,
+        subject_type=JOB,
+        subject_id=job.id,
+        clock=name,
+        calendar=JOB_CLOCKS[name].calendar,
+        target=target,
+        started_at=started_at,
+        branch_id=job.branch_id,
+        urgent=_urgent(job),
+        now=now,
+        actor=actor,
+        record=record,
+    )
+
+
 async def start_job_clocks(
     uow: UnitOfWork, settings: Settings, job: JobRecord, now: datetime
 ) -> list[ClockRow]:
-    """The clocks that start at registration (the call time): assign and arrival, and the
-    first reply for a customer's own request."""
-    assert job.id is not None
-    first: list[ClockRow] = []
-    if job.own_request:
-        first.append(
-            await start_clock(
+    """The clocks that start at registration (the call time): the first reply of a customer's
+    own request; assign; arrival for repairs and
+    emergencies (:func:`~.targets.runs_arrival`); resolution unless the kind is booked (then
+    it starts at the appointment)."""
+    calendar = await Calendars(settings).of(uow, job.branch_id)
+    started: list[ClockRow] = []
+    if job.own_request:  # DESIGN.md §4 "first reply", a customer's own request
+        started.append(
+            await _start(
                 uow,
                 settings,
-                subject_type=JOB,
-                subject_id=job.id,
-                clock="first_reply",
-                calendar=ClockCalendar.CALENDAR,
-                target=timedelta(hours=first_reply_hours(settings)),
-                started_at=job.called_at,
-                branch_id=job.branch_id,
-                urgent=_urgent(job),
-                now=now,
+                job,
+                "first_reply",
+                timedelta(hours=first_reply_hours(settings)),
+                job.called_at,
+                now,
                 record=False,
             )
         )
-    assign = await start_clock(
-        uow,
-        settings,
-        subject_type=JOB,
-        subject_id=job.id,
-        clock="assign",
-        calendar=ClockCalendar.CALENDAR,
-        target=timedelta(hours=assign_hours(settings, job.priority)),
-        started_at=job.called_at,
-        branch_id=job.branch_id,
-        urgent=_urgent(job),
-        now=now,
-        record=False,
+    started.append(
+        await _start(
+            uow,
+            settings,
+            job,
+            "assign",
+            timedelta(hours=assign_hours(settings, job.priority)),
+            job.called_at,
+            now,
+            record=False,
+        )
     )
-    arrival = await start_clock(
-        uow,
-        settings,
-        subject_type=JOB,
-        subject_id=job.id,
-        clock="arrival",
-        calendar=ClockCalendar.WORKING,
-        target=timedelta(hours=arrival_working_hours(settings, job.zone)),
-        started_at=job.called_at,
-        branch_id=job.branch_id,
-        urgent=_urgent(job),
-        now=now,
-        record=False,
-    )
-    return [*first, assign, arrival]
+    if runs_arrival(job.kind, job.priority):
+        started.append(
+            await _start(
+                uow,
+                settings,
+                job,
+                "arrival",
+                timedelta(hours=arrival_working_hours(settings, job.zone)),
+                job.called_at,
+                now,
+                record=False,
+            )
+        )
+    if not is_booked(job.kind, job.priority):
+        started.append(
+            await _start(
+                uow,
+                settings,
+                job,
+                "resolution",
+                resolution_target(calendar, settings),
+                job.called_at,
+                now,
+            )
+        )
+    return started
 
 
 async def on_job_transition(
@@ -94,9 +137,12 @@ async def on_job_transition(
     """Keep the job's clocks in step with a change of the job (call it after saving it).
 
     Leaving the states a clock runs in stops it (accept stops assign, the appointment stops
-    contact, arrival stops arrival, the return stops workshop, cancel stops all); accept
-    starts contact, take-back starts workshop (target: the promised date); a changed
-    priority or zone recomputes the clocks it sets.
+    contact, arrival stops arrival and on_time, awaiting_signoff or take-back stops resolution,
+    sign-off stops signoff, the return stops workshop, cancel stops all); accept starts
+    contact, an appointment of a booked job starts on_time (a new one: a new generation) and
+    its resolution, awaiting_signoff starts signoff, take-back starts workshop (target: the
+    promised date; a new promised date restarts it); a changed priority or zone recomputes
+    the clocks it sets.
     """
     assert after.id is not None
     running = {c.clock: c for c in await uow.clocks.for_subject(JOB, after.id)}
@@ -114,38 +160,73 @@ async def on_job_transition(
             )
     if after.state is JobState.ACCEPTED and before.state is not JobState.ACCEPTED:
         # Accepted, or back from waiting for a part: a (new) appointment is due.
-        await start_clock(
+        await _start(
             uow,
             settings,
-            subject_type=JOB,
-            subject_id=after.id,
-            clock="contact",
-            calendar=ClockCalendar.CALENDAR,
-            target=timedelta(hours=contact_hours(settings, after.priority)),
-            started_at=now,
-            branch_id=after.branch_id,
-            urgent=_urgent(after),
-            now=now,
-            actor=actor,
+            after,
+            "contact",
+            timedelta(hours=contact_hours(settings, after.priority)),
+            now,
+            now,
+            actor,
         )
-    if after.state is JobState.IN_WORKSHOP and before.state is JobState.ON_SITE:
-        promised = after.workshop_due_at or now
-        await start_clock(
-            uow,
-            settings,
-            subject_type=JOB,
-            subject_id=after.id,
-            clock="workshop",
-            calendar=ClockCalendar.CALENDAR,
-            target=max(promised - now, timedelta(0)),
-            started_at=now,
-            branch_id=after.branch_id,
-            urgent=False,
-            now=now,
-            actor=actor,
+    if (
+        after.state is JobState.SCHEDULED
+        and after.appointment_at is not None
+        and (before.state is not after.state or before.appointment_at != after.appointment_at)
+    ):
+        await _appointment_set(uow, settings, after, running, now, actor)
+    if after.state is JobState.AWAITING_SIGNOFF and before.state is not JobState.AWAITING_SIGNOFF:
+        calendar = await Calendars(settings).of(uow, after.branch_id)
+        target = signoff_target(calendar, settings)
+        await _start(uow, settings, after, "signoff", target, now, now, actor)
+    if after.state in WORKSHOP_STATES and after.workshop_due_at is not None:
+        promised = after.workshop_due_at
+        workshop = running.get("workshop")
+        taken_back = after.state is JobState.IN_WORKSHOP and before.state is JobState.ON_SITE
+        moved = (
+            before.state in WORKSHOP_STATES
+            and before.workshop_due_at != promised
+            and workshop is not None
+            and workshop.state != "stopped"
         )
+        if taken_back or moved:
+            await _start(
+                uow, settings, after, "workshop", max(promised - now, timedelta(0)), now, now, actor
+            )
     if before.priority is not after.priority or before.zone is not after.zone:
         await _recompute_job(uow, settings, before, after, now, actor)
+
+
+async def _appointment_set(
+    uow: UnitOfWork,
+    settings: Settings,
+    job: JobRecord,
+    clocks: dict[str, ClockRow],
+    now: datetime,
+    actor: str,
+) -> None:
+    """A booked job's visit is due at the appointment plus the tolerance: the on_time clock
+    starts (again, as a new generation, when the appointment moves); its resolution clock
+    starts at the first appointment, and moves with it while that has not come yet."""
+    assert job.appointment_at is not None
+    if not is_booked(job.kind, job.priority) or "arrival" in clocks:
+        return  # repairs and emergencies run the arrival clock instead
+    due = on_time_due(settings, job.appointment_at)
+    await _start(uow, settings, job, "on_time", max(due - now, timedelta(0)), now, now, actor)
+    resolution = clocks.get("resolution")
+    if resolution is None or (resolution.state == "running" and resolution.started_at > now):
+        calendar = await Calendars(settings).of(uow, job.branch_id)
+        await _start(
+            uow,
+            settings,
+            job,
+            "resolution",
+            resolution_target(calendar, settings),
+            max(job.appointment_at, now),
+            now,
+            actor,
+        )
 
 
 async def _recompute_job(

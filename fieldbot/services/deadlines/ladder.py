@@ -37,6 +37,7 @@ from fieldbot.services.deadlines.clocks import (
     left_arg,
     scheduled,
 )
+from fieldbot.services.deadlines.slips import tell_slip
 from fieldbot.services.recipients import bound_supervisors, managers_of, supervisors_of
 from fieldbot.services.workflow import JOB_CARD_ACTION, customer_arg, staff_arg, when_arg
 from fieldbot.settings import Settings
@@ -263,6 +264,9 @@ async def advance_ladder(
     if firing:
         about = await _about(uow, clock, calendar, ladder.due_at)
         sent = await _fire_all(uow, calendars, clock, firing, about, ladder, now)
+        if Step.OVERDUE in firing:
+            # a bound customer hears of the slip with the overdue (once per breach)
+            await tell_slip(uow, clock, ladder.due_at, calendar.timezone, now)
         for step in firing:
             ids = sent.get(step, [])
             done.append(Fired(clock, step, tuple(ids)))

@@ -1,35 +1,102 @@
-"""The targets of a job's clocks (DESIGN.md §4) and the job states each clock runs in: read by
-intake (the due instants a new job shows), the job clocks and the call log.
+"""The clocks of a job (DESIGN.md §4): which kinds of work run which clock, the job states each
+clock runs in, and what each aims at. Read by intake (the due instants a new job shows), the
+job clocks, the ladder (who else hears of a slip), the sweep and the call log.
+
+One registry, :data:`JOB_CLOCKS`: a new job clock is one more entry (its states, its calendar,
+whether a bound customer is told when it is missed) plus the rule that starts it in
+:mod:`.job_clocks`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from fieldbot.domain.calendar import WorkCalendar
-from fieldbot.domain.model import JobState, Priority, Zone
+from fieldbot.domain.model import JobState, Priority, WorkKind, Zone
+from fieldbot.domain.sla import ClockCalendar
 from fieldbot.settings import Settings
+
+_BEFORE_ARRIVAL = frozenset(
+    {
+        JobState.REGISTERED,
+        JobState.DISPATCHED,
+        JobState.ACCEPTED,
+        JobState.SCHEDULED,
+        JobState.EN_ROUTE,
+    }
+)
+# Until the work is finished (awaiting_signoff): waiting for a part or a quote, and the fee
+# approval, count; the workshop does not (there its own clock, the promised date, governs).
+_UNTIL_FINISHED = _BEFORE_ARRIVAL | frozenset(
+    {
+        JobState.ON_SITE,
+        JobState.WAITING_PART,
+        JobState.AWAITING_QUOTE,
+        JobState.AWAITING_APPROVAL,
+    }
+)
+WORKSHOP_STATES = frozenset(
+    {JobState.IN_WORKSHOP, JobState.AWAITING_INSPECTION, JobState.READY_FOR_RETURN}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class JobClock:
+    """A clock of a job: the states it runs in (a transition out of them stops it), its
+    calendar, and whether a bound customer is told when it is missed (DESIGN.md §3, "Telling
+    the customer about a slip")."""
+
+    name: str
+    states: frozenset[JobState]
+    calendar: ClockCalendar
+    tells_customer: bool = False
+
+
+JOB_CLOCKS: dict[str, JobClock] = {
+    clock.name: clock
+    for clock in (
+        # a customer's own request (DESIGN.md §5): until a staff member replies to them (which
+        # stops it too) or the job leaves the queue (dispatched, carried in, resolved, cancelled)
+        JobClock("first_reply", frozenset({JobState.REGISTERED}), ClockCalendar.CALENDAR),
+        JobClock(
+            "assign",
+            frozenset({JobState.REGISTERED, JobState.DISPATCHED}),
+            ClockCalendar.CALENDAR,
+        ),
+        JobClock("contact", frozenset({JobState.ACCEPTED}), ClockCalendar.CALENDAR),
+        JobClock("arrival", _BEFORE_ARRIVAL, ClockCalendar.WORKING, tells_customer=True),
+        JobClock(
+            "on_time",
+            frozenset({JobState.SCHEDULED, JobState.EN_ROUTE}),
+            ClockCalendar.CALENDAR,
+            tells_customer=True,
+        ),
+        JobClock("resolution", _UNTIL_FINISHED, ClockCalendar.WORKING, tells_customer=True),
+        JobClock("signoff", frozenset({JobState.AWAITING_SIGNOFF}), ClockCalendar.WORKING),
+        JobClock("workshop", WORKSHOP_STATES, ClockCalendar.CALENDAR, tells_customer=True),
+    )
+}
 
 # Job states in which each job clock runs; a transition out of them stops it.
 JOB_CLOCK_STATES: dict[str, frozenset[JobState]] = {
-    # a customer's own request: until a staff member replies to them (which stops it too) or
-    # the job leaves the queue (dispatched, carried in, resolved remotely, cancelled)
-    "first_reply": frozenset({JobState.REGISTERED}),
-    "assign": frozenset({JobState.REGISTERED, JobState.DISPATCHED}),
-    "contact": frozenset({JobState.ACCEPTED}),
-    "arrival": frozenset(
-        {
-            JobState.REGISTERED,
-            JobState.DISPATCHED,
-            JobState.ACCEPTED,
-            JobState.SCHEDULED,
-            JobState.EN_ROUTE,
-        }
-    ),
-    "workshop": frozenset(
-        {JobState.IN_WORKSHOP, JobState.AWAITING_INSPECTION, JobState.READY_FOR_RETURN}
-    ),
+    name: clock.states for name, clock in JOB_CLOCKS.items()
 }
+
+# Booked kinds run no arrival clock: their visit is due at the agreed appointment (on time),
+# and their resolution clock starts at the appointment (DESIGN.md §3, "Kinds and their clocks").
+BOOKED_KINDS = frozenset({WorkKind.INSTALLATION, WorkKind.MAINTENANCE, WorkKind.TRAINING})
+
+
+def runs_arrival(kind: WorkKind, priority: Priority) -> bool:
+    """The 6/7-working-hour arrival clock: repairs, and every emergency whatever its kind (a
+    consultation is usually resolved remotely; booked kinds run the on-time clock)."""
+    return kind is WorkKind.REPAIR or priority is Priority.EMERGENCY
+
+
+def is_booked(kind: WorkKind, priority: Priority) -> bool:
+    """Installation, maintenance and training, unless an emergency (which runs arrival)."""
+    return kind in BOOKED_KINDS and not runs_arrival(kind, priority)
 
 
 def first_reply_hours(settings: Settings) -> float:
@@ -62,3 +129,40 @@ def arrival_due(
     calendar: WorkCalendar, settings: Settings, called_at: datetime, zone: Zone
 ) -> datetime:
     return calendar.add_working(called_at, timedelta(hours=arrival_working_hours(settings, zone)))
+
+
+def visit_due(
+    calendar: WorkCalendar,
+    settings: Settings,
+    called_at: datetime,
+    zone: Zone,
+    kind: WorkKind,
+    priority: Priority,
+) -> datetime | None:
+    """The arrival deadline of a call of this kind, or None when it runs no arrival clock."""
+    if not runs_arrival(kind, priority):
+        return None
+    return arrival_due(calendar, settings, called_at, zone)
+
+
+def on_time_due(settings: Settings, appointment: datetime) -> datetime:
+    """A booked visit is on time when the arrival is no later than this."""
+    return appointment + timedelta(minutes=settings.appointment_tolerance_minutes)
+
+
+def working_days(calendar: WorkCalendar, days: int) -> timedelta:
+    """``days`` working days as working time on the branch calendar (a working day is its
+    windows' length: 8 h by default), so 3 working days from Monday 09:00 end Wednesday 18:00."""
+    return calendar.windows.per_day * days
+
+
+def resolution_target(calendar: WorkCalendar, settings: Settings) -> timedelta:
+    return working_days(calendar, settings.resolve_working_days)
+
+
+def signoff_target(calendar: WorkCalendar, settings: Settings) -> timedelta:
+    return working_days(calendar, settings.signoff_working_days)
+
+
+def resolution_due(calendar: WorkCalendar, settings: Settings, start: datetime) -> datetime:
+    return calendar.add_working(start, resolution_target(calendar, settings))

@@ -106,7 +106,14 @@ async def test_the_job_transitions_stop_and_start_its_clocks(desk: Desk) -> None
             await uow.commit()
         seen[state] = {c.clock: c.state for c in clocks}
         before = after
-    assert seen[JobState.DISPATCHED] == {"assign": "running", "arrival": "running"}
+    # a repair runs resolution from the call too; the workshop's promised date governs there
+    assert seen[JobState.DISPATCHED] == {
+        "assign": "running",
+        "arrival": "running",
+        "resolution": "running",
+    }
+    assert seen[JobState.ON_SITE]["resolution"] == "running"
+    assert seen[JobState.IN_WORKSHOP]["resolution"] == "stopped"
     assert seen[JobState.ACCEPTED]["assign"] == "stopped"
     assert seen[JobState.ACCEPTED]["contact"] == "running"
     assert seen[JobState.SCHEDULED]["contact"] == "stopped"
