@@ -525,6 +525,9 @@ settlements = Table(
     Column("settled_at", UtcDateTime, nullable=False),
     Column("cash_confirmed_by", Integer, ForeignKey("staff.id")),
     Column("cash_confirmed_at", UtcDateTime),
+    # an invoice is a receivable until the accountant records it paid (DESIGN.md §3)
+    Column("paid_at", UtcDateTime),
+    Column("paid_by", Integer, ForeignKey("staff.id")),
     CheckConstraint("amount_fen >= 0", name="amount_not_negative"),
     CheckConstraint("method IN ('cash', 'invoice', 'none')", name="method_values"),
 )

@@ -14,6 +14,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 
 from fieldbot.domain.model import Language
 from fieldbot.handlers import (
+    accountant,
     common,
     customer,
     customer_requests,
@@ -52,6 +53,7 @@ def build_routes() -> Routes:
             *technician.routes(),
             *storekeeper.routes(),
             *supervisor.routes(),
+            *accountant.routes(),
         ],
         stranger=registration.explain,
     )

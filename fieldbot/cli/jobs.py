@@ -16,6 +16,7 @@ from fieldbot.domain.model import JobState
 from fieldbot.i18n import local_text
 from fieldbot.repositories.clocks import ClockRow
 from fieldbot.repositories.jobs import JobRecord
+from fieldbot.repositories.signoffs import Settlement
 from fieldbot.services.deadlines.job_clocks import past_deadline
 from fieldbot.services.jobs import Deadline, JobDetails, JobSummary
 from fieldbot.settings import Settings
@@ -267,11 +268,25 @@ def clock_line(clock: ClockRow, tz: ZoneInfo, now: datetime) -> str:
     return f"    {clock.clock:<11} {clock.state}, due {due}"
 
 
+def settlement_json(found: Settlement | None, tz: ZoneInfo) -> dict[str, Any] | None:
+    """DESIGN.md §8: ``{"method", "amount_fen", "invoice_number", "paid_at"}`` (None: not
+    settled yet)."""
+    if found is None:
+        return None
+    return {
+        "method": found.method,
+        "amount_fen": found.amount_fen,
+        "invoice_number": found.invoice_number,
+        "paid_at": _local(found.paid_at, tz),
+    }
+
+
 def details_json(details: JobDetails, tz: ZoneInfo) -> dict[str, Any]:
     data = summary_json(details.summary, tz)
     unit = details.equipment
     data.update(
         clocks=[clock_json(clock, tz) for clock in details.clocks],
+        settlement=settlement_json(details.settlement, tz),
         fault=details.job.fault,
         customer_name=details.customer.name,
         equipment_model=None if unit is None else unit.model,
@@ -334,6 +349,13 @@ def details_lines(details: JobDetails, tz: ZoneInfo, now: datetime) -> list[str]
         if due is not None:
             status = "running" if name in running else "stopped"
             lines.append(f"  {name + ' due':<13} {_shown(due, tz)} ({status})")
+    settled = details.settlement
+    if settled is not None:
+        paid = "" if settled.method != "invoice" else " unpaid"
+        if settled.paid_at is not None:
+            paid = f" paid {_shown(settled.paid_at, tz)}"
+        invoice = f" invoice {settled.invoice_number}" if settled.invoice_number else ""
+        lines.append(f"  settlement    {settled.method} {settled.amount_fen} fen{invoice}{paid}")
     if details.clocks:
         lines.append("  clocks")
         lines.extend(clock_line(clock, tz, now) for clock in details.clocks)

@@ -31,6 +31,7 @@ class Permission(StrEnum):
     CONFIRM_DAILY_REPORT = "confirm_daily_report"
     RECORD_SURVEY = "record_survey"
     CONFIRM_CASH = "confirm_cash"
+    RECORD_PAYMENT = "record_payment"  # an invoice paid (receivables)
     FULFIL_PART_REQUEST = "fulfil_part_request"
     RECEIVE_SERIOUS_COMPLAINTS = "receive_serious_complaints"
     ADMIN_IMPORT = "admin_import"
@@ -86,7 +87,7 @@ PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
             }
         ),
         Role.CLERK: frozenset({_P.RECORD_SURVEY, _P.VIEW_CALL_LOG}),
-        Role.ACCOUNTANT: frozenset({_P.CONFIRM_CASH, _P.VIEW_REPORTS}),
+        Role.ACCOUNTANT: frozenset({_P.CONFIRM_CASH, _P.RECORD_PAYMENT, _P.VIEW_REPORTS}),
         Role.STOREKEEPER: frozenset({_P.FULFIL_PART_REQUEST}),
         Role.ADMIN: frozenset({_P.ADMIN_IMPORT, _P.MANAGE_CALENDAR, _P.INVITE_STAFF}),
     }

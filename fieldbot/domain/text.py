@@ -20,6 +20,12 @@ from fieldbot.domain.errors import InvalidText
 # back: anything else typed where a job number belongs is not.
 JOB_NUMBER = re.compile(r"J\d{8}-\d{3,6}")
 
+# An invoice number as people copy it from the invoice (发票号码: 8 or 20 digits, or a
+# company's own series such as INV-2026-0042): 1-40 ASCII letters and digits, single dashes
+# between them. Full-width characters typed on a Chinese keyboard read as their ASCII form.
+INVOICE_NUMBER = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)*")
+INVOICE_NUMBER_MAX = 40
+
 _WORD = re.compile(r"\s*(\S+)")
 
 KEPT_CONTROLS = frozenset("\n\t")
@@ -65,6 +71,15 @@ def job_number(text: str) -> str | None:
     """``text`` read as a job number (any case), or None when it is not one."""
     number = normalise(text).upper()
     return number if JOB_NUMBER.fullmatch(number) else None
+
+
+def invoice_number(text: str | None) -> str | None:
+    """``text`` read as an invoice number (upper case, full-width folded to ASCII), or None
+    when it is not one (:data:`INVOICE_NUMBER`, at most :data:`INVOICE_NUMBER_MAX`)."""
+    number = unicodedata.normalize("NFKC", normalise(text or "")).upper()
+    if len(number) > INVOICE_NUMBER_MAX or not number.isascii():
+        return None
+    return number if INVOICE_NUMBER.fullmatch(number) else None
 
 
 def split_words(text: str, count: int) -> tuple[list[str], str | None]:

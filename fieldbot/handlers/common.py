@@ -41,6 +41,11 @@ COMMANDS: tuple[tuple[str, str, frozenset[Role] | str | None], ...] = (
         N_("correct a job's service type, zone or priority, with a reason"),
         frozenset({Role.SUPERVISOR, Role.TECHNICIAN}),
     ),
+    (
+        "receivables",
+        N_("unpaid invoices; the accountant records them paid"),
+        frozenset({Role.ACCOUNTANT, Role.SUPERVISOR, Role.MANAGER, Role.DEPUTY_GM}),
+    ),
     ("pause", N_("pause a job's deadline, with a reason"), frozenset({Role.SUPERVISOR})),
     ("resume", N_("resume a paused deadline"), frozenset({Role.SUPERVISOR})),
     ("status", N_("the status of your service jobs"), "customer"),

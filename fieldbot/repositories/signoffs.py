@@ -1,5 +1,6 @@
 """Sign-offs and settlements: the customer's confirmation or dispute, how the job was paid,
-and the cash a technician holds until the accountant confirms it.
+the cash a technician holds until the accountant confirms it, and the invoices not yet paid
+(receivables) until the accountant records them paid.
 """
 
 from __future__ import annotations
@@ -42,6 +43,18 @@ class Settlement:
     collected_by: int | None = None
     cash_confirmed_by: int | None = None
     cash_confirmed_at: datetime | None = None
+    paid_at: datetime | None = None
+    paid_by: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Receivable:
+    """An invoice not yet recorded paid, with the job it is for."""
+
+    settlement: Settlement
+    job_number: str
+    branch_id: int
+    customer_id: int
 
 
 class SignoffRepository(Repository):
@@ -141,3 +154,52 @@ class SignoffRepository(Repository):
             .returning(column.amount_fen)
         )
         return sum(int(amount) for (amount,) in result.all())
+
+    # --- receivables ---------------------------------------------------------------------------
+
+    async def settlement_by_id(self, settlement_id: int) -> Settlement | None:
+        row = await self._first(select(t.settlements).where(t.settlements.c.id == settlement_id))
+        return None if row is None else row_fields(Settlement, row)
+
+    async def receivables(self, branch_id: int | None = None) -> list[Receivable]:
+        """Invoices not yet recorded paid (of one branch, or of every branch when None),
+        oldest first."""
+        column = t.settlements.c
+        query = (
+            select(
+                t.settlements,
+                t.jobs.c.number.label("job_number"),
+                t.jobs.c.branch_id.label("job_branch_id"),
+                t.jobs.c.customer_id.label("job_customer_id"),
+            )
+            .join(t.jobs, t.jobs.c.id == column.job_id)
+            .where(column.method == "invoice", column.paid_at.is_(None))
+            .order_by(column.settled_at, column.id)
+        )
+        if branch_id is not None:
+            query = query.where(t.jobs.c.branch_id == branch_id)
+        return [
+            Receivable(
+                settlement=row_fields(Settlement, row),
+                job_number=row["job_number"],
+                branch_id=int(row["job_branch_id"]),
+                customer_id=int(row["job_customer_id"]),
+            )
+            for row in await self._all(query)
+        ]
+
+    async def record_paid(self, settlement_id: int, staff_id: int, now: datetime) -> bool:
+        """The invoice was paid: recorded once (False when it is not an invoice or was
+        recorded paid already; nothing is overwritten)."""
+        column = t.settlements.c
+        result = await self._conn.execute(
+            update(t.settlements)
+            .where(
+                column.id == settlement_id,
+                column.method == "invoice",
+                column.paid_at.is_(None),
+            )
+            .values(paid_at=aware(now, "now"), paid_by=staff_id)
+            .returning(column.id)
+        )
+        return result.first() is not None

@@ -13,14 +13,33 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from fieldbot.domain.states import FINAL_STATES, OPEN_STATES
+from fieldbot.i18n import N_
 from fieldbot.repositories.jobs import JobRecord
-from fieldbot.services.workflow import customer_tag, load_customer
+from fieldbot.repositories.people import CustomerRow
+from fieldbot.services.workflow import customer_tag, load_customer, notify_customer
 from fieldbot.store import UnitOfWork
 
 NOTICES_MUTED = "customer.notices_muted"
 NOTICES_UNMUTED = "customer.notices_unmuted"
 # DESIGN.md §5: /status shows the jobs closed in the last 90 days.
 CLOSED_SHOWN_DAYS = 90
+
+
+async def tell_registered(
+    uow: UnitOfWork, customer: CustomerRow, job: JobRecord, now: datetime
+) -> int | None:
+    """A job registered by staff tells its (bound) customer its number; a customer's own
+    request does not: the reply to them carries it."""
+    if job.own_request:
+        return None
+    return await notify_customer(
+        uow,
+        customer,
+        N_("Job {number} is registered for you. We will tell you who comes and when."),
+        {"number": job.number},
+        now,
+        informational=True,
+    )
 
 
 async def set_muted(uow: UnitOfWork, *, customer: str, muted: bool, now: datetime) -> bool:

@@ -39,14 +39,15 @@ from fieldbot.domain.model import (
     Zone,
 )
 from fieldbot.domain.permissions import Permission
-from fieldbot.domain.phones import normalise_phone
+from fieldbot.domain.phones import looks_like_phone, normalise_phone
 from fieldbot.domain.states import OPEN_STATES
 from fieldbot.domain.zones import zone_for
-from fieldbot.i18n import N_
 from fieldbot.repositories.clocks import ClockRow
 from fieldbot.repositories.events import Event
 from fieldbot.repositories.jobs import JobRecord
+from fieldbot.repositories.signoffs import Settlement
 from fieldbot.services.calendars import calendar_of, require_branch
+from fieldbot.services.customer_notices import tell_registered
 from fieldbot.services.deadlines.job_clocks import job_clocks, on_job_transition, start_job_clocks
 from fieldbot.services.deadlines.targets import (
     JOB_CLOCK_STATES,
@@ -62,7 +63,6 @@ from fieldbot.services.workflow import (
     UnknownJob,
     load_job,
     load_staff,
-    notify_customer,
     require_permission,
     require_state,
     require_supervisor,
@@ -108,11 +108,6 @@ def parse_choice(kind: type[E], value: E | str, field: str) -> E:
     )
 
 
-def _looks_like_phone(text: str) -> bool:
-    digits = sum(ch.isdigit() for ch in text)
-    return digits >= 7 and digits * 2 > len(text.replace(" ", ""))
-
-
 async def resolve_customer(uow: UnitOfWork, query: str, *, branch: str | None = None) -> Customer:
     """The customer named by ``query``: its code exactly, else its phone (through the blind
     index), else a part of its name (in ``branch``, or every branch). Several matches raise
@@ -124,7 +119,7 @@ async def resolve_customer(uow: UnitOfWork, query: str, *, branch: str | None = 
     if by_code is not None:
         return by_code
     candidates: list[Customer] = []
-    if _looks_like_phone(text):
+    if looks_like_phone(text):
         try:
             candidates = await uow.customers.find_all_by_phone(normalise_phone(text))
         except InvalidPhone:
@@ -266,15 +261,10 @@ async def register_job(
 ) -> JobRecord:
     """Register a call as a job in state ``registered`` and record ``job.registered``.
 
-    ``own_request``: the customer reported it themselves in the chat
-    (:mod:`fieldbot.services.customer_requests`): it runs the first-reply clock, and the
-    customer's reply carries the number; any other job tells its (bound) customer that it is
-    registered.
-
     ``customer`` is a code, a phone or a part of a name (see :func:`resolve_customer`;
-    ``branch`` narrows a name search); ``equipment`` a serial of that customer's (None for a
-    call about no particular unit: then B under an active contract, else A). ``called_at``
-    defaults to now. An override of the service type or zone needs a reason.
+    ``branch`` narrows a name search); ``equipment`` a serial of that customer's (None: B under
+    an active contract, else A). ``called_at`` defaults to now. An override needs a reason.
+    ``own_request``: the customer's own, in the chat (DESIGN.md §5; first-reply clock).
     """
     work_kind = parse_choice(WorkKind, kind, "kind")
     job_priority = parse_choice(Priority, priority, "priority")
@@ -356,20 +346,11 @@ async def register_job(
             "zone_derived": derived_zone,
             "assign_due_at": job.assign_due_at,
             "arrival_due_at": job.arrival_due_at,
-            "own_request": own_request,
         },
         now,
     )
     await start_job_clocks(uow, settings, job, now)
-    if not own_request:
-        await notify_customer(
-            uow,
-            customer_row,
-            N_("Job {number} is registered for you. We will tell you who comes and when."),
-            {"number": job.number},
-            now,
-            informational=True,
-        )
+    await tell_registered(uow, customer_row, job, now)  # the customer hears it (DESIGN.md §5)
     return job
 
 
@@ -579,6 +560,7 @@ class JobDetails:
     deadlines: list[Deadline]
     events: list[Event]
     clocks: list[ClockRow]  # every clock the job has had, in the order of §4
+    settlement: Settlement | None = None  # how the fees were settled (an invoice: paid yet?)
 
     @property
     def job(self) -> JobRecord:
@@ -602,6 +584,7 @@ async def job_details(uow: UnitOfWork, number: str) -> JobDetails:
         deadlines=running_deadlines(job, clocks),
         events=await uow.events.for_subject("job", job.id),
         clocks=clocks,
+        settlement=await uow.fieldwork.settlement(job.id),
     )
 
 

@@ -6,7 +6,8 @@ the branch's managers (bound); none: every manager (bound). Every notice to supe
 (decline, unverified arrival, fee approval, dispute, inspection, undeliverable message, ladder
 level 1) goes to :func:`supervisors_of`, and whoever a notice falls back to may act on it as
 the supervisor would (:func:`may_act_for_branch`) and sees the jobs it is about
-(:func:`sees_branch`).
+(:func:`sees_branch`). An overdue receivable also reaches the accountants
+(:func:`accountants_of`).
 """
 
 from __future__ import annotations
@@ -63,6 +64,13 @@ async def supervisors_of(
     return await bound_supervisors(uow, branch_id, excluding=excluding) or await managers_of(
         uow, branch_id, excluding=excluding
     )
+
+
+async def accountants_of(uow: UnitOfWork, branch_id: int | None) -> list[StaffRow]:
+    """The accountants who hear about a branch's invoices (an overdue receivable): its
+    active accountants bound to a chat, and those without a branch (the company's)."""
+    rows = await _bound(uow, Role.ACCOUNTANT, ())
+    return [row for row in rows if branch_id is None or covers_branch(row.branch_id, branch_id)]
 
 
 async def may_act_for_branch(

@@ -1,6 +1,7 @@
 """Settlement and closing (DESIGN.md §3): what the customer owes, how it may be settled (cash
 within the cash limit, held by the technician until the accountant confirms, or an invoice),
-and closing a signed-off job once its fees are settled (nothing due settles by itself).
+and closing a signed-off job once its fees are settled (nothing due settles by itself). An
+invoice stays a receivable after the job is closed: :mod:`fieldbot.services.receivables`.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from fieldbot.domain.model import JobState
 from fieldbot.domain.money import Money
 from fieldbot.domain.permissions import Permission
 from fieldbot.domain.states import Action
+from fieldbot.domain.text import invoice_number as read_invoice_number
 from fieldbot.i18n import N_
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.people import StaffRow
 from fieldbot.repositories.signoffs import Settlement
+from fieldbot.services.deadlines.job_clocks import start_receivable_clock
 from fieldbot.services.workflow import (
     SYSTEM,
     InvalidInput,
@@ -105,6 +108,24 @@ async def close_if_settled(
     return JobChange(saved, Action.CLOSE, job.state, notices.tuple())
 
 
+async def require_settler(
+    uow: UnitOfWork, job: JobRecord, actor: str, method: Literal["cash", "invoice"]
+) -> StaffRow:
+    """Who settles the job's fees (before any is asked, so a refusal comes at the tap): the
+    assigned technician (cash or invoice), or a supervisor of the branch (an invoice), while
+    the job awaits or has its sign-off."""
+    require_state(job, {JobState.AWAITING_SIGNOFF, JobState.SIGNED_OFF}, "settle")
+    staff = await load_staff(uow, actor)
+    if job.technician_id == staff.id:
+        return await require_assigned(uow, actor, job, "settle")
+    if method == "invoice":
+        return await require_supervisor(uow, actor, job, Permission.APPROVE_FEES, "settle")
+    raise NotAllowed(
+        f"only the assigned technician collects cash for job {job.number}",
+        staff=staff.staff.code,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Payment:
     settlement: Settlement
@@ -123,21 +144,13 @@ async def record_payment(
     invoice_number: str | None = None,
 ) -> Payment:
     """Settle the fees: cash on site when the amount due is within the cash limit (the
-    technician then holds it), otherwise an invoice. A signed-off job then closes."""
+    technician then holds it), otherwise an invoice, whose number is required
+    (:func:`fieldbot.domain.text.invoice_number`); the invoice stays a receivable, its clock
+    running, until the accountant records it paid (:mod:`fieldbot.services.receivables`).
+    A signed-off job then closes."""
     now = clock.now()
     found = await load_job(uow, job)
-    require_state(found, {JobState.AWAITING_SIGNOFF, JobState.SIGNED_OFF}, "settle")
-    staff = await load_staff(uow, actor)
-    collector: StaffRow
-    if found.technician_id == staff.id:
-        collector = await require_assigned(uow, actor, found, "settle")
-    elif method == "invoice":
-        collector = await require_supervisor(uow, actor, found, Permission.APPROVE_FEES, "settle")
-    else:
-        raise NotAllowed(
-            f"only the assigned technician collects cash for job {found.number}",
-            staff=staff.staff.code,
-        )
+    collector = await require_settler(uow, found, actor, method)
     due = await amount_due(uow, found)
     if method == "cash" and not cash_allowed(Money(due), settings.cash_limit_fen):
         raise CashNotAllowed(
@@ -145,9 +158,13 @@ async def record_payment(
             due_fen=due,
             cash_limit_fen=settings.cash_limit_fen,
         )
-    number = (invoice_number or "").strip() or None
     if method not in ("cash", "invoice"):
         raise InvalidInput(f"unknown payment method {method!r}", field="method")
+    number: str | None = None
+    if method == "invoice":
+        number = read_invoice_number(invoice_number)
+        if number is None:
+            raise InvalidInput("not an invoice number", field="invoice_number")
     settlement = await uow.fieldwork.settle(
         job_id=job_id(found),
         method=method,
@@ -164,5 +181,7 @@ async def record_payment(
         now,
         {"method": method, "amount_fen": due, "invoice_number": number},
     )
+    if method == "invoice":
+        await start_receivable_clock(uow, settings, found, settlement.settled_at, now)
     held = await uow.fieldwork.cash_held(collector.id)
     return Payment(settlement, held, await close_if_settled(uow, settings, found, now))

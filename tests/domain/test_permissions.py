@@ -44,6 +44,8 @@ def test_each_back_office_role_has_its_own_duty() -> None:
     assert may([Role.DEPUTY_GM], P.RECEIVE_SERIOUS_COMPLAINTS)
     assert may([Role.CLERK], P.RECORD_SURVEY)
     assert may([Role.ACCOUNTANT], P.CONFIRM_CASH)
+    assert may([Role.ACCOUNTANT], P.RECORD_PAYMENT)
+    assert not may([Role.SUPERVISOR], P.RECORD_PAYMENT)  # supervisors see receivables only
     assert may([Role.STOREKEEPER], P.FULFIL_PART_REQUEST)
     assert may([Role.ADMIN], P.ADMIN_IMPORT)
     assert not may([Role.CLERK], P.CONFIRM_CASH)

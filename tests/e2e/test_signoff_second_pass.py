@@ -198,6 +198,8 @@ async def _invoice_then_complete(sb: Sandbox) -> None:
     await tech.send("/jobs")
     await tech.wait_for("signed off")
     await tech.tap("Invoice")
+    await tech.wait_for("send the invoice number")
+    await tech.send("INV-2026-0050")
     await tech.wait_for("invoice for ¥50.00 recorded")
     await bistro.wait_for(f"Job {job.number} is complete")
     assert (await job_now(sb, job.id)).state is JobState.CLOSED

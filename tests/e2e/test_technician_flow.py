@@ -521,6 +521,8 @@ async def test_shortfall_becomes_a_request_the_storekeeper_delivers_then_approva
     alerts = len(tech.alerts)
     await tech.tap("Invoice", message=card)
     assert tech.alerts[alerts:] == []  # answered without a pop-up
+    await tech.wait_for("send the invoice number")
+    await tech.send("12345678")
     await tech.wait_for("invoice for ¥1,300.00 recorded")
     await tech.wait_for("closes once the customer has confirmed")
 
@@ -545,6 +547,8 @@ async def test_cash_above_the_limit_is_refused_with_an_invoice_offered(sb: Sandb
     refused = await tech.wait_for("above the cash limit")
     assert "¥350.00" in refused.text and "¥200.00" in refused.text
     await tech.tap("Invoice")
+    await tech.wait_for("send the invoice number")
+    await tech.send("INV-350")
     await tech.wait_for("invoice for ¥350.00 recorded")
 
 

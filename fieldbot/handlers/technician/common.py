@@ -23,6 +23,7 @@ FORM_NEED_PART = "need_part"
 FORM_DEFECTIVE = "defective"
 FORM_VOUCHER = "voucher"
 FORM_TAKE_BACK = "take_back"
+FORM_INVOICE = "invoice"
 OPEN_FOR_TECHNICIAN = frozenset(
     {
         JobState.DISPATCHED,

@@ -3,7 +3,7 @@
 (``customers.notices_muted``).
 
 Revision ID: 0004n
-Revises: 0003
+Revises: 0004r
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004n"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004r"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -45,6 +45,7 @@ CLOCK_NAMES: dict[str, str] = {
     "resolution": N_("resolution"),
     "signoff": N_("sign-off"),
     "workshop": N_("workshop repair"),
+    "receivable": N_("payment of the invoice"),
     "complaint_reply": N_("complaint reply"),
     "complaint_verify": N_("complaint verification"),
     "survey": N_("survey"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from fieldbot.domain.model import JobState, Priority
+from fieldbot.domain.sla import ClockCalendar
 from fieldbot.repositories.clocks import ClockRow
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services.deadlines.clocks import JOB, Calendars, recompute, start_clock, stop_clock
@@ -22,6 +23,7 @@ from fieldbot.services.deadlines.targets import (
     first_reply_hours,
     is_booked,
     on_time_due,
+    receivable_target,
     resolution_target,
     runs_arrival,
     signoff_target,
@@ -229,6 +231,36 @@ async def _appointment_set(
         )
 
 
+async def start_receivable_clock(
+    uow: UnitOfWork, settings: Settings, job: JobRecord, issued_at: datetime, now: datetime
+) -> ClockRow:
+    """An invoice was issued: the receivable clock runs until it is recorded paid, also
+    after the job is closed (no job state stops it)."""
+    assert job.id is not None
+    return await start_clock(
+        uow,
+        settings,
+        subject_type=JOB,
+        subject_id=job.id,
+        clock="receivable",
+        calendar=ClockCalendar.CALENDAR,
+        target=receivable_target(settings),
+        started_at=issued_at,
+        branch_id=job.branch_id,
+        urgent=False,
+        now=now,
+    )
+
+
+async def stop_receivable_clock(
+    uow: UnitOfWork, settings: Settings, job_id: int, now: datetime, actor: str
+) -> ClockRow | None:
+    """The invoice was recorded paid: the receivable clock stops (met or missed)."""
+    return await stop_clock(
+        uow, settings, subject_type=JOB, subject_id=job_id, clock="receivable", now=now, actor=actor
+    )
+
+
 async def _recompute_job(
     uow: UnitOfWork,
     settings: Settings,
@@ -245,7 +277,7 @@ async def _recompute_job(
     if before.zone is not after.zone:
         targets["arrival"] = timedelta(hours=arrival_working_hours(settings, after.zone))
     for clock in await uow.clocks.for_subject(JOB, after.id):
-        if clock.state == "stopped" or clock.clock == "workshop":
+        if clock.state == "stopped" or clock.clock in ("workshop", "receivable"):
             continue
         if clock.clock not in targets and before.priority is after.priority:
             continue

@@ -16,7 +16,7 @@ from typing import Any
 from fieldbot.domain.calendar import WorkCalendar
 from fieldbot.domain.model import Role
 from fieldbot.domain.sla import Ladder, Step, measure
-from fieldbot.i18n import N_
+from fieldbot.i18n import DATE, N_
 from fieldbot.labels import PRIORITY_NAMES
 from fieldbot.rendering import LINES
 from fieldbot.repositories.clocks import ClockRow
@@ -38,8 +38,20 @@ from fieldbot.services.deadlines.clocks import (
     scheduled,
 )
 from fieldbot.services.deadlines.slips import tell_slip
-from fieldbot.services.recipients import bound_supervisors, managers_of, supervisors_of
-from fieldbot.services.workflow import JOB_CARD_ACTION, customer_arg, staff_arg, when_arg
+from fieldbot.services.recipients import (
+    accountants_of,
+    bound_supervisors,
+    managers_of,
+    supervisors_of,
+)
+from fieldbot.services.workflow import (
+    JOB_CARD_ACTION,
+    customer_arg,
+    dt_arg,
+    money_arg,
+    staff_arg,
+    when_arg,
+)
 from fieldbot.settings import Settings
 from fieldbot.store import UnitOfWork
 
@@ -61,6 +73,7 @@ NOBODY_YET = N_("not dispatched")
 FAULT_LINE = N_("Fault: {fault}")
 ADDRESS_LINE = N_("Address: {address}")
 CALLED_LINE = N_("Called: {called}")
+INVOICE_LINE = N_("Invoice {invoice}: {amount}, issued {issued}")
 ALSO_TOLD_LINE = N_("Also told: {names}")
 NOBODY_ELSE_LINE = N_("Nobody else was told.")
 NOT_ACKNOWLEDGED_LINE = N_("Not acknowledged by: {names}")
@@ -93,6 +106,7 @@ class _About:
     tz: str
     details: tuple[dict[str, Any], ...] = ()  # the lines an escalation adds about a job
     job_id: int | None = None
+    also_told: tuple[StaffRow, ...] = ()  # who else hears of a breach (a receivable's accountants)
 
 
 Line = dict[str, Any]
@@ -110,7 +124,12 @@ async def _about(
                 None if job.technician_id is None else await uow.staff.row_by_id(job.technician_id)
             )
             owners: list[StaffRow]
-            if (
+            invoice: tuple[Line, ...] = ()
+            if clock.clock == "receivable":
+                # the accountant records the payment; level 1 takes it to the supervisors
+                owners = await accountants_of(uow, job.branch_id)
+                invoice = await _invoice_lines(uow, clock.subject_id, calendar.timezone)
+            elif (
                 clock.clock not in SUPERVISOR_CLOCKS
                 and technician is not None
                 and technician.chat_id
@@ -132,6 +151,7 @@ async def _about(
                 owners=owners,
                 tz=calendar.timezone,
                 details=(
+                    *invoice,
                     {"t": FAULT_LINE, "args": {"fault": job.fault}},
                     {
                         "t": ADDRESS_LINE,
@@ -143,12 +163,26 @@ async def _about(
                     },
                 ),
                 job_id=clock.subject_id,
+                also_told=tuple(owners) if clock.clock == "receivable" else (),
             )
     return _About(
         args={"clock": name, "subject": clock.subject_type, "id": clock.subject_id, "due": due},
         owners=await supervisors_of(uow, clock.branch_id),
         tz=calendar.timezone,
     )
+
+
+async def _invoice_lines(uow: UnitOfWork, job_id: int, tz: str) -> tuple[Line, ...]:
+    """What an overdue receivable's escalation says about the invoice."""
+    found = await uow.fieldwork.settlement(job_id)
+    if found is None or found.method != "invoice":
+        return ()
+    args = {
+        "invoice": found.invoice_number or "-",
+        "amount": money_arg(found.amount_fen),
+        "issued": dt_arg(found.settled_at, tz, DATE),
+    }
+    return ({"t": INVOICE_LINE, "args": args},)
 
 
 def _line(clock: ClockRow, step: Step, job_template: str, about: _About) -> Line:
@@ -320,7 +354,8 @@ async def _fire_all(
 
         def level1_lines(row: StaffRow) -> list[Line]:
             head = [overdue_line] if row.id in owner_ids else []
-            return [*head, level1_line, *about.details, _others_line(row, level1_to)]
+            told = [*level1_to, *about.also_told]
+            return [*head, level1_line, *about.details, _others_line(row, told)]
 
         ids = await _send(
             uow,

@@ -78,7 +78,9 @@ JOB_CLOCKS: dict[str, JobClock] = {
     )
 }
 
-# Job states in which each job clock runs; a transition out of them stops it.
+# Job states in which each job clock runs; a transition out of them stops it. The receivable
+# clock is not here on purpose: it runs after the job is closed, from the invoice to its
+# payment (:func:`fieldbot.services.deadlines.job_clocks.start_receivable_clock`).
 JOB_CLOCK_STATES: dict[str, frozenset[JobState]] = {
     name: clock.states for name, clock in JOB_CLOCKS.items()
 }
@@ -166,3 +168,8 @@ def signoff_target(calendar: WorkCalendar, settings: Settings) -> timedelta:
 
 def resolution_due(calendar: WorkCalendar, settings: Settings, start: datetime) -> datetime:
     return calendar.add_working(start, resolution_target(calendar, settings))
+
+
+def receivable_target(settings: Settings) -> timedelta:
+    """How long an invoice may stay unpaid: ``FIELDBOT_RECEIVABLE_DAYS`` calendar days."""
+    return timedelta(days=settings.receivable_days)
