@@ -145,6 +145,8 @@ customers = Table(
     Column("language", String(8)),
     Column("telegram_user_id", BigInteger, unique=True),
     Column("chat_id", BigInteger),
+    # /mute: the informational notices about their jobs are not sent (DESIGN.md §5)
+    Column("notices_muted", Boolean, nullable=False, server_default=text("false")),
     _version(),
 )
 
@@ -215,6 +217,8 @@ jobs = Table(
     Column("state", String(32), nullable=False, index=True),
     Column("technician_id", Integer, ForeignKey("staff.id"), index=True),
     Column("carried_over", Boolean, nullable=False, server_default=text("false")),
+    # reported by the customer in the chat (DESIGN.md §5): runs the first-reply clock
+    Column("own_request", Boolean, nullable=False, server_default=text("false")),
     Column("appointment_at", UtcDateTime),
     Column("assign_due_at", UtcDateTime),
     Column("contact_due_at", UtcDateTime),

@@ -152,6 +152,33 @@ async def _field_day(
     await show()
 
 
+async def _own_request(
+    narrator: Narrator, sup: Phone, bistro: Phone, show: Callable[[], Awaitable[None]]
+) -> None:
+    """A customer reports a fault themselves; the supervisor answers from the job card."""
+    narrator.scene("the bistro reports a fault itself in the chat: its dishwasher leaks")
+    narrator.says("Blue Harbour Bistro", "/new → HD-500 DW22-0108 → fault → general")
+    await bistro.send("/new")
+    await bistro.wait_for("Which unit")
+    await bistro.tap(re.compile("DW22-0108"))
+    await bistro.wait_for("What is wrong")
+    await bistro.send("The dishwasher leaks water onto the floor")
+    await bistro.wait_for("How urgent")
+    await bistro.tap("general")
+    await bistro.wait_for("registered as job")
+    told = await sup.wait_for("客户在聊天中报修")
+    await show()
+    narrator.scene("the supervisor opens it and replies to the customer (the first reply, 2 h)")
+    await sup.tap("打开工单", message=told)
+    card = await sup.wait_for("客户在聊天中自行报修")
+    await sup.tap("回复客户", message=card)
+    await sup.wait_for("请用一条消息写下")
+    narrator.says("王芳 (S01)", "writes the reply")
+    await sup.send("您好，我们下午安排技术员联系您。Our technician will call you this afternoon.")
+    await bistro.wait_for("a message from")
+    await show()
+
+
 async def _missed_deadline(
     sb: Sandbox, narrator: Narrator, sup: Phone, show: Callable[[], Awaitable[None]]
 ) -> None:
@@ -254,6 +281,8 @@ async def run_demo(out: str = "demo-output") -> None:
                     seen[user_id] = await _show_new(narrator, who, phone, seen.get(user_id, 0))
 
             await _field_day(sb, narrator, sup, tech, cafe, show_all)
+            people[5002] = ("Blue Harbour Bistro", customer)
+            await _own_request(narrator, sup, customer, show_all)
             manager = sb.phone(user_id=2101, name="刘建国 (M01)", language="zh-hans")
             await manager.start(await sb.invite("M01"))
             await manager.wait_for("欢迎")

@@ -239,6 +239,7 @@ def summary_json(summary: JobSummary, tz: ZoneInfo) -> dict[str, Any]:
         "zone_reason": job.zone_reason,
         "technician": summary.technician,
         "carried_over": job.carried_over,
+        "own_request": job.own_request,
         "appointment_at": _local(job.appointment_at, tz),
         "deadlines": {name: _local(due, tz) for name, due in _deadlines(job).items()},
         "next_deadline": _deadline_json(summary.next_deadline, tz),

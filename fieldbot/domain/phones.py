@@ -67,3 +67,9 @@ def normalise_phone(text: str, default_region: str = "CN") -> str:
     if national is None:
         raise InvalidPhone("not a Chinese phone number", reason="bad_cn_number")
     return "+86" + national
+
+
+def looks_like_phone(text: str) -> bool:
+    """Whether a search someone typed is more likely a phone than a name (mostly digits)."""
+    digits = sum(ch.isdigit() for ch in text)
+    return digits >= 7 and digits * 2 > len(text.replace(" ", ""))

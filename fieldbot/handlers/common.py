@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from telegram import Bot, BotCommand, BotCommandScopeChat
 
 from fieldbot.domain.model import Language, Role
+from fieldbot.handlers import customer_requests
 from fieldbot.handlers.routes import Route, action, command
 from fieldbot.handlers.turn import Deps, Turn
 from fieldbot.i18n import N_
@@ -53,6 +54,9 @@ COMMANDS: tuple[tuple[str, str, frozenset[Role] | str | None], ...] = (
     ("pause", N_("pause a job's deadline, with a reason"), frozenset({Role.SUPERVISOR})),
     ("resume", N_("resume a paused deadline"), frozenset({Role.SUPERVISOR})),
     ("status", N_("the status of your service jobs"), "customer"),
+    ("new", N_("report a fault with your equipment"), "customer"),
+    ("mute", N_("stop the notices about each step of your jobs"), "customer"),
+    ("unmute", N_("receive the notices about each step of your jobs again"), "customer"),
 )
 
 
@@ -105,7 +109,9 @@ async def help_command(turn: Turn, _args: str) -> None:
                 },
             }
         )
-    await turn.reply("@lines", extra={"lines": lines})
+    # A customer reports a fault from here too (DESIGN.md §5).
+    buttons = customer_requests.help_buttons() if person.kind == "customer" else ()
+    await turn.reply("@lines", extra={"lines": lines}, buttons=buttons)
 
 
 async def me_command(turn: Turn, _args: str) -> None:

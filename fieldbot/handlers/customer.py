@@ -1,6 +1,8 @@
-"""The customer's chat (DESIGN.md §3): confirming or disputing the work (sign-off), accepting
-or declining a quote, answering the appointment the technician set (this time suits me /
-another time, please) and /status.
+"""The customer's chat (DESIGN.md §3, §5): confirming or disputing the work (sign-off),
+accepting or declining a quote, confirming a receipt, answering the appointment the technician
+set (this time suits me / another time, please) and /status (open jobs with their next step,
+and those closed in the last 90 days). Their own requests and /mute are
+:mod:`fieldbot.handlers.customer_requests`.
 The job's sign-off link opened from the QR code is :mod:`fieldbot.handlers.signoff_link`.
 
 Every route here is for customers only (the router checks it); the services check that the
@@ -18,12 +20,13 @@ from fieldbot.domain.model import JobState
 from fieldbot.handlers.refusals import free_text, refusal
 from fieldbot.handlers.routes import Route, action, command, form
 from fieldbot.handlers.turn import Turn
-from fieldbot.i18n import N_
+from fieldbot.i18n import DATE, N_
 from fieldbot.labels import STATE_NAMES
 from fieldbot.rendering import more_line
 from fieldbot.repositories.conversations import Form
-from fieldbot.services import custody, quote, signoff, visit
-from fieldbot.services.workflow import branch_timezone, staff_arg, technician_of, when_arg
+from fieldbot.repositories.jobs import JobRecord
+from fieldbot.services import custody, customer_notices, quote, signoff, visit
+from fieldbot.services.workflow import branch_timezone, dt_arg, staff_arg, technician_of, when_arg
 
 FORM_DISPUTE = "dispute"
 FORM_OTHER_TIME = "appointment_request"
@@ -218,33 +221,84 @@ async def appointment_other_form(turn: Turn, form: Form, message: Message) -> No
 # --- status ------------------------------------------------------------------------------------
 
 STATUS_SHOWN = 5
+# What happens next in each open state, as the customer reads it ({technician}, {when} where
+# the state has them).
+NEXT_STEP: dict[JobState, str] = {
+    JobState.REGISTERED: N_("next: we are finding a technician for you"),
+    JobState.DISPATCHED: N_("next: we are finding a technician for you"),
+    JobState.ACCEPTED: N_("next: {technician} agrees a time for the visit with you"),
+    JobState.EN_ROUTE: N_("next: {technician} is on the way to you"),
+    JobState.ON_SITE: N_("next: the work is in progress"),
+    JobState.WAITING_PART: N_("next: we are waiting for a part; a new appointment follows"),
+    JobState.AWAITING_APPROVAL: N_("next: the fees are approved, then you confirm the work"),
+    JobState.AWAITING_SIGNOFF: N_("next: please confirm the work in the summary we sent you"),
+    JobState.DISPUTED: N_("next: a supervisor reviews your objection"),
+    JobState.SIGNED_OFF: N_("next: the fees are settled and the job closes"),
+    JobState.IN_WORKSHOP: N_("next: your unit is repaired in our workshop"),
+    JobState.AWAITING_QUOTE: N_("next: please answer the estimate we sent you"),
+    JobState.AWAITING_INSPECTION: N_("next: the repair is inspected"),
+    JobState.READY_FOR_RETURN: N_("next: your unit is returned to you"),
+}
+WORKSHOP_PROMISED = N_("next: your unit is repaired in our workshop, promised by {when}")
 
 
 async def status_command(turn: Turn, _args: str) -> None:
-    """The customer's own jobs, newest first: state, who comes and when. Nothing of anyone
-    else's."""
+    """The customer's own open jobs, newest first, with who comes and when and the next step
+    of each; then those closed in the last 90 days. Nothing of anyone else's."""
     assert turn.person.id is not None
-    jobs = await turn.uow.jobs.list(customer_id=turn.person.id)
-    if not jobs:
+    found = await customer_notices.status_of(turn.uow, customer_id=turn.person.id, now=turn.now)
+    if not found.open and not found.closed:
         await turn.reply(N_("You have no service jobs with us yet."))
         return
     lines: list[dict[str, Any]] = [{"t": N_("Your service jobs:"), "args": {}}]
-    for job in reversed(jobs[-STATUS_SHOWN:]):
-        tech = await technician_of(turn.uow, job)
-        args: dict[str, Any] = {
-            "number": job.number,
-            "state": {"t": STATE_NAMES[job.state]},
-            "technician": staff_arg(tech.id) if tech is not None else {"t": N_("not assigned yet")},
-        }
-        if job.appointment_at is not None and job.state in (
-            JobState.SCHEDULED,
-            JobState.EN_ROUTE,
-        ):
+    for job in found.open[:STATUS_SHOWN]:
+        lines.extend(await _open_lines(turn, job))
+    if len(found.open) > STATUS_SHOWN:
+        lines.append(more_line(len(found.open) - STATUS_SHOWN))
+    if found.closed:
+        lines.append(
+            {
+                "t": N_("Closed in the last {days} days:"),
+                "args": {"days": customer_notices.CLOSED_SHOWN_DAYS},
+            }
+        )
+        for job in found.closed[:STATUS_SHOWN]:
+            ended = customer_notices.closed_at(job)
             tz = await branch_timezone(turn.uow, turn.deps.settings, job)
-            args["when"] = when_arg(job.appointment_at, tz)
-            lines.append({"t": N_("{number}: {state}; {technician} comes {when}."), "args": args})
-        else:
-            lines.append({"t": N_("{number}: {state}; technician: {technician}."), "args": args})
-    if len(jobs) > STATUS_SHOWN:
-        lines.append(more_line(len(jobs) - STATUS_SHOWN))
+            lines.append(
+                {
+                    "t": N_("{number}: {state} {when}."),
+                    "args": {
+                        "number": job.number,
+                        "state": {"t": STATE_NAMES[job.state]},
+                        "when": dt_arg(ended, tz, DATE) if ended is not None else "",
+                    },
+                }
+            )
+        if len(found.closed) > STATUS_SHOWN:
+            lines.append(more_line(len(found.closed) - STATUS_SHOWN))
+    if found.muted:
+        lines.append({"t": N_("Step notices are muted; /unmute turns them on.")})
     await turn.reply("@lines", extra={"lines": lines})
+
+
+async def _open_lines(turn: Turn, job: JobRecord) -> list[dict[str, Any]]:
+    tech = await technician_of(turn.uow, job)
+    technician = staff_arg(tech.id) if tech is not None else {"t": N_("not assigned yet")}
+    args: dict[str, Any] = {
+        "number": job.number,
+        "state": {"t": STATE_NAMES[job.state]},
+        "technician": technician,
+    }
+    tz = await branch_timezone(turn.uow, turn.deps.settings, job)
+    if job.appointment_at is not None and job.state is JobState.SCHEDULED:
+        args["when"] = dt_arg(job.appointment_at, tz)
+        return [{"t": N_("{number}: {state}; {technician} comes {when}."), "args": args}]
+    lines: list[dict[str, Any]] = [
+        {"t": N_("{number}: {state}; technician: {technician}."), "args": args}
+    ]
+    if job.state is JobState.IN_WORKSHOP and job.workshop_due_at is not None:
+        lines.append({"t": WORKSHOP_PROMISED, "args": {"when": when_arg(job.workshop_due_at, tz)}})
+    elif job.state in NEXT_STEP:
+        lines.append({"t": NEXT_STEP[job.state], "args": {"technician": technician}})
+    return lines

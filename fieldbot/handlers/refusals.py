@@ -60,6 +60,17 @@ BY_CODE: dict[str, str] = {
         "There is no such page: /calls 2 shows the second page of your queue, /calls all the "
         "call log. Nothing was changed."
     ),
+    "no_units": N_(
+        "We have no equipment of yours on record. Please call the service hotline. Nothing "
+        "was changed."
+    ),
+    "customer_not_bound": N_(
+        "The customer is not in the chat, so nothing can be sent there; please call them. "
+        "Nothing was changed."
+    ),
+    "not_own_request": N_(
+        "That job was not reported by the customer in the chat. Nothing was changed."
+    ),
     "unknown_clock": N_("That deadline does not exist. Nothing was changed."),
     "clock_not_running": N_("That deadline is not running. Nothing was changed."),
     "clock_not_paused": N_("That deadline is not paused. Nothing was changed."),

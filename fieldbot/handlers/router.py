@@ -89,9 +89,10 @@ class Router:
         assert message is not None
         command, args = _command(message.text or "")
         kind = _media_kind(message)
-        first = self.routes.get("command", command) if command is not None else None
+        person = turn.person
+        first = self.routes.get("command", command, person) if command is not None else None
         if first is None and kind is not None:
-            first = self.routes.get("media", kind)
+            first = self.routes.get("media", kind, person)
         if first is not None and first.audience == "anyone":
             # Before any form: /start and a shared contact are for everyone, at any time.
             await self._run(turn, first, args if first.kind == "command" else message)
@@ -100,7 +101,7 @@ class Router:
             await self.routes.stranger(turn)
             return
         if command is not None:
-            route = self.routes.get("command", command)
+            route = self.routes.get("command", command, person)
             if route is None or not route.admits(turn.person):
                 turn.refused("unknown command", command=command)
                 await turn.reply(UNKNOWN_COMMAND)
@@ -108,13 +109,13 @@ class Router:
             await self._run(turn, route, args)
             return
         form = await turn.uow.forms.get(turn.user_id)
-        route = self.routes.get("form", form.name) if form is not None else None
+        route = self.routes.get("form", form.name, person) if form is not None else None
         if form is not None and route is not None:
             if await _about_a_finished_job(turn, form):
                 return
             await self._run(turn, route, form, message)
             return
-        route = self.routes.get("media", kind) if kind is not None else None
+        route = self.routes.get("media", kind, person) if kind is not None else None
         if route is not None and route.admits(turn.person):
             await self._run(turn, route, message)
             return
@@ -138,7 +139,11 @@ class Router:
         async with Turn(self.deps, update) as turn:
             token = query.data or ""
             button = await turn.uow.buttons.use(token, turn.user_id, turn.now) if token else None
-            route = self.routes.get("action", button.action) if button is not None else None
+            route = (
+                self.routes.get("action", button.action, turn.person)
+                if button is not None
+                else None
+            )
             if button is None or route is None or turn.person.kind == "unknown":
                 turn.refused("stale or foreign button", token=token[:8])
                 await query.answer(turn.t.gettext(STALE_BUTTON), show_alert=True)

@@ -100,28 +100,47 @@ class DuplicateRoute(ValueError):
     pass
 
 
+def _overlap(one: Audience, other: Audience) -> bool:
+    """Whether someone could be of both audiences (then one key cannot lead to both)."""
+    wide = ("anyone", "registered")
+    return one == other or one in wide or other in wide
+
+
 class Routes:
-    """Every route of the bot, one per kind and key, and what a stranger is told."""
+    """Every route of the bot, one per kind and key and audience (``/new`` is the
+    supervisor's intake for staff and a customer's own request for customers: the router
+    decides by the person's audience), and what a stranger is told."""
 
     def __init__(self, routes: Iterable[Route], *, stranger: Stranger) -> None:
-        self._table: dict[tuple[Kind, str], Route] = {}
+        self._table: dict[tuple[Kind, str], list[Route]] = {}
         for route in routes:
-            where = (route.kind, route.key)
-            if where in self._table:
-                raise DuplicateRoute(f"two routes for the {route.kind} {route.key!r}")
-            self._table[where] = route
+            same = self._table.setdefault((route.kind, route.key), [])
+            if any(_overlap(route.audience, other.audience) for other in same):
+                raise DuplicateRoute(
+                    f"two routes for the {route.kind} {route.key!r} for {route.audience}"
+                )
+            same.append(route)
         self.stranger = stranger
 
     def replaced(self, *routes: Route) -> Routes:
-        """This table with ``routes`` instead of those of the same kind and key (or added)."""
-        table = {**self._table, **{(r.kind, r.key): r for r in routes}}
+        """This table with ``routes`` instead of those of the same kind, key and audience
+        (or added)."""
+        table = {(r.kind, r.key, r.audience): r for r in self.all()}
+        table.update({(r.kind, r.key, r.audience): r for r in routes})
         return Routes(table.values(), stranger=self.stranger)
 
-    def get(self, kind: Kind, key: str) -> Route | None:
-        return self._table.get((kind, key))
+    def get(self, kind: Kind, key: str, person: Person | None = None) -> Route | None:
+        """The route of ``kind`` and ``key`` for ``person``'s audience; when none admits them
+        (or no person is given), the first one (its checks then refuse them)."""
+        found = self._table.get((kind, key), [])
+        if person is not None:
+            for route in found:
+                if route.admits(person):
+                    return route
+        return found[0] if found else None
 
     def all(self) -> list[Route]:
-        return list(self._table.values())
+        return [route for same in self._table.values() for route in same]
 
     def keys(self, kind: Kind) -> set[str]:
         return {key for k, key in self._table if k == kind}

@@ -43,6 +43,7 @@ class JobRecord:
     zone_reason: str | None = None
     technician_id: int | None = None
     carried_over: bool = False
+    own_request: bool = False  # reported by the customer in the chat (DESIGN.md §5)
     appointment_at: datetime | None = None
     assign_due_at: datetime | None = None
     contact_due_at: datetime | None = None
@@ -77,6 +78,7 @@ class JobRepository(Repository):
         for name, kind in _JOB_ENUMS.items():
             values[name] = kind(values[name])
         values["carried_over"] = bool(values["carried_over"])
+        values["own_request"] = bool(values["own_request"])
         return JobRecord(**values)
 
     @staticmethod

@@ -179,6 +179,7 @@ class CustomerRow:
     telegram_user_id: int | None
     chat_id: int | None
     version: int
+    notices_muted: bool = False  # /mute: informational notices are not sent
 
 
 class CustomerRepository(KeyedRepository[Customer]):
@@ -221,6 +222,7 @@ class CustomerRepository(KeyedRepository[Customer]):
             telegram_user_id=row["telegram_user_id"],
             chat_id=row["chat_id"],
             version=int(row["version"]),
+            notices_muted=bool(row["notices_muted"]),
         )
 
     def _key(self, record: Customer) -> str:
@@ -276,6 +278,14 @@ class CustomerRepository(KeyedRepository[Customer]):
         and scans the branch, as names are encrypted."""
         needle = text.casefold().strip()
         return [c for c in await self.in_branch(branch) if needle in c.name.casefold()]
+
+    async def set_notices_muted(self, customer_id: int, muted: bool) -> None:
+        """/mute and /unmute: whether the informational notices about their jobs are sent."""
+        await self._conn.execute(
+            update(t.customers)
+            .where(t.customers.c.id == customer_id)
+            .values(notices_muted=muted, version=t.customers.c.version + 1)
+        )
 
     async def bind_telegram(self, code: str, user_id: int, chat_id: int) -> CustomerRow:
         other = await self.by_telegram_user(user_id)

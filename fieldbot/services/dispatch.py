@@ -35,12 +35,14 @@ from fieldbot.services.workflow import (
     apply,
     card_key,
     customer_arg,
+    customer_of,
     day_arg,
     hours_after,
     job_button,
     job_id,
     load_job,
     load_staff,
+    notify_customer,
     notify_staff,
     notify_supervisors,
     remember_card,
@@ -400,7 +402,21 @@ async def accept(
         payload={"technician_id": tech.id, "contact_due_at": due},
         settings=settings,
     )
-    return JobChange(saved, Action.ACCEPT, found.state)
+    notices = Notices()
+    notices.add(
+        await notify_customer(
+            uow,
+            await customer_of(uow, saved),
+            N_(
+                "Job {number}: {technician} is your technician and will agree a time for the "
+                "visit with you."
+            ),
+            {"number": saved.number, "technician": staff_arg(tech.id)},
+            now,
+            informational=True,
+        )
+    )
+    return JobChange(saved, Action.ACCEPT, found.state, notices.tuple())
 
 
 async def decline(

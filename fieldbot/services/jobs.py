@@ -39,7 +39,7 @@ from fieldbot.domain.model import (
     Zone,
 )
 from fieldbot.domain.permissions import Permission
-from fieldbot.domain.phones import normalise_phone
+from fieldbot.domain.phones import looks_like_phone, normalise_phone
 from fieldbot.domain.states import OPEN_STATES
 from fieldbot.domain.zones import zone_for
 from fieldbot.repositories.clocks import ClockRow
@@ -50,6 +50,7 @@ from fieldbot.repositories.signoffs import Settlement
 from fieldbot.repositories.work_records import WorkRecordRow
 from fieldbot.repositories.workshop import Receipt
 from fieldbot.services.calendars import calendar_of, require_branch
+from fieldbot.services.customer_notices import tell_registered
 from fieldbot.services.deadlines.job_clocks import job_clocks, on_job_transition, start_job_clocks
 from fieldbot.services.deadlines.targets import (
     JOB_CLOCK_STATES,
@@ -110,11 +111,6 @@ def parse_choice(kind: type[E], value: E | str, field: str) -> E:
     )
 
 
-def _looks_like_phone(text: str) -> bool:
-    digits = sum(ch.isdigit() for ch in text)
-    return digits >= 7 and digits * 2 > len(text.replace(" ", ""))
-
-
 async def resolve_customer(uow: UnitOfWork, query: str, *, branch: str | None = None) -> Customer:
     """The customer named by ``query``: its code exactly, else its phone (through the blind
     index), else a part of its name (in ``branch``, or every branch). Several matches raise
@@ -126,7 +122,7 @@ async def resolve_customer(uow: UnitOfWork, query: str, *, branch: str | None = 
     if by_code is not None:
         return by_code
     candidates: list[Customer] = []
-    if _looks_like_phone(text):
+    if looks_like_phone(text):
         try:
             candidates = await uow.customers.find_all_by_phone(normalise_phone(text))
         except InvalidPhone:
@@ -264,13 +260,14 @@ async def register_job(
     zone_override: Zone | str | None = None,
     zone_reason: str | None = None,
     branch: str | None = None,
+    own_request: bool = False,
 ) -> JobRecord:
     """Register a call as a job in state ``registered`` and record ``job.registered``.
 
     ``customer`` is a code, a phone or a part of a name (see :func:`resolve_customer`;
-    ``branch`` narrows a name search); ``equipment`` a serial of that customer's (None for a
-    call about no particular unit: then B under an active contract, else A). ``called_at``
-    defaults to now. An override of the service type or zone needs a reason.
+    ``branch`` narrows a name search); ``equipment`` a serial of that customer's (None: B under
+    an active contract, else A). ``called_at`` defaults to now. An override needs a reason.
+    ``own_request``: the customer's own, in the chat (DESIGN.md §5; first-reply clock).
     """
     work_kind = parse_choice(WorkKind, kind, "kind")
     job_priority = parse_choice(Priority, priority, "priority")
@@ -325,6 +322,7 @@ async def register_job(
             zone=zone,
             zone_reason=None if zone_override is None else (zone_reason or "").strip(),
             state=JobState.REGISTERED,
+            own_request=own_request,
             assign_due_at=add_calendar(call, assign_hours(settings, job_priority)),
             arrival_due_at=visit_due(calendar, settings, call, zone, work_kind, job_priority),
         ),
@@ -355,6 +353,7 @@ async def register_job(
         now,
     )
     await start_job_clocks(uow, settings, job, now)
+    await tell_registered(uow, customer_row, job, now)  # the customer hears it (DESIGN.md §5)
     return job
 
 

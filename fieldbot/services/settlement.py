@@ -116,6 +116,7 @@ async def close_if_settled(
             N_("Job {number} is complete. Thank you for choosing us."),
             {"number": saved.number},
             now,
+            informational=True,
         )
     )
     return JobChange(saved, Action.CLOSE, job.state, notices.tuple())

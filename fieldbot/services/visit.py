@@ -94,6 +94,7 @@ async def set_appointment(
                 (CONFIRM_TIME, "appointment.confirm", answer),
                 (OTHER_TIME, "appointment.other", answer),
             ],
+            informational=True,
         )
     )
     return JobChange(saved, Action.SET_APPOINTMENT, found.state, notices.tuple())
@@ -213,6 +214,7 @@ async def on_my_way(
             N_("Job {number}: {technician} is on the way to you."),
             {"number": saved.number, "technician": staff_arg(tech.id)},
             now,
+            informational=True,
         )
     )
     return JobChange(saved, Action.ON_MY_WAY, found.state, notices.tuple())
@@ -293,6 +295,16 @@ async def arrive(
             {"number": saved.number, "technician": staff_arg(tech.id), "distance": round(metres)},
             now,
         )
+    told = await notify_customer(
+        uow,
+        customer,
+        N_("Job {number}: {technician} has arrived."),
+        {"number": saved.number, "technician": staff_arg(tech.id)},
+        now,
+        informational=True,
+    )
+    if told is not None:
+        ids.append(told)
     change = JobChange(saved, Action.ARRIVE, found.state, tuple(ids))
     return Arrival(change, verified, metres, method)
 

@@ -373,7 +373,15 @@ async def notify_customer(
     now: datetime,
     buttons: Sequence[ButtonSpec] = (),
     dedupe_key: str | None = None,
+    *,
+    informational: bool = False,
 ) -> int | None:
+    """Tell a customer (bound to a chat) about their job. ``informational`` marks a notice a
+    customer may mute (/mute, DESIGN.md §5: registered, technician assigned, appointment, on
+    the way, arrived, take-back, closed); the sign-off, a quote, the survey and complaint
+    replies are never informational. The one place a muted customer is skipped."""
+    if informational and row.notices_muted:
+        return None
     return await notify(
         uow,
         kind="customer",

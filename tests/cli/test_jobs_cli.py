@@ -197,3 +197,43 @@ def test_show_says_met_or_missed_and_marks_a_running_clock_past_its_deadline(
     assert re.search(r"arrival +running, due 2026-09-14 1\d:00: PAST DEADLINE", text), text
     assert clocks["resolution"]["due_at"] == "2026-09-16T18:00:00+08:00"  # 3 working days
     assert re.search(r"resolution +running, due 2026-09-16 18:00: PAST DEADLINE", text), text
+
+
+def test_show_lists_the_first_reply_clock_of_a_customers_own_request(
+    runner: CliRunner, cli_company: str
+) -> None:
+    # DESIGN.md §4: a customer's own request (the chat) runs the first-reply clock, 2 h.
+    import asyncio
+
+    from fieldbot.clock import SystemClock
+    from fieldbot.crypto import Cipher
+    from fieldbot.services.customer_requests import report_fault
+    from fieldbot.settings import load_settings
+    from fieldbot.store import Store
+
+    config = load_settings(read_env_file=False)
+
+    async def report() -> str:
+        store = Store.open(cli_company, Cipher.from_master_key(config.key_bytes()))
+        try:
+            async with store.unit_of_work() as uow:
+                done = await report_fault(
+                    uow,
+                    config,
+                    SystemClock(),
+                    customer="C004",
+                    equipment="im24-0210",
+                    fault="no ice",
+                    priority="general",
+                )
+                await uow.commit()
+            return done.job.number
+        finally:
+            await store.close()
+
+    number = asyncio.run(report())
+    data = json.loads(runner.invoke(app, ["job", "show", number, "--json"]).stdout)
+    assert [c["name"] for c in data["clocks"]][:3] == ["first_reply", "assign", "arrival"]
+    first = data["clocks"][0]
+    assert first["state"] == "running" and first["met"] is None
+    assert data["channel"] == "telegram" and data["kind"] == "repair" and data["own_request"]

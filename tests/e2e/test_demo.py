@@ -18,4 +18,5 @@ async def test_the_demo_day_runs_to_the_end(tmp_path: Path) -> None:
     assert "is closed" in transcript  # the café's job went from call to cash
     assert "[已知悉]" in transcript  # the missed deadline reached level 1 ...
     assert "已确认" in transcript  # ... and was acknowledged
+    assert "客户在聊天中报修" in transcript  # a customer reported a fault themselves
     assert (out / "fieldbot.db").is_file()

@@ -100,6 +100,10 @@ async def test_a_customer_sending_a_staff_command_is_told_it_is_no_command_of_th
     bistro = sb.phone(user_id=3002, name="Bistro", language="en")
     await bistro.share_contact(phone="+8613901710002")
     await bistro.wait_for("registered as our customer")
-    await bistro.send("/new")
+    await bistro.send("/offer")
     await bistro.wait_for("I don't know that command")
+    # /new is a customer's command too (their own request, DESIGN §5): the staff route is
+    # never called for them
+    await bistro.send("/new")
+    await bistro.wait_for("Which unit")
     assert calls == []

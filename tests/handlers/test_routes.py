@@ -67,12 +67,22 @@ def test_every_action_route_is_some_button() -> None:
     assert unused == set()
 
 
-def test_two_routes_for_one_key_are_refused() -> None:
+def test_two_routes_for_one_key_and_audience_are_refused() -> None:
     async def one(turn: object, args: str) -> None: ...
 
     with pytest.raises(DuplicateRoute):
-        Routes([command("x", one, "staff"), command("x", one, "customer")], stranger=one)  # type: ignore[arg-type]
-    assert len(build_routes().all()) == len({(r.kind, r.key) for r in build_routes().all()})
+        Routes([command("x", one, "staff"), command("x", one, "staff")], stranger=one)  # type: ignore[arg-type]
+    with pytest.raises(DuplicateRoute):
+        Routes([command("x", one, "registered"), command("x", one, "customer")], stranger=one)  # type: ignore[arg-type]
+    every = build_routes().all()
+    assert len(every) == len({(r.kind, r.key, r.audience) for r in every})
+
+
+def test_one_key_for_staff_and_customers_is_decided_by_audience() -> None:
+    """/new is the supervisor's intake for staff and a customer's own request (DESIGN §5)."""
+    routes = build_routes()
+    new = [r for r in routes.all() if r.kind == "command" and r.key == "new"]
+    assert {r.audience for r in new} == {"staff", "customer"}
 
 
 def test_every_permission_of_a_route_is_held_by_some_role() -> None:

@@ -7,6 +7,7 @@
 - ``decisions``: cancel, fees (approve/reject), disputes, inspections;
 - ``remote``: resolving a job remotely, the customer's confirmation by phone;
 - ``deadlines``: pausing and resuming a job's deadline clocks (/pause, /resume);
+- ``customer_reply``: replying to a customer's own request from its card;
 - ``cards``: the cards and keyboards all of these show; ``common``: what they share.
 
 The route checks each permission (register_job, dispatch, view_call_log…) once; what depends
@@ -18,6 +19,7 @@ from __future__ import annotations
 from fieldbot.handlers.routes import Route
 from fieldbot.handlers.supervisor import (
     calls,
+    customer_reply,
     deadlines,
     decisions,
     intake,
@@ -38,4 +40,5 @@ def routes() -> list[Route]:
         *decisions.routes(),
         *deadlines.routes(),
         *remote.routes(),
+        *customer_reply.routes(),
     ]

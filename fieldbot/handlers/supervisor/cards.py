@@ -26,10 +26,12 @@ from fieldbot.labels import (
 )
 from fieldbot.repositories.clocks import ClockRow
 from fieldbot.repositories.conversations import Form
+from fieldbot.repositories.events import Event
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.people import CustomerRow
 from fieldbot.services import calls, remote
 from fieldbot.services import dispatch as dispatching
+from fieldbot.services.customer_requests import OWN_REQUEST_PHOTOS
 from fieldbot.services.deadlines.clocks import CLOCK_NAMES, JOB
 from fieldbot.services.jobs import Deadline, Preview, job_details
 from fieldbot.services.signoff import ACCEPT_AS_IS, REWORK
@@ -54,6 +56,7 @@ CANCEL_JOB = N_("Cancel the job")
 RESOLVE_REMOTELY = N_("Resolve remotely")
 PHONE_CONFIRMED = N_("Customer confirmed by phone")
 CARRY_IN = N_("Carry in")
+REPLY_TO_CUSTOMER = N_("Reply to customer")
 # The choices of the /new form, step by step: what a button of that step sets.
 STEP_CHOICES: dict[str, dict[str, str]] = {
     "kind": {k.value: v for k, v in KIND_NAMES.items()},
@@ -153,6 +156,7 @@ async def job_card(turn: Turn, job: JobRecord) -> Card:
             },
         },
         {"t": N_("Fault: {fault}"), "args": {"fault": job.fault}},
+        *own_request_lines(job, photo_count(details.events)),
         {
             "t": N_("Service type: {type} ({name})"),
             "args": {"type": job.service_type.value, "name": {"t": TYPE_NAMES[job.service_type]}},
@@ -177,6 +181,26 @@ async def job_card(turn: Turn, job: JobRecord) -> Card:
     lines.extend(stopped_clock_lines(details.clocks, tz))
     buttons = job_buttons(turn, job) + await remote_buttons(turn, job)
     return lines_card(lines, buttons + await clock_buttons(turn, job))
+
+
+def photo_count(events: Sequence[Event]) -> int:
+    """How many photos the customer sent with their own request."""
+    return sum(len(e.payload.get("photos", [])) for e in events if e.kind == OWN_REQUEST_PHOTOS)
+
+
+def own_request_lines(job: JobRecord, photos: int) -> list[dict[str, Any]]:
+    """A customer's own request says so on its card, with the photos they sent (when its
+    first reply is due is among the card's running deadlines)."""
+    if not job.own_request:
+        return []
+    if photos:
+        return [
+            {
+                "t": N_("Reported by the customer in the chat, {count} photo(s)."),
+                "args": {"count": photos},
+            }
+        ]
+    return [{"t": N_("Reported by the customer in the chat.")}]
 
 
 CLOCK_MET = N_("{clock}: met (due {due})")
@@ -220,7 +244,11 @@ def job_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:
         decisions = [(PASS, "inspection.pass", payload), (FAIL, "inspection.fail", payload)]
     if state in OPEN_STATES and may(roles, Permission.CANCEL):
         row.append((CANCEL_JOB, "sup.cancel", payload))
-    return [r for r in (decisions, row) if r]
+    # A customer's own request: the supervisor answers them in their chat (DESIGN.md §5).
+    reply: list[ButtonSpec] = []
+    if job.own_request and state in OPEN_STATES and may(roles, Permission.REGISTER_JOB):
+        reply.append((REPLY_TO_CUSTOMER, "sup.reply", payload))
+    return [r for r in (decisions, reply, row) if r]
 
 
 async def remote_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:

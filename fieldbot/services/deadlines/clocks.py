@@ -37,6 +37,7 @@ STEP_FIRED = "deadline.step_fired"
 ACKNOWLEDGED = "deadline.acknowledged"
 
 CLOCK_NAMES: dict[str, str] = {
+    "first_reply": N_("first reply to the customer"),
     "assign": N_("dispatch"),
     "contact": N_("contacting the customer"),
     "arrival": N_("arrival"),

@@ -20,6 +20,7 @@ from fieldbot.services.deadlines.targets import (
     arrival_working_hours,
     assign_hours,
     contact_hours,
+    first_reply_hours,
     is_booked,
     on_time_due,
     receivable_target,
@@ -68,11 +69,26 @@ async def _start(
 async def start_job_clocks(
     uow: UnitOfWork, settings: Settings, job: JobRecord, now: datetime
 ) -> list[ClockRow]:
-    """The clocks that start at registration (the call time): assign; arrival for repairs and
+    """The clocks that start at registration (the call time): the first reply of a customer's
+    own request; assign; arrival for repairs and
     emergencies (:func:`~.targets.runs_arrival`); resolution unless the kind is booked (then
     it starts at the appointment)."""
     calendar = await Calendars(settings).of(uow, job.branch_id)
-    started = [
+    started: list[ClockRow] = []
+    if job.own_request:  # DESIGN.md §4 "first reply", a customer's own request
+        started.append(
+            await _start(
+                uow,
+                settings,
+                job,
+                "first_reply",
+                timedelta(hours=first_reply_hours(settings)),
+                job.called_at,
+                now,
+                record=False,
+            )
+        )
+    started.append(
         await _start(
             uow,
             settings,
@@ -83,7 +99,7 @@ async def start_job_clocks(
             now,
             record=False,
         )
-    ]
+    )
     if runs_arrival(job.kind, job.priority):
         started.append(
             await _start(

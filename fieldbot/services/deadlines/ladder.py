@@ -78,6 +78,9 @@ ALSO_TOLD_LINE = N_("Also told: {names}")
 NOBODY_ELSE_LINE = N_("Nobody else was told.")
 NOT_ACKNOWLEDGED_LINE = N_("Not acknowledged by: {names}")
 ACKNOWLEDGED_BY_LINE = N_("Acknowledged by {name} at {at}.")
+# The clocks whose next step is the supervisors' (dispatching, replying to a customer's own
+# request), whoever the technician is.
+SUPERVISOR_CLOCKS = frozenset({"assign", "first_reply"})
 STEP_NAMES: dict[str, str] = {
     Step.REMINDER: N_("reminder"),
     Step.OVERDUE: N_("overdue"),
@@ -126,7 +129,11 @@ async def _about(
                 # the accountant records the payment; level 1 takes it to the supervisors
                 owners = await accountants_of(uow, job.branch_id)
                 invoice = await _invoice_lines(uow, clock.subject_id, calendar.timezone)
-            elif clock.clock != "assign" and technician is not None and technician.chat_id:
+            elif (
+                clock.clock not in SUPERVISOR_CLOCKS
+                and technician is not None
+                and technician.chat_id
+            ):
                 owners = [technician]
             else:
                 # no technician to tell (none yet, or not bound): the supervisors own it, and

@@ -56,6 +56,9 @@ class JobClock:
 JOB_CLOCKS: dict[str, JobClock] = {
     clock.name: clock
     for clock in (
+        # a customer's own request (DESIGN.md §5): until a staff member replies to them (which
+        # stops it too) or the job leaves the queue (dispatched, carried in, resolved, cancelled)
+        JobClock("first_reply", frozenset({JobState.REGISTERED}), ClockCalendar.CALENDAR),
         JobClock(
             "assign",
             frozenset({JobState.REGISTERED, JobState.DISPATCHED}),
@@ -96,6 +99,11 @@ def runs_arrival(kind: WorkKind, priority: Priority) -> bool:
 def is_booked(kind: WorkKind, priority: Priority) -> bool:
     """Installation, maintenance and training, unless an emergency (which runs arrival)."""
     return kind in BOOKED_KINDS and not runs_arrival(kind, priority)
+
+
+def first_reply_hours(settings: Settings) -> float:
+    """Calendar hours a customer's own request waits for a first reply (DESIGN.md §4)."""
+    return settings.first_reply_hours
 
 
 def assign_hours(settings: Settings, priority: Priority) -> float:

@@ -45,12 +45,16 @@ async def test_appointment_and_on_my_way_tell_a_bound_customer(flow: Flow) -> No
     change = await flow.run(visit.on_my_way, job=job.id, actor="T01")
     assert change.state is JobState.EN_ROUTE
     told = await flow.outbox(CUSTOMER_USERS["C001"])
+    # DESIGN.md §5 (issue 12): registered, technician assigned, appointment, on the way
     assert [m.template for m in told] == [
+        "Job {number} is registered for you. We will tell you who comes and when.",
+        "Job {number}: {technician} is your technician and will agree a time for the visit "
+        "with you.",
         "Job {number}: {technician} will visit you at {when}.",
         "Job {number}: {technician} is on the way to you.",
     ]
-    assert told[0].params["args"]["when"]["tz"] == "Asia/Shanghai"
-    assert told[0].recipient_kind == "customer"
+    assert told[2].params["args"]["when"]["tz"] == "Asia/Shanghai"
+    assert told[2].recipient_kind == "customer"
 
 
 async def test_unbound_customer_is_not_told(flow: Flow) -> None:
@@ -68,7 +72,12 @@ async def test_arrival_inside_the_geofence_is_verified(flow: Flow) -> None:
     )
     assert arrival.verified and arrival.method == "location"
     assert arrival.distance_m is not None and arrival.distance_m < 500
-    assert arrival.change.state is JobState.ON_SITE and arrival.change.notified == ()
+    assert arrival.change.state is JobState.ON_SITE
+    # no supervisor is told of a verified arrival; the customer is (DESIGN.md §5, issue 12)
+    (notice,) = arrival.change.notified
+    told = await flow.read(lambda uow: uow.outbox.get(notice))
+    assert told is not None and told.recipient_kind == "customer"
+    assert told.template == "Job {number}: {technician} has arrived."
     assert (await flow.events(job.id or 0))[-1].payload["verified"] is True
 
 
