@@ -14,8 +14,10 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 
 from fieldbot.domain.model import Language
 from fieldbot.handlers import (
+    clerk,
     common,
     customer,
+    customer_feedback,
     escalation,
     registration,
     storekeeper,
@@ -47,6 +49,8 @@ def build_routes() -> Routes:
             *common.routes(),
             *escalation.routes(),
             *customer.routes(),
+            *customer_feedback.routes(),
+            *clerk.routes(),
             *technician.routes(),
             *storekeeper.routes(),
             *supervisor.routes(),

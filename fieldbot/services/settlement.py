@@ -20,6 +20,7 @@ from fieldbot.i18n import N_
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.people import StaffRow
 from fieldbot.repositories.signoffs import Settlement
+from fieldbot.services.surveys import open_survey
 from fieldbot.services.workflow import (
     SYSTEM,
     InvalidInput,
@@ -101,6 +102,8 @@ async def close_if_settled(
             now,
         )
     )
+    # Every closed job gets its survey, never a sample (DESIGN.md §5).
+    await open_survey(uow, settings, saved, now)
     return JobChange(saved, Action.CLOSE, job.state, notices.tuple())
 
 

@@ -6,6 +6,7 @@
 - ``suggestions``: the technicians suggested for a job, dispatch and reassign;
 - ``decisions``: cancel, fees (approve/reject), disputes, inspections;
 - ``deadlines``: pausing and resuming a job's deadline clocks (/pause, /resume);
+- ``complaints``: the complaint register and cards, survey candidates and coverage;
 - ``cards``: the cards and keyboards all of these show; ``common``: what they share.
 
 The route checks each permission (register_job, dispatch, view_call_log…) once; what depends
@@ -17,6 +18,7 @@ from __future__ import annotations
 from fieldbot.handlers.routes import Route
 from fieldbot.handlers.supervisor import (
     calls,
+    complaints,
     deadlines,
     decisions,
     intake,
@@ -35,4 +37,5 @@ def routes() -> list[Route]:
         *suggestions.routes(),
         *decisions.routes(),
         *deadlines.routes(),
+        *complaints.routes(),
     ]

@@ -14,6 +14,7 @@ from fieldbot.domain.permissions import Permission, may
 from fieldbot.domain.states import OPEN_STATES
 from fieldbot.handlers.cards import Card, Keyboard, lines_card
 from fieldbot.handlers.supervisor.common import job_id_of
+from fieldbot.handlers.supervisor.complaints import complaint_buttons
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import CHANNEL_NAMES, KIND_NAMES, PRIORITY_NAMES, STATE_NAMES, TYPE_NAMES
@@ -166,7 +167,10 @@ async def job_card(turn: Turn, job: JobRecord) -> Card:
             }
         )
     lines.extend(stopped_clock_lines(details.clocks, tz))
-    return lines_card(lines, job_buttons(turn, job) + await clock_buttons(turn, job))
+    return lines_card(
+        lines,
+        job_buttons(turn, job) + await clock_buttons(turn, job) + complaint_buttons(turn, job),
+    )
 
 
 CLOCK_MET = N_("{clock}: met (due {due})")
