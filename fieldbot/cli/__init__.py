@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from fieldbot.cli import admin, botcmd, calendar, jobs
+from fieldbot.cli import admin, botcmd, calendar, complaints, jobs
 
 app = typer.Typer(
     name="fieldbot",
@@ -20,6 +20,7 @@ app = typer.Typer(
 admin.register(app)
 calendar.register(app)
 jobs.register(app)
+complaints.register(app)
 botcmd.register(app)
 
 

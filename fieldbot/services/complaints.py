@@ -546,3 +546,42 @@ async def reject_result(
             buttons=((OPEN_COMPLAINT, COMPLAINT_CARD_ACTION, {"complaint_id": saved.id}),),
         )
     return saved
+
+
+# --- the register for the command line ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintSummary:
+    complaint: ComplaintRow
+    branch: str
+    customer: str  # the customer's code
+    job: str | None  # the job's number
+    clocks: tuple[ClockRow, ...]
+
+
+async def register_summaries(uow: UnitOfWork, branch: str | None = None) -> list[ComplaintSummary]:
+    """The whole register in the order filed (of one branch by code), with its clocks."""
+    branch_id = None
+    if branch is not None:
+        branch_id = await uow.branches.id_of(branch)
+        if branch_id is None:
+            raise UnknownComplaint(f"unknown branch {branch!r}", branch=branch)
+    found = []
+    codes = {}
+    for complaint in await uow.complaints.register(branch_id):
+        if complaint.branch_id not in codes:
+            stored = await uow.branches.stored_by_ids([complaint.branch_id])
+            codes[complaint.branch_id] = stored[complaint.branch_id].code
+        customer = await uow.customers.row_by_id(complaint.customer_id)
+        job = None if complaint.job_id is None else await uow.jobs.get(complaint.job_id)
+        found.append(
+            ComplaintSummary(
+                complaint,
+                codes[complaint.branch_id],
+                "" if customer is None else customer.customer.code,
+                None if job is None else job.number,
+                tuple(await complaint_clocks(uow, complaint)),
+            )
+        )
+    return found

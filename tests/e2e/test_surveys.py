@@ -16,9 +16,9 @@ from fieldbot.sandbox.driver import Phone, Sandbox
 from fieldbot.services import dispatch, signoff, visit, work_record
 from tests.e2e.conftest import push_callback
 from tests.e2e.test_technician_flow import (
+    C003_SITE,
     FAST,
     FAST_LIMITS,
-    C003_SITE,
     callback_data,
     customer,
     new_job,
@@ -42,7 +42,8 @@ async def close_job(sb: Sandbox, code: str, serial: str, tech: str = "T02") -> J
     await run(sb, dispatch.accept, job=job.id, actor=tech)
     at = sb.clock.now().replace(hour=6, minute=0)
     await run(sb, visit.set_appointment, job=job.id, actor=tech, at=at)
-    await run(sb, visit.arrive, job=job.id, actor=tech, latitude=C003_SITE[0], longitude=C003_SITE[1])
+    lat, lon = C003_SITE
+    await run(sb, visit.arrive, job=job.id, actor=tech, latitude=lat, longitude=lon)
     await run(sb, work_record.finish, job=job.id, actor=tech, work="Gasket replaced", minutes=30)
     await run(sb, signoff.confirm, job=job.id, customer=code)
     return job
@@ -79,7 +80,7 @@ async def test_survey_answered_in_the_chat_and_changed_before_submit(sb: Sandbox
     await cafe.tap("Submit")
     await cafe.wait_for("Your answers on job")
     await cafe.wait_for("add a comment")
-    assert not [m for m in cafe.inbox if m.id == card.id][0].buttons  # the survey is final
+    assert not next(m for m in cafe.inbox if m.id == card.id).buttons  # the survey is final
     await cafe.send_photo(b"\x89PNG fake photo")  # a photo where text is expected
     await cafe.wait_for("Please write your comment as text")
     await cafe.send("Very quick, thank you")
