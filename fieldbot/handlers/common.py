@@ -43,6 +43,24 @@ COMMANDS: tuple[tuple[str, str, frozenset[Role] | str | None], ...] = (
     ("pause", N_("pause a job's deadline, with a reason"), frozenset({Role.SUPERVISOR})),
     ("resume", N_("resume a paused deadline"), frozenset({Role.SUPERVISOR})),
     ("status", N_("the status of your service jobs"), "customer"),
+    ("complain", N_("file a complaint"), "customer"),
+    ("calls_due", N_("surveys to take by phone"), frozenset({Role.CLERK})),
+    ("surveys", N_("survey coverage this month"), frozenset({Role.SUPERVISOR, Role.MANAGER})),
+    (
+        "complaints",
+        N_("the complaint register"),
+        frozenset({Role.SUPERVISOR, Role.MANAGER, Role.DEPUTY_GM}),
+    ),
+    (
+        "complaint",
+        N_("a complaint's card: /complaint NUMBER"),
+        frozenset({Role.SUPERVISOR, Role.MANAGER, Role.DEPUTY_GM}),
+    ),
+    (
+        "complaint_for",
+        N_("file a complaint for a customer: /complaint_for JOB or CUSTOMER"),
+        frozenset({Role.SUPERVISOR, Role.MANAGER}),
+    ),
 )
 
 

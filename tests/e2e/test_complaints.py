@@ -16,6 +16,7 @@ from tests.e2e.conftest import push_callback
 from tests.e2e.test_technician_flow import (
     FAST,
     FAST_LIMITS,
+    PG_URL,
     callback_data,
     customer,
     new_job,
@@ -234,3 +235,10 @@ def callback_data_or(sb: Sandbox, message_id: int) -> str:
             if button["text"] == "Not resolved":
                 return str(button["callback_data"])
     return "gone"
+
+
+async def test_complaints_on_postgresql() -> None:
+    async with Sandbox.start(db_url=PG_URL, settings=FAST, limits=FAST_LIMITS) as sb:
+        await test_a_customers_complaint_to_the_end(sb)
+    async with Sandbox.start(db_url=PG_URL, settings=FAST, limits=FAST_LIMITS) as sb:
+        await test_missed_reply_and_verify_clocks_go_up_the_ladder(sb)

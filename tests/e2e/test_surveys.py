@@ -19,6 +19,7 @@ from tests.e2e.test_technician_flow import (
     C003_SITE,
     FAST,
     FAST_LIMITS,
+    PG_URL,
     callback_data,
     customer,
     new_job,
@@ -235,3 +236,10 @@ async def test_a_candidate_is_dismissed_with_a_reason(sb: Sandbox) -> None:
     survey = await survey_of(sb, job)
     assert survey.candidate_state == "dismissed" and survey.candidate_reason == "客户来电说是误点"
     del sup
+
+
+async def test_survey_in_the_chat_and_by_phone_on_postgresql() -> None:
+    async with Sandbox.start(db_url=PG_URL, settings=FAST, limits=FAST_LIMITS) as sb:
+        await test_survey_answered_in_the_chat_and_changed_before_submit(sb)
+    async with Sandbox.start(db_url=PG_URL, settings=FAST, limits=FAST_LIMITS) as sb:
+        await test_reminder_then_the_clerk_records_it_by_phone_and_coverage(sb)
