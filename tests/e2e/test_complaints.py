@@ -13,6 +13,7 @@ import pytest
 from fieldbot.repositories.complaints import ComplaintRow
 from fieldbot.sandbox.driver import Phone, Sandbox
 from tests.e2e.conftest import push_callback
+from tests.e2e.test_surveys import close_job
 from tests.e2e.test_technician_flow import (
     FAST,
     FAST_LIMITS,
@@ -143,7 +144,7 @@ async def test_staff_file_for_a_customer_from_the_job_card_and_by_command(sb: Sa
     sup = await staff(sb, "S01", 2001, "王芳", "zh-hans")
     await staff(sb, "T02", 1002, "Li Wei", "en")
     bistro = await customer(sb, "+8613901710002", 5002, "Blue Harbour Bistro")
-    job = await new_job(sb, "C002", "CF22-0107", "T02")
+    job = await close_job(sb, "C002", "CF22-0107")
     await sup.send(f"/job {job.number}")
     await sup.wait_for(f"工单 {job.number}")
     await sup.tap("登记投诉")

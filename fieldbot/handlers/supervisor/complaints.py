@@ -38,6 +38,7 @@ CONTACT_ACTION = "complaint.contact"
 CONTACT_KIND_ACTION = "complaint.contact_kind"
 RESULT_ACTION = "complaint.result"
 FOR_JOB_ACTION = "complaint.for_job"
+DONE_STATES = frozenset({JobState.SIGNED_OFF, JobState.CLOSED})
 
 STATE_NAMES = {
     "open": N_("open"),
@@ -146,8 +147,10 @@ def routes() -> list[Route]:
 
 
 def complaint_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:
-    """File complaint on a job's card, for who handles the branch's complaints."""
-    if not may(turn.person.roles, Permission.HANDLE_COMPLAINT) or job.state is JobState.CANCELLED:
+    """File complaint on the card of a job whose work is done (signed off or closed), for who
+    handles the branch's complaints; an open job's card keeps to its next step (a complaint
+    about it is /complaint_for NUMBER)."""
+    if not may(turn.person.roles, Permission.HANDLE_COMPLAINT) or job.state not in DONE_STATES:
         return []
     return [[(FILE_COMPLAINT, FOR_JOB_ACTION, {"job_id": job.id})]]
 
