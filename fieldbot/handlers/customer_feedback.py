@@ -139,7 +139,7 @@ async def complain_command(turn: Turn, args: str) -> None:
     """Which job (one of the customer's own, newest first) or something else; then the text."""
     jobs = await complaints.complainable_jobs(turn.uow, customer=turn.code)
     await turn.uow.forms.start(turn.user_id, FORM_COMPLAINT, "job", {}, turn.now)
-    rows: list[list[tuple[object, str, dict[str, object]]]] = [
+    rows: list[list[ButtonSpec]] = [
         [
             (
                 {"t": N_("Job {number}"), "args": {"number": job.number}},
@@ -150,7 +150,7 @@ async def complain_command(turn: Turn, args: str) -> None:
         for job in jobs
     ]
     rows.append([(SOMETHING_ELSE, COMPLAIN_JOB_ACTION, {"about": 0})])
-    await turn.reply(COMPLAIN_WHICH, buttons=rows)  # type: ignore[arg-type]
+    await turn.reply(COMPLAIN_WHICH, buttons=rows)
 
 
 async def complain_job_pressed(turn: Turn, payload: dict[str, object]) -> None:
