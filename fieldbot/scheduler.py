@@ -36,9 +36,11 @@ from fieldbot.repositories.clocks import ClockRow
 from fieldbot.services.calendar_overrides import warn_unknown_year
 from fieldbot.services.carry_over import carry_over
 from fieldbot.services.deadlines.clocks import JOB, Calendars, stop_clock
+from fieldbot.services.deadlines.feedback_clocks import SURVEY
 from fieldbot.services.deadlines.ladder import Fired, advance_ladder
 from fieldbot.services.deadlines.targets import JOB_CLOCK_STATES
 from fieldbot.services.renewals import notify_renewals
+from fieldbot.services.surveys import sweep_survey
 from fieldbot.settings import Settings
 from fieldbot.store import Store, UnitOfWork
 
@@ -160,6 +162,10 @@ async def _sweep_clock(
             )
             report.stale_stopped += 1
             return
+    if clock.subject_type == SURVEY:
+        # the survey's own two steps: the reminder, then the follow-up clerk's list
+        await sweep_survey(uow, settings, clock, now)
+        return
     _, fired = await advance_ladder(uow, settings, clock, now)
     report.fired.extend(fired)
 

@@ -48,6 +48,7 @@ from fieldbot.repositories.catalogue import (
     PartRepository,
 )
 from fieldbot.repositories.clocks import ClockRepository, StepRepository
+from fieldbot.repositories.complaints import ComplaintRepository
 from fieldbot.repositories.conversations import ButtonRepository, FormRepository
 from fieldbot.repositories.events import EventLog
 from fieldbot.repositories.fieldwork import FieldworkRepository
@@ -56,6 +57,7 @@ from fieldbot.repositories.jobs import JobRepository
 from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.repositories.people import CustomerRepository, StaffRepository
 from fieldbot.repositories.stock import StockRepository
+from fieldbot.repositories.surveys import SurveyRepository
 
 if TYPE_CHECKING:
     from fieldbot.settings import Settings
@@ -176,6 +178,8 @@ class UnitOfWork:
     forms: FormRepository
     buttons: ButtonRepository
     fieldwork: FieldworkRepository
+    surveys: SurveyRepository
+    complaints: ComplaintRepository
 
     def __init__(self, engine: AsyncEngine, cipher: Cipher, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -212,6 +216,8 @@ class UnitOfWork:
         self.forms = FormRepository(conn, c)
         self.buttons = ButtonRepository(conn, c)
         self.fieldwork = FieldworkRepository(conn, c)
+        self.surveys = SurveyRepository(conn, c)
+        self.complaints = ComplaintRepository(conn, c)
         return self
 
     async def __aexit__(

@@ -15,8 +15,10 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from fieldbot.domain.model import Language
 from fieldbot.handlers import (
     accountant,
+    clerk,
     common,
     customer,
+    customer_feedback,
     customer_requests,
     escalation,
     registration,
@@ -50,6 +52,8 @@ def build_routes() -> Routes:
             *escalation.routes(),
             *customer.routes(),
             *customer_requests.routes(),
+            *customer_feedback.routes(),
+            *clerk.routes(),
             *technician.routes(),
             *storekeeper.routes(),
             *supervisor.routes(),

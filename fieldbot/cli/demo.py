@@ -207,6 +207,103 @@ async def _missed_deadline(
     await show()
 
 
+async def _survey_in_chat(
+    narrator: Narrator, cafe: Phone, show: Callable[[], Awaitable[None]]
+) -> None:
+    """The closed job's survey: one message that updates in place, changed before Submit."""
+    narrator.scene("the job is closed: the café answers the survey in its chat")
+    await cafe.wait_for("How did we do on job")
+    for label in ("Attitude 4", "Skill 4", "Arrival time 3", "Keeping promises 4"):
+        narrator.says("Bund Corner Café", f"taps {label}")
+        await cafe.tap(label)
+    narrator.says("Bund Corner Café", "changes its mind: Arrival time 4, then Submit")
+    await cafe.tap("Arrival time 4")
+    await cafe.tap("Submit")
+    # the survey message was edited in place: show it as it stands now
+    narrator.sees("Bund Corner Café", await cafe.wait_for("Your answers on job"))
+    await cafe.wait_for("add a comment")
+    await cafe.send("Fast and friendly, thank you")
+    await cafe.wait_for("Thank you for your comment")
+    await show()
+
+
+async def _phone_survey(
+    narrator: Narrator, sup: Phone, tech: Phone, clerk: Phone, show: Callable[[], Awaitable[None]]
+) -> None:
+    """李记餐厅 is not on Telegram: the voucher is signed on paper, and the survey goes to the
+    follow-up clerk at once, who takes it by phone."""
+    narrator.scene("a repair for 李记餐厅, which is not on Telegram: signed on the paper voucher")
+    await sup.send("/new C001")
+    await sup.wait_for("哪台设备")
+    await sup.tap(re.compile("RF25-0001"))
+    await sup.tap("维修")
+    await sup.tap("一般")
+    await sup.wait_for("描述故障")
+    await sup.send("冷藏柜门封条破损")
+    await sup.tap("电话")
+    await sup.wait_for("服务类型")
+    await sup.tap("登记")
+    await sup.wait_for("请选择技术员")
+    await sup.tap(re.compile(r"\(T02\)"))
+    await tech.wait_for("New job")
+    await tech.tap("Accept")
+    await tech.tap("In 1 h")
+    await tech.wait_for("appointment set")
+    await tech.tap("Arrived")
+    await tech.wait_for("share your location")
+    await tech.share_location(31.2297, 121.4803)
+    await tech.wait_for("arrival verified")
+    await tech.tap("Finish")
+    await tech.wait_for("what did you do")
+    await tech.send("Replaced the door seal")
+    await tech.wait_for("How many hours")
+    await tech.send("1")
+    await tech.wait_for("Parts used from your van")
+    await tech.tap("No more parts")
+    for question in ("Labour fee", "Travel fee", "other fee"):
+        await tech.wait_for(question)
+        await tech.send("0")
+    await tech.wait_for("to be recorded")
+    await tech.tap("Submit")
+    await tech.tap("Photo of signed voucher")
+    await tech.wait_for("send the photo of the voucher")
+    narrator.says("Li Wei (T02)", "sends the photo of the signed paper voucher")
+    await tech.send_photo(b"\x89PNG signed voucher")
+    await tech.wait_for("is closed")
+    await show()
+    narrator.scene("the follow-up clerk calls 李记餐厅 and records the survey")
+    await clerk.send("/calls_due")
+    await clerk.wait_for("需要电话回访")
+    await clerk.tap(re.compile("^记录 J"))
+    for level in ("4", "4", "3", "4"):
+        await clerk.tap(re.compile(rf"^{level} "))
+    await clerk.wait_for("客户有什么意见")
+    await clerk.send("老板说修得很快")
+    await clerk.wait_for("已记录")
+    await show()
+
+
+async def _serious_complaint(
+    narrator: Narrator, sup: Phone, cafe: Phone, show: Callable[[], Awaitable[None]]
+) -> None:
+    """The café complains; the supervisor classifies it serious: the deputy GM hears at once."""
+    narrator.scene("the café files a complaint; the supervisor finds it serious")
+    await cafe.send("/complain")
+    await cafe.wait_for("Which job")
+    await cafe.tap(re.compile("^Job J"))
+    await cafe.wait_for("describe your complaint")
+    await cafe.send("The machine leaks again and scalded our barista")
+    await cafe.wait_for("You may send photos now")
+    await cafe.tap("File complaint")
+    await cafe.wait_for("registered as")
+    await sup.wait_for("新投诉")
+    await sup.tap("打开投诉")
+    await sup.wait_for("投诉 TS-")
+    await sup.tap("严重")
+    await sup.wait_for("已通知副总经理")
+    await show()
+
+
 async def run_demo(out: str = "demo-output") -> None:
     console = Console()
     directory = _fresh_directory(out)
@@ -281,6 +378,7 @@ async def run_demo(out: str = "demo-output") -> None:
                     seen[user_id] = await _show_new(narrator, who, phone, seen.get(user_id, 0))
 
             await _field_day(sb, narrator, sup, tech, cafe, show_all)
+            await _survey_in_chat(narrator, cafe, show_all)
             people[5002] = ("Blue Harbour Bistro", customer)
             await _own_request(narrator, sup, customer, show_all)
             manager = sb.phone(user_id=2101, name="刘建国 (M01)", language="zh-hans")
@@ -289,6 +387,14 @@ async def run_demo(out: str = "demo-output") -> None:
             seen[2101] = len(manager.inbox)
             people[2101] = ("刘建国 (M01)", manager)
             await _missed_deadline(sb, narrator, sup, show_all)
+            for user_id, name, code in ((2401, "孙丽 (F01)", "F01"), (2301, "赵明 (G01)", "G01")):
+                phone = sb.phone(user_id=user_id, name=name, language="zh-hans")
+                await phone.start(await sb.invite(code))
+                await phone.wait_for("欢迎")
+                seen[user_id] = len(phone.inbox)
+                people[user_id] = (name, phone)
+            await _phone_survey(narrator, sup, tech, people[2401][1], show_all)
+            await _serious_complaint(narrator, sup, cafe, show_all)
             narrator.scene("the call log and the audit trail")
             async with store.unit_of_work(readonly=True) as uow:
                 jobs = await uow.jobs.list()

@@ -57,6 +57,24 @@ COMMANDS: tuple[tuple[str, str, frozenset[Role] | str | None], ...] = (
     ("new", N_("report a fault with your equipment"), "customer"),
     ("mute", N_("stop the notices about each step of your jobs"), "customer"),
     ("unmute", N_("receive the notices about each step of your jobs again"), "customer"),
+    ("complain", N_("file a complaint"), "customer"),
+    ("calls_due", N_("surveys to take by phone"), frozenset({Role.CLERK})),
+    ("surveys", N_("survey coverage this month"), frozenset({Role.SUPERVISOR, Role.MANAGER})),
+    (
+        "complaints",
+        N_("the complaint register"),
+        frozenset({Role.SUPERVISOR, Role.MANAGER, Role.DEPUTY_GM}),
+    ),
+    (
+        "complaint",
+        N_("a complaint's card: /complaint NUMBER"),
+        frozenset({Role.SUPERVISOR, Role.MANAGER, Role.DEPUTY_GM}),
+    ),
+    (
+        "complaint_for",
+        N_("file a complaint for a customer: /complaint_for JOB or CUSTOMER"),
+        frozenset({Role.SUPERVISOR, Role.MANAGER}),
+    ),
 )
 
 

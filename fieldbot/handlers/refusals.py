@@ -112,6 +112,18 @@ BY_CODE: dict[str, str] = {
         "Only a job resolved remotely can be confirmed by phone; after a visit the customer "
         "confirms in the chat or signs the paper voucher. Nothing was changed."
     ),
+    "survey_incomplete": N_("Please rate all four items first; nothing was submitted."),
+    "survey_answered": N_("This survey is already answered. Nothing was changed."),
+    "unknown_survey": N_("That survey does not exist. Nothing was changed."),
+    "invalid_rating": N_("That is not one of the levels. Nothing was changed."),
+    "no_candidate": N_("That complaint candidate is already decided. Nothing was changed."),
+    "unknown_complaint": N_(
+        "There is no such complaint. Complaint numbers look like TS-20260914-001. Nothing was "
+        "changed."
+    ),
+    "complaint_state": N_(
+        "That is not possible where the complaint stands now. Nothing was changed."
+    ),
 }
 # invalid_input: by the field that was wrong.
 BY_FIELD: dict[str, str] = {

@@ -23,6 +23,7 @@ from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.people import StaffRow
 from fieldbot.repositories.signoffs import Settlement
 from fieldbot.services.deadlines.job_clocks import start_receivable_clock
+from fieldbot.services.surveys import open_survey
 from fieldbot.services.workflow import (
     CASH,
     INVOICE,
@@ -119,6 +120,8 @@ async def close_if_settled(
             informational=True,
         )
     )
+    # Every closed job gets its survey, never a sample (DESIGN.md §5).
+    await open_survey(uow, settings, saved, now)
     return JobChange(saved, Action.CLOSE, job.state, notices.tuple())
 
 

@@ -19,4 +19,7 @@ async def test_the_demo_day_runs_to_the_end(tmp_path: Path) -> None:
     assert "[已知悉]" in transcript  # the missed deadline reached level 1 ...
     assert "已确认" in transcript  # ... and was acknowledged
     assert "客户在聊天中报修" in transcript  # a customer reported a fault themselves
+    assert "Your answers on job" in transcript  # a survey answered in the chat
+    assert "已记录：工单" in transcript  # a survey taken by phone
+    assert "严重投诉 TS-" in transcript  # a serious complaint reached the deputy GM
     assert (out / "fieldbot.db").is_file()

@@ -8,6 +8,7 @@
 - ``remote``: resolving a job remotely, the customer's confirmation by phone;
 - ``deadlines``: pausing and resuming a job's deadline clocks (/pause, /resume);
 - ``customer_reply``: replying to a customer's own request from its card;
+- ``complaints``: the complaint register and cards, survey candidates and coverage;
 - ``cards``: the cards and keyboards all of these show; ``common``: what they share.
 
 The route checks each permission (register_job, dispatch, view_call_log…) once; what depends
@@ -19,6 +20,7 @@ from __future__ import annotations
 from fieldbot.handlers.routes import Route
 from fieldbot.handlers.supervisor import (
     calls,
+    complaints,
     customer_reply,
     deadlines,
     decisions,
@@ -41,4 +43,5 @@ def routes() -> list[Route]:
         *deadlines.routes(),
         *remote.routes(),
         *customer_reply.routes(),
+        *complaints.routes(),
     ]

@@ -14,6 +14,7 @@ from fieldbot.domain.permissions import Permission, may
 from fieldbot.domain.states import OPEN_STATES
 from fieldbot.handlers.cards import Card, Keyboard, lines_card
 from fieldbot.handlers.supervisor.common import job_id_of
+from fieldbot.handlers.supervisor.complaints import complaint_buttons
 from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import (
@@ -180,7 +181,9 @@ async def job_card(turn: Turn, job: JobRecord) -> Card:
         )
     lines.extend(stopped_clock_lines(details.clocks, tz))
     buttons = job_buttons(turn, job) + await remote_buttons(turn, job)
-    return lines_card(lines, buttons + await clock_buttons(turn, job))
+    return lines_card(
+        lines, buttons + await clock_buttons(turn, job) + complaint_buttons(turn, job)
+    )
 
 
 def photo_count(events: Sequence[Event]) -> int:

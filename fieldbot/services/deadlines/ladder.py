@@ -69,6 +69,8 @@ LEVEL2_TEXT = N_(
 )
 GENERIC_TEXT = N_("Deadline {step}: {clock} of {subject} {id}, due {due}.")
 NOBODY_YET = N_("not dispatched")
+COMPLAINT = "complaint"  # a complaint's clocks (services/deadlines/feedback_clocks)
+COMPLAINT_SUBJECT = N_("complaint")
 # The details an escalation carries (DESIGN.md §4, issue 11): what the reader needs to act.
 FAULT_LINE = N_("Fault: {fault}")
 ADDRESS_LINE = N_("Address: {address}")
@@ -164,6 +166,19 @@ async def _about(
                 ),
                 job_id=clock.subject_id,
                 also_told=tuple(owners) if clock.clock == "receivable" else (),
+            )
+    if clock.subject_type == COMPLAINT:
+        complaint = await uow.complaints.get(clock.subject_id)
+        if complaint is not None:
+            return _About(
+                args={
+                    "clock": name,
+                    "subject": {"t": COMPLAINT_SUBJECT},
+                    "id": complaint.number,
+                    "due": due,
+                },
+                owners=await supervisors_of(uow, clock.branch_id),
+                tz=calendar.timezone,
             )
     return _About(
         args={"clock": name, "subject": clock.subject_type, "id": clock.subject_id, "due": due},

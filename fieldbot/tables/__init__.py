@@ -81,7 +81,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-metadata = MetaData(naming_convention=NAMING_CONVENTION)
+metadata: MetaData = MetaData(naming_convention=NAMING_CONVENTION)
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a bigint identity.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -610,3 +610,10 @@ inspections = Table(
     Column("supervisor_id", Integer, ForeignKey("staff.id"), nullable=False),
     Column("at", UtcDateTime, nullable=False),
 )
+
+# The schema of surveys and complaints (DESIGN.md §5) is its own module, on this metadata.
+from fieldbot.tables.feedback import (  # noqa: E402
+    complaint_number_counters as complaint_number_counters,
+)
+from fieldbot.tables.feedback import complaints as complaints  # noqa: E402
+from fieldbot.tables.feedback import surveys as surveys  # noqa: E402
