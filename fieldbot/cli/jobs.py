@@ -20,7 +20,7 @@ from fieldbot.repositories.signoffs import Settlement
 from fieldbot.repositories.work_records import WorkRecordRow
 from fieldbot.repositories.workshop import Receipt
 from fieldbot.services.deadlines.job_clocks import past_deadline
-from fieldbot.services.jobs import Deadline, JobDetails, JobSummary
+from fieldbot.services.job_details import Deadline, JobDetails, JobSummary
 from fieldbot.settings import Settings
 from fieldbot.store import UnitOfWork
 
@@ -65,7 +65,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Register a call as a job; prints its number and its deadlines."""
         from fieldbot.services.calendars import require_branch
-        from fieldbot.services.jobs import job_details, register_job, resolve_customer
+        from fieldbot.services.job_details import job_details
+        from fieldbot.services.jobs import register_job, resolve_customer
 
         called = _instant(at) if at is not None else None
         config = settings()
@@ -123,7 +124,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="a list of jobs as JSON")] = False,
     ) -> None:
         """The call log: jobs in the order of the call, with the next deadline."""
-        from fieldbot.services.jobs import list_jobs
+        from fieldbot.services.job_details import list_jobs
 
         states = None if state is None else [_state(state)]
         config = settings()
@@ -146,7 +147,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="the job as JSON")] = False,
     ) -> None:
         """A job with its customer, unit, deadlines and its events."""
-        from fieldbot.services.jobs import job_details
+        from fieldbot.services.job_details import job_details
 
         config = settings()
         details = _in_store(config, lambda uow: job_details(uow, number))

@@ -13,7 +13,7 @@ from fieldbot.domain.errors import DomainError
 from fieldbot.domain.model import JobState
 from fieldbot.domain.states import OPEN_STATES
 from fieldbot.repositories.jobs import JobRecord
-from fieldbot.services.jobs import JobSummary, list_jobs
+from fieldbot.services.job_details import JobSummary, list_jobs
 from fieldbot.store import UnitOfWork
 
 PAGE_SIZE = 20

@@ -23,7 +23,8 @@ from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.people import StaffRow
 from fieldbot.repositories.work_records import WorkRecordRow
 from fieldbot.services.settlement import close_if_settled
-from fieldbot.services.signoff import SignedOff, remote_record, request_signoff
+from fieldbot.services.signoff import SignedOff, request_signoff
+from fieldbot.services.signoff_summary import remote_record
 from fieldbot.services.work_record import fee_record
 from fieldbot.services.workflow import (
     JobChange,

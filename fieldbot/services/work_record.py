@@ -31,7 +31,8 @@ from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.parts import PartUse
 from fieldbot.repositories.people import StaffRow
 from fieldbot.repositories.work_records import FeeLineRow, WorkRecordRow, WorkStage
-from fieldbot.services.signoff import SHOW_QR, VOUCHER_PHOTO, request_signoff, summary_lines
+from fieldbot.services.signoff import SHOW_QR, VOUCHER_PHOTO, request_signoff
+from fieldbot.services.signoff_summary import summary_lines
 from fieldbot.services.spare_parts import PartQuantity, check_parts, take_from_van
 from fieldbot.services.workflow import (
     APPROVE,

@@ -24,7 +24,8 @@ from fieldbot.repositories.workshop import Receipt, RepairCard
 from fieldbot.services.calendars import calendar_of
 from fieldbot.services.deadlines.job_clocks import on_job_transition
 from fieldbot.services.deadlines.slips import tell_new_promised_date
-from fieldbot.services.signoff import request_signoff, signoff_args
+from fieldbot.services.signoff import request_signoff
+from fieldbot.services.signoff_summary import signoff_args
 from fieldbot.services.spare_parts import PartQuantity, check_parts, take_from_van
 from fieldbot.services.work_record import ENTERED_FEES, Draft, bill
 from fieldbot.services.workflow import (

@@ -18,7 +18,7 @@ from fieldbot.repositories.jobs import JobRecord
 from fieldbot.sandbox.driver import Phone, Sandbox
 from fieldbot.services import dispatch
 from fieldbot.services.customer_requests import fault_photos
-from fieldbot.services.jobs import job_details
+from fieldbot.services.job_details import job_details
 from tests.e2e.test_deadline_holds import _desk, _staff, db_url
 
 pytestmark = pytest.mark.e2e

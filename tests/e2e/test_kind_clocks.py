@@ -19,7 +19,8 @@ from fieldbot.repositories.clocks import ClockRow
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.sandbox.driver import Phone, Sandbox
 from fieldbot.services import dispatch, spare_parts, visit, work_record
-from fieldbot.services.jobs import job_details, register_job
+from fieldbot.services.job_details import job_details
+from fieldbot.services.jobs import register_job
 from tests.e2e.test_technician_flow import FAST, FAST_LIMITS, customer, run, staff, wake
 
 pytestmark = pytest.mark.e2e

@@ -17,7 +17,7 @@ from fieldbot.domain.model import JobState
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.sandbox.driver import Phone, Sandbox
 from fieldbot.services import custody, dispatch, visit, workshop
-from fieldbot.services.jobs import job_details
+from fieldbot.services.job_details import job_details
 from tests.e2e.test_technician_flow import (
     FAST,
     FAST_LIMITS,

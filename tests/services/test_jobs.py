@@ -14,6 +14,7 @@ from fieldbot.domain.entitlement import MissingReason
 from fieldbot.domain.model import Channel, JobState, Priority, ServiceType, WorkKind, Zone
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services.calendar_overrides import set_override
+from fieldbot.services.job_details import job_details, list_jobs
 from fieldbot.services.jobs import (
     JOB_REGISTERED,
     AmbiguousCustomer,
@@ -22,8 +23,6 @@ from fieldbot.services.jobs import (
     UnknownCustomer,
     UnknownEquipment,
     UnknownJob,
-    job_details,
-    list_jobs,
     register_job,
 )
 from fieldbot.settings import Settings

@@ -34,7 +34,8 @@ from fieldbot.services import calls, remote
 from fieldbot.services import dispatch as dispatching
 from fieldbot.services.customer_requests import OWN_REQUEST_PHOTOS
 from fieldbot.services.deadlines.clocks import CLOCK_NAMES, JOB
-from fieldbot.services.jobs import Deadline, Preview, job_details
+from fieldbot.services.job_details import Deadline, job_details
+from fieldbot.services.jobs import Preview
 from fieldbot.services.signoff import ACCEPT_AS_IS, REWORK
 from fieldbot.services.workflow import (
     APPROVE,

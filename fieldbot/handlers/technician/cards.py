@@ -22,7 +22,7 @@ from fieldbot.rendering import more_line
 from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import remote, settlement, work_record
-from fieldbot.services.jobs import next_deadline
+from fieldbot.services.job_details import next_deadline
 from fieldbot.services.settlement import amount_due
 from fieldbot.services.signoff import SHOW_QR, VOUCHER_PHOTO
 from fieldbot.services.workflow import (

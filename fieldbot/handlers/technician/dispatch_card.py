@@ -24,7 +24,7 @@ from fieldbot.i18n import N_
 from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import dispatch
-from fieldbot.services.jobs import next_deadline
+from fieldbot.services.job_details import next_deadline
 from fieldbot.services.workflow import load_job, require_state
 
 

@@ -10,7 +10,7 @@ from fieldbot.domain.entitlement import FeeKind, FeeLine
 from fieldbot.domain.errors import IllegalTransition, InvalidText, NotAllowed
 from fieldbot.domain.model import JobState
 from fieldbot.domain.money import Money
-from fieldbot.services import dispatch, quote, remote, signoff, work_record
+from fieldbot.services import dispatch, quote, remote, signoff, signoff_summary, work_record
 from fieldbot.services.quote import NoPendingQuote, QuoteNotNeeded
 from fieldbot.services.remote import NotResolvedRemotely
 from fieldbot.services.work_record import QuoteRequired
@@ -147,7 +147,7 @@ async def test_an_accepted_quote_lets_the_work_finish_and_the_summary_shows_esti
     assert finished.change.state is JobState.AWAITING_SIGNOFF
 
     async def summary(uow: UnitOfWork) -> dict[str, object]:
-        return await signoff.summary_args(uow, finished.change.job, finished.record)
+        return await signoff_summary.summary_args(uow, finished.change.job, finished.record)
 
     args = await flow.read(summary)
     last = args["items"]["lines"][-1]  # type: ignore[index]

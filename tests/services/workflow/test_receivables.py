@@ -15,7 +15,7 @@ from fieldbot.domain.money import Money
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import receivables, settlement, signoff, work_record
 from fieldbot.services.deadlines.clocks import JOB
-from fieldbot.services.jobs import job_details
+from fieldbot.services.job_details import job_details
 from fieldbot.services.receivables import AlreadyPaid, UnknownInvoice
 from fieldbot.services.workflow import InvalidInput
 

@@ -7,7 +7,7 @@ from fieldbot.domain.entitlement import FeeKind, FeeLine
 from fieldbot.domain.model import JobState
 from fieldbot.domain.money import Money
 from fieldbot.repositories.jobs import JobRecord
-from fieldbot.services import signoff, work_record
+from fieldbot.services import signoff, signoff_summary, work_record
 
 from .conftest import Flow, quote_accepted, to_on_site
 
@@ -55,11 +55,11 @@ async def test_the_signoff_summary_lists_every_part_and_fee_line_total_and_due(
         fees=[FeeLine(FeeKind.TRAVEL, "travel", Money.yuan(30))],
         parts=[("P018", 2)],
     )
-    args = signoff.signoff_args(finished.change.job, finished.record)
+    args = signoff_summary.signoff_args(finished.change.job, finished.record)
     lines = args["items"]["lines"]
-    assert [line["t"] for line in lines] == [signoff.FEE_LINE, signoff.PART_LINE]
+    assert [line["t"] for line in lines] == [signoff_summary.FEE_LINE, signoff_summary.PART_LINE]
     assert lines[1]["args"]["part"].startswith("P018 ") and "× 2" in lines[1]["args"]["part"]
-    assert lines[1]["args"]["status"] == {"t": signoff.CHARGED}
+    assert lines[1]["args"]["status"] == {"t": signoff_summary.CHARGED}
     assert args["total"] == args["due"] == {"money": finished.record.total_fen}
 
 
