@@ -260,7 +260,7 @@ async def _phone_survey(
     await tech.send("1")
     await tech.wait_for("Parts used from your van")
     await tech.tap("No more parts")
-    for question in ("Labour fee", "Travel fee", "other fee"):
+    for question in ("Travel fee", "other fee"):  # type C: no labour asked
         await tech.wait_for(question)
         await tech.send("0")
     await tech.wait_for("to be recorded")

@@ -305,7 +305,7 @@ async def test_an_appointment_button_of_a_chinese_customer_is_refused_once_the_j
     await run(sb, dispatch.accept, job=job.id, actor="T01")
     at = sb.clock.now() + timedelta(hours=2)
     await run(sb, visit.set_appointment, job=job.id, actor="T01", at=at)
-    appointment = await owner.wait_for("张磊")
+    appointment = await owner.wait_for("将于")  # not the "technician assigned" notice
     await run(sb, visit.on_my_way, job=job.id, actor="T01")
     await press(sb, owner, appointment.id, "这个时间可以")
     refused = await owner.wait_for("已无法执行")

@@ -19,7 +19,7 @@ from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.sandbox.driver import Phone, Sandbox
 from fieldbot.sandbox.limits import Limits
 from fieldbot.services import dispatch as dispatching
-from fieldbot.services import signoff, visit, work_record
+from fieldbot.services import quote, signoff, visit, work_record
 from fieldbot.services.jobs import register_job
 
 pytestmark = pytest.mark.e2e
@@ -99,6 +99,9 @@ async def _on_site(sb: Sandbox) -> str:
     at = sb.clock.now() + timedelta(hours=2)
     await _run(sb, visit.set_appointment, job=number, actor="T04", at=at)
     await _run(sb, visit.arrive, job=number, actor="T04")
+    # type A: the fees these tests record are above the quote limit, accepted first (§3)
+    await _run(sb, quote.send_quote, job=number, actor="T04", labour_fen=90000, parts_fen=0)
+    await _run(sb, quote.answer, job=number, decision="accept", actor="T04", photo="signed")
     return number
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.outbox import OutboxMessage
-from fieldbot.services import dispatch, jobs, visit, workshop
+from fieldbot.services import custody, dispatch, jobs, visit, workshop
 from fieldbot.services.deadlines.slips import NEW_PROMISED_DATE, SLIP_TEXTS, SLIP_TOLD
 from tests.services.deadlines.conftest import Desk, local
 
@@ -50,7 +50,7 @@ async def _on_site(desk: Desk, customer: str = "C003") -> JobRecord:
 async def test_a_workshop_slip_is_told_and_then_the_new_promised_date(desk: Desk) -> None:
     await _bind_customer(desk)
     job = await _on_site(desk)
-    await _run(desk, workshop.take_back, job=job.id, actor="T02", promised_at=local(9, 15, 18))
+    await _run(desk, custody.take_back, job=job.id, actor="T02", promised_at=local(9, 15, 18))
     await desk.at(local(9, 15, 18, 1))
     slips = [m for m in await _told(desk) if m.template == SLIP_TEXTS["workshop"]]
     (slip,) = slips
