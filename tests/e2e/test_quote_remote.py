@@ -15,7 +15,8 @@ from fieldbot.cli.jobs import details_json
 from fieldbot.domain.model import JobState
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.sandbox.driver import Sandbox
-from fieldbot.services.jobs import job_details, register_job
+from fieldbot.services.job_details import job_details
+from fieldbot.services.jobs import register_job
 from tests.e2e.conftest import push_callback
 from tests.e2e.test_technician_flow import (
     C003_SITE,

@@ -22,9 +22,9 @@ from fieldbot.services.jobs import (
     InvalidJobField,
     UnknownCustomer,
     UnknownEquipment,
-    UnknownJob,
     register_job,
 )
+from fieldbot.services.workflow import UnknownJob
 from fieldbot.settings import Settings
 from fieldbot.store import Store
 
