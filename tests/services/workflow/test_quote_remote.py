@@ -42,7 +42,10 @@ async def test_a_consultation_resolved_remotely_is_signed_off_in_the_chat_and_cl
         if m.template == signoff.SIGNOFF_TEMPLATE
     ]
     work = asked[-1].params["args"]["work"]
-    assert work == {"t": signoff.REMOTE_WORK, "args": {"advice": "Run the descaling program"}}
+    assert work == {
+        "t": signoff_summary.REMOTE_WORK,
+        "args": {"advice": "Run the descaling program"},
+    }
     signed = await flow.run(signoff.confirm, job=job.id, customer="C002")
     assert signed.closed is not None and signed.closed.state is JobState.CLOSED
     settled = await flow.read(lambda uow: uow.fieldwork.settlement(job.id))  # type: ignore[arg-type]
@@ -151,7 +154,7 @@ async def test_an_accepted_quote_lets_the_work_finish_and_the_summary_shows_esti
 
     args = await flow.read(summary)
     last = args["items"]["lines"][-1]  # type: ignore[index]
-    assert last["t"] == signoff.QUOTE_ACCEPTED_LINE
+    assert last["t"] == signoff_summary.QUOTE_ACCEPTED_LINE
     assert last["args"] == {"estimate": {"money": 45000}, "total": {"money": 35000}}
 
 
