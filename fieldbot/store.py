@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import StaticPool
 
 from fieldbot.crypto import Cipher
+from fieldbot.repositories.access_log import AccessLogRepository
 from fieldbot.repositories.base import (
     READONLY_OPTION,
     AlreadyBound,
@@ -156,6 +157,19 @@ class Store:
     async def close(self) -> None:
         await self.engine.dispose()
 
+    async def checkpoint(self) -> bool | None:
+        """SQLite: copy the write-ahead log into the database file and truncate it to nothing
+        (``wal_checkpoint(TRUNCATE)``), so that old page images (an erased customer's former
+        rows) leave the WAL too. True when the log was emptied, False when a reader still
+        holds it (the next checkpoint finishes the job); None on PostgreSQL."""
+        if self.dialect != "sqlite":
+            return None
+        async with self.engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            result = await autocommit.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy = result.first()
+        return busy is not None and int(busy[0]) == 0
+
 
 class UnitOfWork:
     """One transaction with the repositories bound to it; rolls back unless committed."""
@@ -180,6 +194,7 @@ class UnitOfWork:
     fieldwork: FieldworkRepository
     surveys: SurveyRepository
     complaints: ComplaintRepository
+    access: AccessLogRepository
 
     def __init__(self, engine: AsyncEngine, cipher: Cipher, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -218,6 +233,7 @@ class UnitOfWork:
         self.fieldwork = FieldworkRepository(conn, c)
         self.surveys = SurveyRepository(conn, c)
         self.complaints = ComplaintRepository(conn, c)
+        self.access = AccessLogRepository(conn, c)
         return self
 
     async def __aexit__(

@@ -41,6 +41,7 @@ log = logging.getLogger("fieldbot.runtime")
 SWEEP_JOB = "fieldbot-sweep"
 NEXT_DUE_JOB = "fieldbot-next-due"
 MISFIRE_GRACE_S = 60
+ERASED = "—"  # what a message shows for an erased customer's name, phone or address
 
 UNDELIVERABLE = N_(
     "A message to {who} could not be delivered ({error}). Please reach them another way."
@@ -315,6 +316,8 @@ class BotRuntime:
             row = await uow.customers.row_by_id(customer_id)
         if row is None:
             return "?"
+        if row.customer.erased:
+            return ERASED  # their name, phone and address were erased on request (§6)
         value: str = getattr(row.customer, field)
         return value
 

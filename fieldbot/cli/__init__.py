@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from fieldbot.cli import admin, botcmd, calendar, complaints, jobs, receivables
+from fieldbot.cli import admin, botcmd, calendar, complaints, customers, jobs, receivables
 
 app = typer.Typer(
     name="fieldbot",
@@ -20,6 +20,7 @@ app = typer.Typer(
 admin.register(app)
 calendar.register(app)
 jobs.register(app)
+customers.register(app)
 receivables.register(app)
 complaints.register(app)
 botcmd.register(app)

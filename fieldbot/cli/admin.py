@@ -108,6 +108,51 @@ def register(app: typer.Typer) -> None:
         if not as_json:
             print(f"event log intact: {result.count} events")
 
+    @audit.command("access")
+    def audit_access(
+        code: Annotated[str, typer.Argument(help="the customer's code, e.g. C001")],
+        as_json: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """Who was shown the customer's phone, where and when (oldest first)."""
+        from zoneinfo import ZoneInfo
+
+        from fieldbot.domain.errors import DomainError
+        from fieldbot.i18n import local_text
+        from fieldbot.services.access_log import Access, accesses
+
+        config = settings()
+
+        async def go() -> list[Access]:
+            async with open_store(config) as store, store.unit_of_work(readonly=True) as uow:
+                return await accesses(uow, code)
+
+        try:
+            found = run(go)
+        except DomainError as exc:
+            refuse(str(exc))
+        tz = ZoneInfo(config.timezone)
+        if as_json:
+            rows = [
+                {
+                    "at": a.at.astimezone(tz).isoformat(),
+                    "who": a.who,
+                    "name": a.name,
+                    "shown": a.shown,
+                    "job": a.job,
+                }
+                for a in found
+            ]
+            print(json.dumps(rows, ensure_ascii=False))
+            return
+        if not found:
+            print(f"{code.strip()}: nobody was shown this customer's phone")
+            return
+        print_table(
+            f"Who saw the phone of {code.strip()}",
+            ["at", "who", "name", "where", "job"],
+            [[local_text(a.at, tz), a.who, a.name or "-", a.shown, a.job or "-"] for a in found],
+        )
+
 
 def print_table(title: str, columns: list[str], rows: list[list[str]]) -> None:
     table = Table(title=title)

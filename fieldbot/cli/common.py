@@ -17,12 +17,38 @@ if TYPE_CHECKING:
     from fieldbot.store import Store
 
 T = TypeVar("T")
+BY_HELP = "who runs the command, for the audit (default: the operating system's user)"
 
 
 def refuse(reason: str) -> NoReturn:
     """Exit 1 with the reason on stderr."""
     print(reason, file=sys.stderr)
     raise typer.Exit(1)
+
+
+def operator(by: str | None) -> str:
+    """Who runs the command, as the audit records it (``cli:NAME``): ``--by``, else the user
+    of the operating system."""
+    import getpass
+
+    if by is not None and by.strip():
+        return by.strip()
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
+
+
+def stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def confirmed(question: str, *, yes: bool) -> bool:
+    """Whether to go on with a command that changes things: no question with ``--yes`` or when
+    standard input is not a terminal (DESIGN.md §8), else the operator's answer."""
+    if yes or not stdin_is_terminal():
+        return True
+    return typer.confirm(question, default=False)
 
 
 def settings() -> Settings:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from fieldbot.cli.common import clock_for, open_store, refuse, run, settings
+from fieldbot.cli.common import BY_HELP, clock_for, open_store, operator, refuse, run, settings
 from fieldbot.domain.errors import DomainError
 from fieldbot.domain.model import JobState
 from fieldbot.i18n import local_text
@@ -145,14 +145,24 @@ def register(app: typer.Typer) -> None:
     def show(
         number: Annotated[str, typer.Argument(help="the job number, e.g. J20260914-001")],
         as_json: Annotated[bool, typer.Option("--json", help="the job as JSON")] = False,
+        by: Annotated[str | None, typer.Option("--by", help=BY_HELP)] = None,
     ) -> None:
-        """A job with its customer, unit, deadlines and its events."""
+        """A job with its customer (their phone: an access event), unit, deadlines, events."""
+        from fieldbot.services.access_log import JOB_SHOW, Showing, phone_shown
         from fieldbot.services.job_details import job_details
 
         config = settings()
-        details = _in_store(config, lambda uow: job_details(uow, number))
-        tz = ZoneInfo(config.timezone)
         now = clock_for(config).now()
+        who = operator(by)
+
+        async def go(uow: UnitOfWork) -> JobDetails:
+            found = await job_details(uow, number)
+            shown = Showing(found.job.customer_id, found.job.id)
+            await phone_shown(uow, shown, shown=JOB_SHOW, now=now, operator=who)
+            return found
+
+        details = _in_store(config, go, commit=True)
+        tz = ZoneInfo(config.timezone)
         if as_json:
             print(json.dumps(details_json(details, tz), ensure_ascii=False))
         else:
@@ -318,6 +328,7 @@ def details_json(details: JobDetails, tz: ZoneInfo) -> dict[str, Any]:
         fees=fees_json(details.work),
         fault=details.job.fault,
         customer_name=details.customer.name,
+        customer_phone=details.customer.phone,
         equipment_model=None if unit is None else unit.model,
         quote=quote_json(details),
         events=[
@@ -372,6 +383,7 @@ def details_lines(details: JobDetails, tz: ZoneInfo, now: datetime) -> list[str]
         f"  called at     {_shown(job.called_at, tz)} ({job.channel.value})",
         f"  branch        {summary.branch}",
         f"  customer      {summary.customer} {details.customer.name}",
+        f"  phone         {details.customer.phone or '-'}",
         f"  equipment     {'-' if unit is None else f'{unit.serial} {unit.model}'}",
         f"  kind          {job.kind.value}, priority {job.priority.value}",
         f"  fault         {job.fault}",

@@ -60,6 +60,9 @@ class Customer:
     longitude: float
     branch: str
     language: Language | None = None
+    # Their personal data was erased on request (DESIGN.md §6): name, phone and address are
+    # empty; the code, units, contracts and jobs stay.
+    erased: bool = False
 
 
 @dataclass(frozen=True, slots=True)

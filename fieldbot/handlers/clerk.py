@@ -17,6 +17,7 @@ from fieldbot.i18n import N_
 from fieldbot.rendering import more_line
 from fieldbot.repositories.conversations import Form
 from fieldbot.services import surveys
+from fieldbot.services.access_log import CALLS_DUE, PHONE_SURVEY, Showing, phone_shown
 from fieldbot.services.workflow import customer_arg, dt_arg
 
 FORM_PHONE_SURVEY = "clerk.survey"
@@ -80,6 +81,8 @@ async def calls_due_command(turn: Turn, _args: str) -> None:
         buttons.append([(label, RECORD_ACTION, {"survey_id": call.survey.id})])
     if len(due) > SHOWN:
         lines.append(more_line(len(due) - SHOWN))
+    shown = [Showing(c.survey.customer_id, c.job.id) for c in due[:SHOWN]]
+    await phone_shown(turn.uow, shown, shown=CALLS_DUE, now=turn.now, staff_id=turn.person.id)
     await turn.reply("@lines", extra={"lines": lines}, buttons=buttons)
 
 
@@ -109,6 +112,8 @@ async def record_pressed(turn: Turn, payload: dict[str, object]) -> None:
         {"survey_id": survey_id, "number": call.job.number, "ratings": {}},
         turn.now,
     )
+    shown = Showing(call.survey.customer_id, call.job.id)
+    await phone_shown(turn.uow, shown, shown=PHONE_SURVEY, now=turn.now, staff_id=turn.person.id)
     await turn.reply(
         ASK_ITEM,
         args={

@@ -164,6 +164,10 @@ class ButtonRepository(Repository):
         )
         return None if row is None else self._button(row)
 
+    async def forget_user(self, user_id: int) -> None:
+        """Erasure (DESIGN.md §6): the buttons this Telegram account could press go."""
+        await self._conn.execute(delete(t.buttons).where(t.buttons.c.user_id == user_id))
+
     async def purge_expired(self, now: datetime) -> int:
         column = t.buttons.c
         result = await self._conn.execute(

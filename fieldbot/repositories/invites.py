@@ -6,7 +6,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from fieldbot import tables as t
@@ -80,6 +80,11 @@ class InviteRepository(Repository):
             .returning(*t.invites.c)
         )
         return None if row is None else self._invite(row)
+
+    async def forget_customer(self, customer_id: int) -> None:
+        """Erasure (DESIGN.md §6): the customer's sign-off links go, used or not (an unused one
+        would bind an account to the erased record)."""
+        await self._conn.execute(delete(t.invites).where(t.invites.c.customer_id == customer_id))
 
     async def expire_for_job(self, job_id: int, now: datetime) -> int:
         """Expire the unused links of a job (it left awaiting_signoff); returns how many."""

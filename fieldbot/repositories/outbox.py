@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, update
 from sqlalchemy.engine import RowMapping
 
 from fieldbot import tables as t
@@ -261,3 +261,30 @@ class OutboxRepository(Repository):
         if chat_id is not None:
             query = query.where(t.outbox.c.chat_id == chat_id)
         return [self._message(row) for row in await self._all(query)]
+
+    async def to_customer(self, customer_id: int) -> list[OutboxMessage]:
+        """Every message queued for the customer, in order (what an export lists)."""
+        column = t.outbox.c
+        rows = await self._all(
+            select(t.outbox)
+            .where(column.recipient_kind == "customer", column.recipient_id == customer_id)
+            .order_by(column.id)
+        )
+        return [self._message(row) for row in rows]
+
+    async def forget_customer(self, customer_id: int, chat_id: int | None) -> int:
+        """Erasure (DESIGN.md §6): every message to the customer, and to their chat before they
+        were bound, goes, sent or not (nothing more is sent to an erased customer); an edit
+        of another message that pointed at one of them keeps its Telegram message id only.
+        Returns how many went."""
+        column = t.outbox.c
+        theirs = and_(column.recipient_kind == "customer", column.recipient_id == customer_id)
+        where = theirs if chat_id is None else or_(theirs, column.chat_id == chat_id)
+        ids: list[int] = list((await self._conn.execute(select(column.id).where(where))).scalars())
+        if not ids:
+            return 0
+        await self._conn.execute(
+            update(t.outbox).where(column.ref_outbox_id.in_(ids)).values(ref_outbox_id=None)
+        )
+        await self._conn.execute(delete(t.outbox).where(column.id.in_(ids)))
+        return len(ids)

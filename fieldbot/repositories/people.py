@@ -15,7 +15,13 @@ from sqlalchemy.engine import RowMapping
 from fieldbot import tables as t
 from fieldbot.crypto import aad_for
 from fieldbot.domain.model import Customer, Language, Role, Staff
-from fieldbot.repositories.base import AlreadyBound, KeyedRepository, NotFound, aware
+from fieldbot.repositories.base import (
+    AlreadyBound,
+    KeyedRepository,
+    NotFound,
+    UpsertResult,
+    aware,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +186,7 @@ class CustomerRow:
     chat_id: int | None
     version: int
     notices_muted: bool = False  # /mute: informational notices are not sent
+    erased_at: datetime | None = None  # `fieldbot customer erase`
 
 
 class CustomerRepository(KeyedRepository[Customer]):
@@ -212,6 +219,7 @@ class CustomerRepository(KeyedRepository[Customer]):
             longitude=row["longitude"],
             branch=row["branch_code"],
             language=None if language is None else Language(language),
+            erased=row["erased_at"] is not None,
         )
 
     def _row(self, row: RowMapping) -> CustomerRow:
@@ -223,6 +231,7 @@ class CustomerRepository(KeyedRepository[Customer]):
             chat_id=row["chat_id"],
             version=int(row["version"]),
             notices_muted=bool(row["notices_muted"]),
+            erased_at=row["erased_at"],
         )
 
     def _key(self, record: Customer) -> str:
@@ -240,6 +249,48 @@ class CustomerRepository(KeyedRepository[Customer]):
             "branch_id": await self._id_by(t.branches, "code", record.branch, "branch"),
             "language": None if record.language is None else record.language.value,
         }
+
+    async def upsert(self, record: Customer) -> UpsertResult:
+        """As for every record, except that a customer whose personal data was erased stays
+        erased: re-importing the company's file leaves them alone (``unchanged``)."""
+        erased = (
+            await self._conn.execute(
+                select(t.customers.c.erased_at).where(t.customers.c.code == record.code)
+            )
+        ).scalar_one_or_none()
+        if erased is not None:
+            return "unchanged"
+        return await super().upsert(record)
+
+    async def erase(
+        self, customer_id: int, *, latitude: float, longitude: float, now: datetime
+    ) -> None:
+        """Remove the customer's personal data (DESIGN.md §6): name, phone and address become
+        the ciphertext of nothing (SQLite's ``secure_delete`` overwrites the old cells), the
+        blind index is emptied (no phone finds them), the chat binding and the language go,
+        the site moves to ``latitude``/``longitude`` (the branch's)."""
+        row = await self.row_by_id(customer_id)
+        if row is None:
+            raise NotFound(f"unknown customer {customer_id}")
+        code = row.customer.code
+        await self._conn.execute(
+            update(t.customers)
+            .where(t.customers.c.id == customer_id)
+            .values(
+                name_enc=self._encrypt(code, "name", ""),
+                phone_enc=self._encrypt(code, "phone", ""),
+                phone_bidx="",
+                address_enc=self._encrypt(code, "address", ""),
+                latitude=latitude,
+                longitude=longitude,
+                language=None,
+                telegram_user_id=None,
+                chat_id=None,
+                notices_muted=False,
+                erased_at=aware(now),
+                version=t.customers.c.version + 1,
+            )
+        )
 
     async def row(self, code: str) -> CustomerRow | None:
         found = await self._first(self._query().where(t.customers.c.code == code))
@@ -277,7 +328,9 @@ class CustomerRepository(KeyedRepository[Customer]):
         """Customers of a branch whose name contains ``text`` (case-insensitive): decrypts
         and scans the branch, as names are encrypted."""
         needle = text.casefold().strip()
-        return [c for c in await self.in_branch(branch) if needle in c.name.casefold()]
+        return [
+            c for c in await self.in_branch(branch) if not c.erased and needle in c.name.casefold()
+        ]
 
     async def set_notices_muted(self, customer_id: int, muted: bool) -> None:
         """/mute and /unmute: whether the informational notices about their jobs are sent."""

@@ -109,3 +109,10 @@ class QuoteRepository(Repository):
         )
         if result.first() is None:
             raise ConcurrencyConflict(f"quote {quote_id} was answered already")
+
+    async def forget_quote_photos(self, job_ids: list[int]) -> None:
+        """Erasure (DESIGN.md §6): the photos of signed paper quotes of these jobs go."""
+        if job_ids:
+            await self._conn.execute(
+                update(t.quotes).where(t.quotes.c.job_id.in_(job_ids)).values(evidence=None)
+            )

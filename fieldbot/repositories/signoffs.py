@@ -93,6 +93,14 @@ class SignoffRepository(Repository):
         )
         return [row_fields(Signoff, row) for row in rows]
 
+    async def forget_signoff_photos(self, job_ids: list[int]) -> None:
+        """Erasure (DESIGN.md §6): the photos of signed paper vouchers of these jobs go (their
+        Telegram file ids); the sign-off, its method and outcome stay."""
+        if job_ids:
+            await self._conn.execute(
+                update(t.signoffs).where(t.signoffs.c.job_id.in_(job_ids)).values(evidence=None)
+            )
+
     # --- settlement and cash held -------------------------------------------------------------
 
     async def settle(

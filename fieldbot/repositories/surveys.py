@@ -149,9 +149,18 @@ class SurveyRepository(Repository):
         return replace(survey, version=int(version), updated_at=now)
 
     async def with_clerk(self, branch_id: int | None = None) -> list[SurveyRow]:
-        """The follow-up clerk's list: surveys handed over and not answered, oldest first."""
+        """The follow-up clerk's list: surveys handed over and not answered, oldest first (not
+        of customers whose personal data was erased: there is nobody to call)."""
         column = t.surveys.c
-        query = select(t.surveys).where(column.state == "open", column.handed_over_at.is_not(None))
+        query = (
+            select(t.surveys)
+            .join(t.customers, t.customers.c.id == column.customer_id)
+            .where(
+                column.state == "open",
+                column.handed_over_at.is_not(None),
+                t.customers.c.erased_at.is_(None),
+            )
+        )
         if branch_id is not None:
             query = query.where(column.branch_id == branch_id)
         rows = await self._all(query.order_by(column.handed_over_at, column.id))

@@ -140,6 +140,15 @@ class WorkshopRepository(Repository):
         if result.first() is None:
             raise ConcurrencyConflict(f"receipt {receipt_id} is confirmed already")
 
+    async def forget_receipt_photos(self, job_ids: list[int]) -> None:
+        """Erasure (DESIGN.md §6): the photos of signed paper receipts of these jobs go."""
+        if job_ids:
+            await self._conn.execute(
+                update(t.receipts)
+                .where(t.receipts.c.job_id.in_(job_ids))
+                .values(confirm_evidence=None)
+            )
+
     async def register_move(
         self,
         *,

@@ -24,6 +24,7 @@ from fieldbot.rendering import LOCATION, clip
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.repositories.people import StaffRow
+from fieldbot.services.access_log import DISPATCH_CARD, Showing, phone_shown
 from fieldbot.services.deadlines.targets import contact_hours, is_booked
 from fieldbot.services.voucher import service_history
 from fieldbot.services.workflow import (
@@ -226,6 +227,9 @@ async def _offer(
         buttons=[(ACCEPT, "job.accept", payload), (DECLINE, "job.decline", payload)],
         priority=OutboxRepository.PRIORITY_ASSIGNMENT,
     )
+    if sent is not None:  # the card shows the customer's phone: who saw it (DESIGN.md §6)
+        shown = Showing(job.customer_id, job.id)
+        await phone_shown(uow, shown, shown=DISPATCH_CARD, now=now, staff_id=technician.id)
     if sent is not None and customer is not None and technician.chat_id is not None:
         await uow.outbox.enqueue(
             chat_id=technician.chat_id,

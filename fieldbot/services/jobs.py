@@ -110,6 +110,9 @@ async def resolve_customer(uow: UnitOfWork, query: str, *, branch: str | None = 
     if not text:
         raise UnknownCustomer("no customer given", query=query)
     by_code = await uow.customers.get(text)
+    if by_code is not None and by_code.erased:
+        # their personal data was erased on request (DESIGN.md §6): no new work for the record
+        raise UnknownCustomer(f"customer {text}'s personal data was erased", query=text)
     if by_code is not None:
         return by_code
     candidates: list[Customer] = []

@@ -148,6 +148,9 @@ customers = Table(
     # /mute: the informational notices about their jobs are not sent (DESIGN.md §5)
     Column("notices_muted", Boolean, nullable=False, server_default=text("false")),
     _version(),
+    # `fieldbot customer erase` (DESIGN.md §6): name, phone and address hold the ciphertext of
+    # nothing, the blind index is empty, the chat binding is gone; the code and the jobs stay
+    Column("erased_at", UtcDateTime),
 )
 
 equipment = Table(
@@ -394,6 +397,8 @@ buttons = Table(
 
 # The schema of the field workflow (DESIGN.md §3) is its own module, on this metadata.
 # The schema of surveys and complaints (DESIGN.md §5) is its own module, on this metadata.
+# Who was shown a customer's phone, and when (DESIGN.md §6), is its own module too.
+from fieldbot.tables.access_log import access_events as access_events  # noqa: E402
 from fieldbot.tables.feedback import (  # noqa: E402
     complaint_number_counters as complaint_number_counters,
 )

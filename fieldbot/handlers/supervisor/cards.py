@@ -32,6 +32,7 @@ from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.people import CustomerRow
 from fieldbot.services import calls, remote
 from fieldbot.services import dispatch as dispatching
+from fieldbot.services.access_log import JOB_CARD, Showing, phone_shown
 from fieldbot.services.customer_requests import OWN_REQUEST_PHOTOS
 from fieldbot.services.deadlines.clocks import CLOCK_NAMES, JOB
 from fieldbot.services.job_details import Deadline, job_details
@@ -132,20 +133,20 @@ def staff_with_code(staff_id: int, code: str) -> dict[str, Any]:
 
 
 async def job_card(turn: Turn, job: JobRecord) -> Card:
-    """A job's card with the buttons for its state only (and this person's permissions)."""
+    """A job's card with the buttons for its state only (and this person's permissions); it
+    shows the customer's phone, so showing it is an access event (DESIGN.md §6)."""
     details = await job_details(turn.uow, job.number)
     tz = await branch_timezone(turn.uow, turn.deps.settings, job)
     names = await technician_names(turn, [job])
     unit = details.equipment
+    shown = Showing(job.customer_id, job.id)
+    await phone_shown(turn.uow, shown, shown=JOB_CARD, now=turn.now, staff_id=turn.person.id)
     lines: list[dict[str, Any]] = [
         {
             "t": N_("Job {number}: {state}"),
             "args": {"number": job.number, "state": state_arg(job)},
         },
-        {
-            "t": N_("Customer: {customer} ({code})"),
-            "args": {"customer": customer_arg(job.customer_id), "code": details.customer.code},
-        },
+        *customer_lines(job, details.customer.code),
         {"t": N_("Unit: {unit}"), "args": {"unit": f"{unit.serial} {unit.model}"}}
         if unit is not None
         else {"t": N_("Unit: none")},
@@ -185,6 +186,17 @@ async def job_card(turn: Turn, job: JobRecord) -> Card:
     return lines_card(
         lines, buttons + await clock_buttons(turn, job) + complaint_buttons(turn, job)
     )
+
+
+def customer_lines(job: JobRecord, code: str) -> list[dict[str, Any]]:
+    """Who the customer is and their phone, looked up when the card is sent."""
+    return [
+        {
+            "t": N_("Customer: {customer} ({code})"),
+            "args": {"customer": customer_arg(job.customer_id), "code": code},
+        },
+        {"t": N_("Phone: {phone}"), "args": {"phone": customer_arg(job.customer_id, "phone")}},
+    ]
 
 
 def photo_count(events: Sequence[Event]) -> int:
