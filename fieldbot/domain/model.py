@@ -98,6 +98,9 @@ class StockLevel:
     location: str  # "central", a branch code, or "van:STAFF_CODE"
     part: str
     quantity: int
+    # Below it the storekeepers are told (DESIGN.md §8). Read back: None when there is none.
+    # Imported: None when the file gives none, which leaves the stored minimum as it is.
+    min_quantity: int | None = None
 
 
 class JobState(StrEnum):

@@ -39,6 +39,7 @@ class Permission(StrEnum):
     INVITE_STAFF = "invite_staff"
     VIEW_CALL_LOG = "view_call_log"
     VIEW_REPORTS = "view_reports"
+    VIEW_STOCK = "view_stock"  # /stock: the stock of a store or a van
 
 
 _P = Permission
@@ -64,6 +65,7 @@ PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
                 _P.OVERRIDE_SERVICE_TYPE,
                 _P.VIEW_CALL_LOG,
                 _P.VIEW_REPORTS,
+                _P.VIEW_STOCK,
             }
         ),
         # Second escalation level, and the first when a branch has no supervisor.
@@ -88,7 +90,7 @@ PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
         ),
         Role.CLERK: frozenset({_P.RECORD_SURVEY, _P.VIEW_CALL_LOG}),
         Role.ACCOUNTANT: frozenset({_P.CONFIRM_CASH, _P.RECORD_PAYMENT, _P.VIEW_REPORTS}),
-        Role.STOREKEEPER: frozenset({_P.FULFIL_PART_REQUEST}),
+        Role.STOREKEEPER: frozenset({_P.FULFIL_PART_REQUEST, _P.VIEW_STOCK}),
         Role.ADMIN: frozenset({_P.ADMIN_IMPORT, _P.MANAGE_CALENDAR, _P.INVITE_STAFF}),
     }
 )

@@ -30,6 +30,12 @@ COMMANDS: tuple[tuple[str, str, frozenset[Role] | str | None], ...] = (
         frozenset({Role.TECHNICIAN}),
     ),
     ("requests", N_("open part requests to deliver"), frozenset({Role.STOREKEEPER})),
+    (
+        "stock",
+        N_("the stock of a store or a van: /stock [central | SH01 | T01]"),
+        frozenset({Role.STOREKEEPER, Role.SUPERVISOR}),
+    ),
+    ("van", N_("what your van holds"), frozenset({Role.TECHNICIAN})),
     ("new", N_("register a job from a call"), frozenset({Role.SUPERVISOR})),
     (
         "calls",

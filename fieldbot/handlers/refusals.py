@@ -71,6 +71,10 @@ BY_CODE: dict[str, str] = {
     "not_own_request": N_(
         "That job was not reported by the customer in the chat. Nothing was changed."
     ),
+    "unknown_location": N_(
+        "That is not a stock location: name central, a branch code (SH01) or a technician's "
+        "van (van:T01, or just T01). Nothing was changed."
+    ),
     "unknown_clock": N_("That deadline does not exist. Nothing was changed."),
     "clock_not_running": N_("That deadline is not running. Nothing was changed."),
     "clock_not_paused": N_("That deadline is not paused. Nothing was changed."),

@@ -7,7 +7,9 @@ keeps one page within a Telegram message.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from fieldbot.domain.errors import DomainError
 from fieldbot.domain.model import JobState
@@ -17,6 +19,7 @@ from fieldbot.services.job_details import JobSummary, list_jobs
 from fieldbot.store import UnitOfWork
 
 PAGE_SIZE = 20
+T = TypeVar("T")
 
 
 class NoSuchPage(DomainError):
@@ -52,12 +55,19 @@ def page_number(text: str) -> int:
     return int(text)
 
 
-def _page(found: list[JobSummary], page: int, size: int) -> CallsPage:
-    pages = max(1, -(-len(found) // size))
+def page_slice(items: Sequence[T], page: int, size: int) -> tuple[list[T], int]:
+    """The items of page ``page`` (1-based) of ``size`` each, and how many pages there are (at
+    least 1); :class:`NoSuchPage` past the last."""
+    pages = max(1, -(-len(items) // size))
     if page < 1 or page > pages:
         raise NoSuchPage("past the last page", page=page, pages=pages)
     start = (page - 1) * size
-    return CallsPage(found[start : start + size], page, pages, len(found))
+    return list(items[start : start + size]), pages
+
+
+def _page(found: list[JobSummary], page: int, size: int) -> CallsPage:
+    shown, pages = page_slice(found, page, size)
+    return CallsPage(shown, page, pages, len(found))
 
 
 async def queue(

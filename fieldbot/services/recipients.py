@@ -7,7 +7,8 @@ the branch's managers (bound); none: every manager (bound). Every notice to supe
 level 1) goes to :func:`supervisors_of`, and whoever a notice falls back to may act on it as
 the supervisor would (:func:`may_act_for_branch`) and sees the jobs it is about
 (:func:`sees_branch`). An overdue receivable also reaches the accountants
-(:func:`accountants_of`).
+(:func:`accountants_of`). Part requests and low stock go to the storekeepers
+(:func:`storekeepers`).
 """
 
 from __future__ import annotations
@@ -71,6 +72,12 @@ async def accountants_of(uow: UnitOfWork, branch_id: int | None) -> list[StaffRo
     active accountants bound to a chat, and those without a branch (the company's)."""
     rows = await _bound(uow, Role.ACCOUNTANT, ())
     return [row for row in rows if branch_id is None or covers_branch(row.branch_id, branch_id)]
+
+
+async def storekeepers(uow: UnitOfWork) -> list[StaffRow]:
+    """Who fulfils part requests and hears that a location fell below its minimum: the
+    company's active storekeepers bound to a chat (DESIGN.md §1; stock is not per branch)."""
+    return await _bound(uow, Role.STOREKEEPER, ())
 
 
 async def may_act_for_branch(

@@ -10,14 +10,17 @@ from datetime import datetime
 
 from fieldbot.clock import Clock
 from fieldbot.domain.errors import DomainError
-from fieldbot.domain.model import JobState, Role
+from fieldbot.domain.model import JobState
 from fieldbot.domain.permissions import Permission
 from fieldbot.domain.states import Action
+from fieldbot.domain.stock import van
 from fieldbot.i18n import N_
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.parts import PartRequest
 from fieldbot.repositories.people import StaffRow
 from fieldbot.services.deadlines.targets import contact_hours
+from fieldbot.services.recipients import storekeepers
+from fieldbot.services.stock_levels import warn_low_stock
 from fieldbot.services.workflow import (
     SET_APPOINTMENT,
     InvalidInput,
@@ -66,7 +69,7 @@ class StockShortfall(DomainError):
 
 
 def van_of(row: StaffRow) -> str:
-    return f"van:{row.staff.code}"
+    return van(row.staff.code)
 
 
 async def check_parts(uow: UnitOfWork, parts: Sequence[PartQuantity]) -> None:
@@ -97,7 +100,7 @@ async def _request_part(
     catalogue = await uow.parts.get(part)
     name = catalogue.name if catalogue is not None else ""
     sent = []
-    for keeper in await uow.staff.rows(role=Role.STOREKEEPER):
+    for keeper in await storekeepers(uow):
         sent.append(
             await notify_staff(
                 uow,
@@ -205,6 +208,7 @@ async def take_from_van(
                 now=now,
             )
         )
+    await warn_low_stock(uow, now)
     return ids
 
 
@@ -302,6 +306,7 @@ async def deliver_part(
         await uow.stock.move(source, request.target, request.part, request.quantity)
     except InsufficientStock as exc:
         raise StockShortfall(str(exc), source=source, part=request.part) from None
+    await warn_low_stock(uow, now)
     await uow.fieldwork.fulfil_part_request(request_id, source=source, staff_id=keeper.id, now=now)
     await retire_cards(uow, part_request_key(request_id), now)
     fulfilled = await uow.fieldwork.part_request(request_id)

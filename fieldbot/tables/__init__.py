@@ -196,8 +196,13 @@ stock = Table(
     Column("location", String(64), nullable=False),  # "central", a branch code, "van:STAFF"
     Column("part_id", Integer, ForeignKey("parts.id"), nullable=False, index=True),
     Column("quantity", Integer, nullable=False),
+    # Below it the storekeepers are told once (0: never); ``low_told``: they were told, and
+    # the quantity has not been back at or above the minimum since.
+    Column("min_quantity", Integer, nullable=False, server_default=text("0")),
+    Column("low_told", Boolean, nullable=False, server_default=text("false")),
     UniqueConstraint("location", "part_id"),
     CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+    CheckConstraint("min_quantity >= 0", name="min_quantity_not_negative"),
 )
 
 jobs = Table(

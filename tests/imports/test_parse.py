@@ -272,6 +272,24 @@ def test_a_bad_cell_is_reported_at_its_line_and_column(
     assert error.startswith(f"{path}:3: {column}: {message}"), error
 
 
+def test_min_quantity_is_optional_and_a_bad_one_is_reported_at_its_line(
+    tmp_path: Path, settings: Settings
+) -> None:
+    header = "location,part,quantity,min_quantity"
+    good = write(tmp_path, "stock", "central,P001,5,2", "SH01,P001,1,", header=header)
+    assert parse_csv("stock", good, KNOWN, settings=settings) == [
+        StockLevel("central", "P001", 5, 2),
+        StockLevel("SH01", "P001", 1, None),  # empty: the stored minimum stays
+    ]
+    bad = write(
+        tmp_path, "stock", "central,P001,5,2", "SH01,P001,1,-2", "SH02,P002,1,x", header=header
+    )
+    assert errors_of("stock", bad, settings) == [
+        f"{bad}:3: min_quantity: '-2' is not a whole number of at least 0",
+        f"{bad}:4: min_quantity: 'x' is not a whole number of at least 0",
+    ]
+
+
 def test_a_duplicate_key_names_the_first_line(tmp_path: Path, settings: Settings) -> None:
     path = write(tmp_path, "parts", "P1,A,1,true", "P2,B,2,true", "P1,C,3,false")
     assert errors_of("parts", path, settings) == [

@@ -25,6 +25,7 @@ from fieldbot.services.imports.records import (
     KnownKeys,
     Record,
 )
+from fieldbot.services.stock_levels import warn_low_stock
 from fieldbot.settings import Settings
 from fieldbot.store import Store, StoreError, UnitOfWork
 
@@ -99,6 +100,7 @@ async def _import_into(
             # The transaction may be unusable now (PostgreSQL): stop at the first refusal.
             raise ImportFailed([f"{path}:{item.line}: -: refused by the database: {exc}"]) from exc
         counts[outcome] += 1
+    await warn_low_stock(uow, clock.now())
     await uow.events.append(
         actor=actor,
         kind="import",

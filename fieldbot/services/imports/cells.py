@@ -16,6 +16,8 @@ from fieldbot.domain.phones import normalise_phone
 from fieldbot.services.csvfile import Problem, Row
 
 _CODE = re.compile(r"[^\s:;,]+")
+_COUNT = re.compile(r"\d+")
+MAX_COUNT = 2**31 - 1
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TRUE = frozenset({"true", "yes", "1", "是"})
 _FALSE = frozenset({"false", "no", "0", "否"})
@@ -99,6 +101,21 @@ class Cells:
             self.fail(column, f"{value} is not a positive number")
             return None
         return number
+
+    def count(self, column: str) -> int:
+        """A whole number of at least 0 (a quantity), required."""
+        value = self.raw(column)
+        if not value:
+            self.fail(column, "required, but empty")
+            return 0
+        if not _COUNT.fullmatch(value) or int(value) > MAX_COUNT:
+            self.fail(column, f"{value[:20]!r} is not a whole number of at least 0")
+            return 0
+        return int(value)
+
+    def optional_count(self, column: str) -> int | None:
+        """Like :meth:`count`; an empty cell (or no such column) is None."""
+        return self.count(column) if self.raw(column) else None
 
     def day(self, column: str) -> date:
         value = self.raw(column)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,14 +17,10 @@ from fieldbot.domain.model import (
     Staff,
     StockLevel,
 )
+from fieldbot.domain.stock import CENTRAL, VAN_PREFIX
 from fieldbot.services.imports.cells import Cells, split_list
 from fieldbot.services.imports.records import KINDS, KnownKeys, Record
 from fieldbot.settings import Settings
-
-CENTRAL = "central"
-VAN_PREFIX = "van:"
-MAX_QUANTITY = 2**31 - 1
-_QUANTITY = re.compile(r"\d+")
 
 
 def _branch(cells: Cells, known: KnownKeys, settings: Settings) -> Branch:
@@ -138,15 +133,12 @@ def _stock(cells: Cells, known: KnownKeys, settings: Settings) -> StockLevel:
             "location",
             f"unknown location {location!r} (central, a branch code, or van:STAFF_CODE)",
         )
-    quantity = cells.raw("quantity")
-    if not quantity:
-        cells.fail("quantity", "required, but empty")
-    elif not _QUANTITY.fullmatch(quantity) or int(quantity) > MAX_QUANTITY:
-        cells.fail("quantity", f"{quantity!r} is not a whole number of at least 0")
+    quantity = cells.count("quantity")
     return StockLevel(
         location=location,
         part=cells.reference("part", known.parts, "part", max_length=64),
-        quantity=int(quantity) if not cells.failed else 0,
+        quantity=quantity,
+        min_quantity=cells.optional_count("min_quantity"),
     )
 
 
@@ -198,7 +190,13 @@ SPECS: dict[str, Spec] = {
             _contract,
         ),
         Spec("parts", ("code",), ("code", "name", "unit_price", "warranty_eligible"), (), _part),
-        Spec("stock", ("location", "part"), ("location", "part", "quantity"), (), _stock),
+        Spec(
+            "stock",
+            ("location", "part"),
+            ("location", "part", "quantity"),
+            ("min_quantity",),
+            _stock,
+        ),
     )
 }
 
