@@ -3,7 +3,7 @@
 (``stock.low_told``, cleared once the quantity is back at or above the minimum).
 
 Revision ID: 0005t
-Revises: 0004s
+Revises: 0005d
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005t"
-down_revision: str | None = "0004s"
+down_revision: str | None = "0005d"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
