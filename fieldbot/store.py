@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import StaticPool
 
 from fieldbot.crypto import Cipher
+from fieldbot.repositories.absences import AbsenceRepository
 from fieldbot.repositories.base import (
     READONLY_OPTION,
     AlreadyBound,
@@ -180,6 +181,7 @@ class UnitOfWork:
     fieldwork: FieldworkRepository
     surveys: SurveyRepository
     complaints: ComplaintRepository
+    absences: AbsenceRepository
 
     def __init__(self, engine: AsyncEngine, cipher: Cipher, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -218,6 +220,7 @@ class UnitOfWork:
         self.fieldwork = FieldworkRepository(conn, c)
         self.surveys = SurveyRepository(conn, c)
         self.complaints = ComplaintRepository(conn, c)
+        self.absences = AbsenceRepository(conn, c)
         return self
 
     async def __aexit__(

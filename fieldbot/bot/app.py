@@ -22,6 +22,7 @@ from fieldbot.handlers import (
     customer_requests,
     escalation,
     registration,
+    staffing,
     storekeeper,
     supervisor,
     technician,
@@ -58,6 +59,7 @@ def build_routes() -> Routes:
             *storekeeper.routes(),
             *supervisor.routes(),
             *accountant.routes(),
+            *staffing.routes(),
         ],
         stranger=registration.explain,
     )

@@ -39,6 +39,8 @@ class Permission(StrEnum):
     INVITE_STAFF = "invite_staff"
     VIEW_CALL_LOG = "view_call_log"
     VIEW_REPORTS = "view_reports"
+    OFFBOARD_STAFF = "offboard_staff"  # /leave: a person leaves the company (DESIGN.md §6)
+    MARK_AWAY = "mark_away"  # /away T01 …: a technician of the branch is on leave
 
 
 _P = Permission
@@ -64,6 +66,7 @@ PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
                 _P.OVERRIDE_SERVICE_TYPE,
                 _P.VIEW_CALL_LOG,
                 _P.VIEW_REPORTS,
+                _P.MARK_AWAY,
             }
         ),
         # Second escalation level, and the first when a branch has no supervisor.
@@ -75,6 +78,8 @@ PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
                 _P.HANDLE_COMPLAINT,
                 _P.VIEW_CALL_LOG,
                 _P.VIEW_REPORTS,
+                _P.OFFBOARD_STAFF,
+                _P.MARK_AWAY,
             }
         ),
         Role.DEPUTY_GM: frozenset(
