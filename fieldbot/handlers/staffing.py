@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from fieldbot.domain.errors import NotAllowed
 from fieldbot.domain.permissions import Permission
 from fieldbot.domain.text import normalise, split_words
 from fieldbot.handlers.routes import Route, action, command
@@ -91,6 +92,8 @@ async def leave_command(turn: Turn, args: str) -> None:
         await turn.reply(LEAVE_USAGE)
         return
     code = normalise(words[0])
+    if code == turn.code:
+        raise NotAllowed(f"{code} may not offboard themself", staff=code)
     plan = await offboarding.plan_leave(turn.uow, code)
     earlier = await offboarding.left_at(turn.uow, plan.staff.id)
     if earlier is not None:

@@ -15,7 +15,7 @@ leaving again changes nothing (:attr:`Departure.already_left`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -201,12 +201,8 @@ async def leave(
         _payload(plan, receiver, invites),
         now,
     )
-    done = LeavePlan(**{**_fields(plan), "invites": invites})
+    done = replace(plan, invites=invites)
     return Departure(done, already_left=False, left_at=now, cash_to=receiver, told=tuple(told))
-
-
-def _fields(plan: LeavePlan) -> dict[str, Any]:
-    return {name: getattr(plan, name) for name in LeavePlan.__slots__}
 
 
 async def _unassign(

@@ -133,8 +133,10 @@ async def test_away_and_back_change_the_suggestions(sb: Sandbox) -> None:
     before = await supervisor.wait_for("选择技术员")
     assert any("T02" in label for label in _labels(before))
 
-    await tech.send("/away 2026-09-14 2026-09-16 annual leave")
-    await tech.wait_for("You are away from 2026-09-14 to 2026-09-16")
+    await tech.send("/away 2026-09-14 next week")
+    await tech.wait_for("Send /away FROM TO")
+    await supervisor.send("/away T02 2026-09-14 2026-09-16 年假")
+    await supervisor.wait_for("Li Wei 2026-09-14 至 2026-09-16 请假：期间派工不会推荐其")
     await supervisor.send(f"/job {job.number}")
     await supervisor.wait_for(job.number)
     await supervisor.tap("派工")
