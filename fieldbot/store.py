@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import StaticPool
 
 from fieldbot.crypto import Cipher
+from fieldbot.repositories.absences import AbsenceRepository
 from fieldbot.repositories.access_log import AccessLogRepository
 from fieldbot.repositories.base import (
     READONLY_OPTION,
@@ -195,6 +196,7 @@ class UnitOfWork:
     surveys: SurveyRepository
     complaints: ComplaintRepository
     access: AccessLogRepository
+    absences: AbsenceRepository
 
     def __init__(self, engine: AsyncEngine, cipher: Cipher, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -234,6 +236,7 @@ class UnitOfWork:
         self.surveys = SurveyRepository(conn, c)
         self.complaints = ComplaintRepository(conn, c)
         self.access = AccessLogRepository(conn, c)
+        self.absences = AbsenceRepository(conn, c)
         return self
 
     async def __aexit__(

@@ -22,6 +22,7 @@ from fieldbot.handlers import (
     customer_requests,
     escalation,
     registration,
+    staffing,
     stock,
     storekeeper,
     supervisor,
@@ -60,6 +61,7 @@ def build_routes() -> Routes:
             *stock.routes(),
             *supervisor.routes(),
             *accountant.routes(),
+            *staffing.routes(),
         ],
         stranger=registration.explain,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from fieldbot.cli import admin, botcmd, calendar, complaints, customers, jobs, receivables
+from fieldbot.cli import admin, botcmd, calendar, complaints, customers, jobs, receivables, staff
 
 app = typer.Typer(
     name="fieldbot",
@@ -23,6 +23,7 @@ jobs.register(app)
 customers.register(app)
 receivables.register(app)
 complaints.register(app)
+staff.register(app)
 botcmd.register(app)
 
 

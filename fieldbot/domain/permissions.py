@@ -40,6 +40,8 @@ class Permission(StrEnum):
     VIEW_CALL_LOG = "view_call_log"
     VIEW_REPORTS = "view_reports"
     VIEW_STOCK = "view_stock"  # /stock: the stock of a store or a van
+    OFFBOARD_STAFF = "offboard_staff"  # /leave: a person leaves the company (DESIGN.md §6)
+    MARK_AWAY = "mark_away"  # /away T01 …: a technician of the branch is on leave
 
 
 _P = Permission
@@ -66,6 +68,7 @@ PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
                 _P.VIEW_CALL_LOG,
                 _P.VIEW_REPORTS,
                 _P.VIEW_STOCK,
+                _P.MARK_AWAY,
             }
         ),
         # Second escalation level, and the first when a branch has no supervisor.
@@ -77,6 +80,8 @@ PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
                 _P.HANDLE_COMPLAINT,
                 _P.VIEW_CALL_LOG,
                 _P.VIEW_REPORTS,
+                _P.OFFBOARD_STAFF,
+                _P.MARK_AWAY,
             }
         ),
         Role.DEPUTY_GM: frozenset(

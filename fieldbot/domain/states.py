@@ -45,6 +45,7 @@ class Action(StrEnum):
     DECLINE_QUOTE = "decline_quote"
     CANCEL = "cancel"
     REASSIGN = "reassign"
+    UNASSIGN = "unassign"
 
 
 class Actor(StrEnum):
@@ -71,6 +72,18 @@ _CUSTOMER_OR_TECHNICIAN = frozenset({Actor.CUSTOMER, Actor.ASSIGNED_TECHNICIAN})
 
 OPEN_STATES: frozenset[JobState] = frozenset(
     s for s in JobState if s not in {JobState.CLOSED, JobState.CANCELLED}
+)
+# "dispatched … on_site, waiting_part" of the unassign row: a job not yet further on (the
+# workshop, awaiting approval, a quote or sign-off keep their state when its technician leaves).
+UNASSIGNABLE_STATES: frozenset[JobState] = frozenset(
+    {
+        JobState.DISPATCHED,
+        JobState.ACCEPTED,
+        JobState.SCHEDULED,
+        JobState.EN_ROUTE,
+        JobState.ON_SITE,
+        JobState.WAITING_PART,
+    }
 )
 FINAL_STATES: frozenset[JobState] = frozenset({JobState.CLOSED, JobState.CANCELLED})
 
@@ -113,6 +126,10 @@ def _build() -> dict[tuple[JobState, Action], Rule]:
     }
     for state in (S.REGISTERED, S.DISPATCHED, S.ACCEPTED, S.SCHEDULED):
         table[(state, A.RESOLVE_REMOTELY)] = Rule(S.AWAITING_SIGNOFF, _SUPERVISOR | _TECHNICIAN)
+    # The technician left or is away: the job goes back to the queue, at offboarding
+    # automatically (the system) or by the supervisor.
+    for state in UNASSIGNABLE_STATES:
+        table[(state, A.UNASSIGN)] = Rule(S.REGISTERED, _SUPERVISOR | {Actor.SYSTEM})
     for state in OPEN_STATES:
         table[(state, A.CANCEL)] = Rule(S.CANCELLED, _SUPERVISOR)
         if state is not S.REGISTERED:

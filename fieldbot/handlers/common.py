@@ -58,6 +58,17 @@ COMMANDS: tuple[tuple[str, str, frozenset[Role] | str | None], ...] = (
         frozenset({Role.ACCOUNTANT, Role.SUPERVISOR, Role.MANAGER, Role.DEPUTY_GM}),
     ),
     ("pause", N_("pause a job's deadline, with a reason"), frozenset({Role.SUPERVISOR})),
+    (
+        "away",
+        N_("mark leave: /away FROM TO (a supervisor: /away T01 FROM TO)"),
+        frozenset({Role.TECHNICIAN, Role.SUPERVISOR}),
+    ),
+    (
+        "back",
+        N_("back from leave (a supervisor: /back T01)"),
+        frozenset({Role.TECHNICIAN, Role.SUPERVISOR}),
+    ),
+    ("leave", N_("a member of staff leaves the company: /leave CODE"), frozenset({Role.MANAGER})),
     ("resume", N_("resume a paused deadline"), frozenset({Role.SUPERVISOR})),
     ("status", N_("the status of your service jobs"), "customer"),
     ("new", N_("report a fault with your equipment"), "customer"),

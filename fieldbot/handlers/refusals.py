@@ -125,6 +125,8 @@ BY_CODE: dict[str, str] = {
         "There is no such complaint. Complaint numbers look like TS-20260914-001. Nothing was "
         "changed."
     ),
+    "away_overlap": N_("They are already away on some of those days. Nothing was changed."),
+    "not_away": N_("Nobody is away there: there is no leave to end. Nothing was changed."),
     "complaint_state": N_(
         "That is not possible where the complaint stands now. Nothing was changed."
     ),
@@ -145,6 +147,10 @@ BY_FIELD: dict[str, str] = {
     "photo": N_("Please send the photo of the signed voucher. Nothing was changed."),
     "quote_photo": N_("Please send the photo of the signed quote. Nothing was changed."),
     "estimate": N_("Amounts cannot be negative. Nothing was sent."),
+    "period": N_(
+        "Those dates do not make a period: the first day comes first, the last is today or "
+        "later, at most a year. Nothing was changed."
+    ),
     "receipt": N_("That receipt is confirmed already or no longer open. Nothing was changed."),
 }
 INVALID_INPUT = N_("That input is not valid. Nothing was changed.")

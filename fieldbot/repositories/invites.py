@@ -97,3 +97,20 @@ class InviteRepository(Repository):
             .returning(column.id)
         )
         return len(result.all())
+
+    async def revoke_for_staff(self, staff_id: int, now: datetime) -> int:
+        """Expire a person's unused staff invites (they left); returns how many."""
+        now = aware(now, "now")
+        column = t.invites.c
+        result = await self._conn.execute(
+            update(t.invites)
+            .where(
+                column.staff_id == staff_id,
+                column.kind == "staff",
+                column.used_at.is_(None),
+                column.expires_at > now,
+            )
+            .values(expires_at=now)
+            .returning(column.id)
+        )
+        return len(result.all())

@@ -5,7 +5,7 @@ their Telegram binding (DESIGN.md §6).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -101,6 +101,14 @@ class StaffRepository(KeyedRepository[Staff]):
             ),
             "phone_bidx": self._cipher.blind_index(record.phone),
         }
+
+    async def upsert(self, record: Staff) -> UpsertResult:
+        """An import adds or updates a person; it never makes someone who left active again
+        (the staff file has no column for it: offboarding is ``fieldbot staff leave``)."""
+        stored = await self.get(record.code)
+        if stored is not None and not stored.active:
+            record = replace(record, active=False)
+        return await super().upsert(record)
 
     async def row(self, code: str) -> StaffRow | None:
         found = await self._first(self._query().where(t.staff.c.code == code))

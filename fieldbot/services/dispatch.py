@@ -3,7 +3,8 @@
 Suggestions rank the active technicians of the job's branch by a score in kilometres: the
 distance from their last known location (else their branch) to the site, plus a penalty per
 open job and one for lacking the unit's product line. Each carries its reasons, as codes with
-numbers, for the handler to render.
+numbers, for the handler to render. Technicians who are away today (DESIGN.md §6) or have
+left are skipped: they follow the ranked ones, not available, with the reason.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from fieldbot.rendering import LOCATION, clip
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.repositories.people import StaffRow
+from fieldbot.services.absences import away_until, today_in
 from fieldbot.services.access_log import DISPATCH_CARD, Showing, phone_shown
 from fieldbot.services.deadlines.targets import contact_hours, is_booked
 from fieldbot.services.voucher import service_history
@@ -77,6 +79,8 @@ class Reason(StrEnum):
     NOT_SKILLED = "not_skilled"  # detail: the product line
     OPEN_JOBS = "open_jobs"  # value: how many
     DECLINED_BEFORE = "declined_before"  # value: how many times
+    AWAY = "away"  # not suggested: on leave; detail: the last day (ISO date)
+    LEFT = "left"  # not suggested: no longer active
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,15 +100,42 @@ class Suggestion:
     open_jobs: int
     skilled: bool | None  # None: the job names no unit
     reasons: tuple[SuggestionReason, ...]
+    available: bool = True  # False: skipped (away or left), the reason says why
+
+
+def _skipped(row: StaffRow, reason: SuggestionReason) -> Suggestion:
+    return Suggestion(
+        staff_id=row.id,
+        staff_code=row.staff.code,
+        name=row.staff.name,
+        score_km=0.0,
+        distance_m=0.0,
+        open_jobs=0,
+        skilled=None,
+        reasons=(reason,),
+        available=False,
+    )
 
 
 async def suggest_technicians(
-    uow: UnitOfWork, settings: Settings, *, job: JobRef, limit: int = 3
+    uow: UnitOfWork, settings: Settings, *, job: JobRef, now: datetime, limit: int = 3
 ) -> list[Suggestion]:
-    """The best ``limit`` technicians of the job's branch for the job, best first."""
+    """The best ``limit`` technicians of the job's branch for the job, best first; then the
+    branch's technicians skipped because they are away on ``now``'s day (in the branch's
+    timezone) or have left, not available."""
     found = await load_job(uow, job)
     branches = await uow.branches.stored_by_ids([found.branch_id])
     branch = branches[found.branch_id]
+    technicians = await uow.staff.rows(branch=branch.code, role=Role.TECHNICIAN, active_only=False)
+    today = today_in(branch.timezone or settings.timezone, now)
+    away = await away_until(uow, [row.id for row in technicians], today)
+    skipped = [
+        _skipped(row, SuggestionReason(Reason.LEFT))
+        if not row.staff.active
+        else _skipped(row, SuggestionReason(Reason.AWAY, detail=away[row.id].isoformat()))
+        for row in technicians
+        if not row.staff.active or row.id in away
+    ]
     customer = await uow.customers.row_by_id(found.customer_id)
     assert customer is not None
     site = (customer.customer.latitude, customer.customer.longitude)
@@ -120,7 +151,9 @@ async def suggest_technicians(
                 declined[who] = declined.get(who, 0) + 1
 
     suggestions = []
-    for row in await uow.staff.rows(branch=branch.code, role=Role.TECHNICIAN):
+    for row in technicians:
+        if not row.staff.active or row.id in away:
+            continue
         reasons: list[SuggestionReason] = []
         if row.last_latitude is not None and row.last_longitude is not None:
             metres = distance_m(row.last_latitude, row.last_longitude, *site)
@@ -155,7 +188,7 @@ async def suggest_technicians(
             )
         )
     suggestions.sort(key=lambda s: (s.score_km, s.staff_code))
-    return suggestions[:limit]
+    return suggestions[:limit] + skipped
 
 
 async def _technician(uow: UnitOfWork, code: str) -> StaffRow:

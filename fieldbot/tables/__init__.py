@@ -421,3 +421,6 @@ from fieldbot.tables.fieldwork import settlements as settlements  # noqa: E402
 from fieldbot.tables.fieldwork import signoffs as signoffs  # noqa: E402
 from fieldbot.tables.fieldwork import work_records as work_records  # noqa: E402
 from fieldbot.tables.fieldwork import workshop_register as workshop_register  # noqa: E402
+
+# Staff away (DESIGN.md §6) is its own module, on this metadata.
+from fieldbot.tables.staffing import absences as absences  # noqa: E402

@@ -60,6 +60,8 @@ TABLE += [
 OPEN = [s for s in S if s not in (S.CLOSED, S.CANCELLED)]
 TABLE += [(s, A.CANCEL, S.CANCELLED, SUP) for s in OPEN]
 TABLE += [(s, A.REASSIGN, S.DISPATCHED, SUP) for s in OPEN if s is not S.REGISTERED]
+UNASSIGNABLE = (S.DISPATCHED, S.ACCEPTED, S.SCHEDULED, S.EN_ROUTE, S.ON_SITE, S.WAITING_PART)
+TABLE += [(s, A.UNASSIGN, S.REGISTERED, SUP | {Actor.SYSTEM}) for s in UNASSIGNABLE]
 LEGAL = {(frm, action): (to, who) for frm, action, to, who in TABLE}
 ILLEGAL = [pair for pair in itertools.product(S, Action) if pair not in LEGAL]
 
@@ -128,4 +130,5 @@ def test_allowed_actions_follow_the_order_of_the_action_enum() -> None:
         A.QUOTE,
         A.CANCEL,
         A.REASSIGN,
+        A.UNASSIGN,
     ]

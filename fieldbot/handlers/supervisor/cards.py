@@ -82,6 +82,8 @@ SKILLED = N_("knows {line}")
 NOT_SKILLED = N_("does not know {line}")
 OPEN_JOBS = N_("{count} open jobs")
 DECLINED_BEFORE = N_("{name} declined this job before.")
+SKIPPED_AWAY = N_("Not suggested: {name} ({code}) is away until {until}.")
+SKIPPED_LEFT = N_("Not suggested: {name} ({code}) has left.")
 PAUSE_LABELS = {
     "assign": N_("Pause dispatch"),
     "contact": N_("Pause contact"),
@@ -355,15 +357,26 @@ def suggestions(
     lines.append({"t": N_("Job {number}: choose a technician."), "args": {"number": job.number}})
     buttons: Keyboard = []
     payload = job_button(job)
+    skipped = [s for s in found if not s.available]
     for suggestion in found:
-        if suggestion.staff_id == job.technician_id:
+        if suggestion.staff_id == job.technician_id or not suggestion.available:
             continue
         lines.extend(_suggestion_line(suggestion))
         label = staff_with_code(suggestion.staff_id, suggestion.staff_code)
         buttons.append([(label, "sup.dispatch", {**payload, "technician": suggestion.staff_code})])
     if not buttons:
         lines.append({"t": N_("No other technician of the branch is available.")})
+    lines.extend(_skipped_line(suggestion) for suggestion in skipped)
     return lines_card(lines, buttons)
+
+
+def _skipped_line(suggestion: dispatching.Suggestion) -> dict[str, Any]:
+    """Why a technician of the branch is not suggested: away until a day, or left."""
+    args: dict[str, Any] = {"name": staff_arg(suggestion.staff_id), "code": suggestion.staff_code}
+    reason = suggestion.reasons[0]
+    if reason.code is dispatching.Reason.AWAY and reason.detail:
+        return {"t": SKIPPED_AWAY, "args": {**args, "until": {"day": reason.detail}}}
+    return {"t": SKIPPED_LEFT, "args": args}
 
 
 def _suggestion_line(suggestion: dispatching.Suggestion) -> list[dict[str, Any]]:

@@ -30,7 +30,9 @@ def routes() -> list[Route]:
 
 async def show_suggestions(turn: Turn, job: JobRecord, first: dict[str, Any] | None = None) -> None:
     """The top technicians for the job, each a button that dispatches (or reassigns)."""
-    found = await dispatching.suggest_technicians(turn.uow, turn.deps.settings, job=job_id_of(job))
+    found = await dispatching.suggest_technicians(
+        turn.uow, turn.deps.settings, job=job_id_of(job), now=turn.now
+    )
     await turn.show(suggestions(job, found, first))
 
 

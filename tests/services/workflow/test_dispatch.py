@@ -22,7 +22,9 @@ async def test_suggestions_rank_skill_then_distance_and_load_with_reasons(flow: 
 
     async def suggest() -> list[dispatch.Suggestion]:
         async with flow.store.unit_of_work() as uow:
-            return await dispatch.suggest_technicians(uow, flow.settings, job=job.id)
+            return await dispatch.suggest_technicians(
+                uow, flow.settings, job=job.id, now=flow.clock.now()
+            )
 
     first = await suggest()
     assert [s.staff_code for s in first] == ["T01", "T03", "T02"]  # T02 lacks refrigeration
@@ -86,7 +88,9 @@ async def test_decline_returns_the_job_to_the_queue_and_tells_the_supervisor(flo
     assert told.id in change.notified
     # Back in the queue: the decliner now ranks last, and it can be dispatched again.
     async with flow.store.unit_of_work() as uow:
-        ranked = await dispatch.suggest_technicians(uow, flow.settings, job=job.id)
+        ranked = await dispatch.suggest_technicians(
+            uow, flow.settings, job=job.id, now=flow.clock.now()
+        )
     assert ranked[-1].staff_code == "T01"
     assert Reason.DECLINED_BEFORE in {r.code for r in ranked[-1].reasons}
     again = await flow.run(dispatch.dispatch, job=job.id, technician="T03", actor="S01")
