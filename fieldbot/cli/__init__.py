@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from fieldbot.cli import admin, botcmd, calendar, complaints, jobs, receivables
+from fieldbot.cli import admin, botcmd, calendar, complaints, jobs, kpi, receivables
 
 app = typer.Typer(
     name="fieldbot",
@@ -22,6 +22,7 @@ calendar.register(app)
 jobs.register(app)
 receivables.register(app)
 complaints.register(app)
+kpi.register(app)
 botcmd.register(app)
 
 

@@ -333,6 +333,8 @@ clocks = Table(
     _version(),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("subject_type", "subject_id", "clock"),
+    # the KPIs count a clock by the moment it stopped (migration 0005k)
+    Index(None, "clock", "stopped_at"),
     CheckConstraint("state IN ('running', 'paused', 'stopped')", name="state"),
     CheckConstraint("calendar IN ('calendar', 'working')", name="calendar"),
 )

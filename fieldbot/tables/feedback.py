@@ -26,10 +26,11 @@ surveys = Table(
     Column("promises", Integer),
     Column("comment", Text),
     Column("outbox_id", Integer),  # the survey message in the customer's chat
-    Column("sent_at", UtcDateTime, nullable=False),
+    # sent when the job closed: the KPIs count a closed job by it (migration 0005k)
+    Column("sent_at", UtcDateTime, nullable=False, index=True),
     Column("reminded_at", UtcDateTime),
     Column("handed_over_at", UtcDateTime),  # on the follow-up clerk's list since
-    Column("answered_at", UtcDateTime),
+    Column("answered_at", UtcDateTime, index=True),
     Column("recorded_by", Integer, ForeignKey("staff.id")),  # the clerk, by phone
     Column("candidate_state", String(16)),  # open | filed | dismissed
     Column("candidate_reason", Text),
