@@ -194,6 +194,7 @@ class ClosedRepair:
     job_id: int
     equipment_id: int | None
     closed_at: datetime
+    technician_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,10 @@ def _n(value: Any) -> int:
     return 0 if value is None else int(str(value))
 
 
+def _id(value: Any) -> int | None:
+    return None if value is None else int(str(value))
+
+
 def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
     for start in range(0, len(ids), CHUNK):
         yield ids[start : start + CHUNK]
@@ -179,27 +183,13 @@ class KpiRepository(Repository):
         return await self._ratio(query)
 
     async def ratings(self, where: Where) -> Ratings:
-        """Surveys answered in the period: per item, the answers rated 4 or 3 and the sum of
-        the ratings."""
-        s = t.surveys.c
-        columns: list[Any] = [func.count()]
-        for item in ITEMS:
-            column = s[item]
-            columns.append(_met_count(column >= SATISFIED))
-            columns.append(func.sum(column))
-        query = select(*columns).where(
-            s.state == "answered",
-            s.answered_at >= aware(where.since, "since"),
-            s.answered_at < aware(where.until, "until"),
+        """Surveys answered in the period, in the scope (every technician's together)."""
+        groups = (await self.ratings_by_technician(where)).values()
+        return Ratings(
+            sum(g.surveys for g in groups),
+            {item: sum(g.satisfied[item] for g in groups) for item in ITEMS},
+            {item: sum(g.total[item] for g in groups) for item in ITEMS},
         )
-        if where.branch_id is not None:
-            query = query.where(s.branch_id == where.branch_id)
-        if where.technician_id is not None:
-            query = query.where(s.technician_id == where.technician_id)
-        row = (await self._conn.execute(query)).one()
-        satisfied = {item: _n(row[1 + 2 * i]) for i, item in enumerate(ITEMS)}
-        total = {item: _n(row[2 + 2 * i]) for i, item in enumerate(ITEMS)}
-        return Ratings(_n(row[0]), satisfied, total)
 
     async def installations_passing(self, where: Where) -> Ratio:
         """Installations closed in the period: signed off without a dispute ÷ all."""
@@ -218,12 +208,14 @@ class KpiRepository(Repository):
     ) -> list[ClosedRepair]:
         """Repairs closed in the period (up to ``until`` when earlier): job, unit, close."""
         query = (
-            select(t.jobs.c.id, t.jobs.c.equipment_id, t.surveys.c.sent_at)
+            select(
+                t.jobs.c.id, t.jobs.c.equipment_id, t.surveys.c.sent_at, t.surveys.c.technician_id
+            )
             .select_from(t.surveys.join(t.jobs, t.jobs.c.id == t.surveys.c.job_id))
             .where(*_closed_in(where, until), t.jobs.c.kind == WorkKind.REPAIR.value)
         )
         return [
-            ClosedRepair(int(r[0]), None if r[1] is None else int(r[1]), r[2])
+            ClosedRepair(int(r[0]), _id(r[1]), r[2], _id(r[3]))
             for r in (await self._conn.execute(query)).all()
         ]
 
@@ -322,31 +314,59 @@ class KpiRepository(Repository):
             found.update(int(r[0]) for r in (await self._conn.execute(query)).all())
         return found
 
-    # --- a technician's month (DESIGN.md §5: monthly performance) --------------------------
+    # --- technicians' months (DESIGN.md §5: monthly performance), grouped by technician ----
+    # Each returns {technician id: figure}; a job without a technician counts under None.
 
-    async def closed_by_type(self, where: Where) -> dict[str, int]:
-        """Jobs closed in the period by service type (A, B, C)."""
+    async def ratings_by_technician(self, where: Where) -> dict[int | None, Ratings]:
+        """Surveys answered in the period, per technician of the job: per item, the answers
+        rated 4 or 3 and the sum of the ratings."""
+        s = t.surveys.c
+        columns: list[Any] = [s.technician_id, func.count()]
+        for item in ITEMS:
+            columns.append(_met_count(s[item] >= SATISFIED))
+            columns.append(func.sum(s[item]))
+        query = select(*columns).where(
+            s.state == "answered",
+            s.answered_at >= aware(where.since, "since"),
+            s.answered_at < aware(where.until, "until"),
+        )
+        if where.branch_id is not None:
+            query = query.where(s.branch_id == where.branch_id)
+        if where.technician_id is not None:
+            query = query.where(s.technician_id == where.technician_id)
+        found: dict[int | None, Ratings] = {}
+        for row in (await self._conn.execute(query.group_by(s.technician_id))).all():
+            satisfied = {item: _n(row[2 + 2 * i]) for i, item in enumerate(ITEMS)}
+            total = {item: _n(row[3 + 2 * i]) for i, item in enumerate(ITEMS)}
+            found[_id(row[0])] = Ratings(_n(row[1]), satisfied, total)
+        return found
+
+    async def closed_by_type(self, where: Where) -> dict[int | None, dict[str, int]]:
+        """Jobs closed in the period by service type (A, B, C), per technician."""
         query = (
-            select(t.jobs.c.service_type, func.count())
+            select(t.surveys.c.technician_id, t.jobs.c.service_type, func.count())
             .select_from(t.surveys.join(t.jobs, t.jobs.c.id == t.surveys.c.job_id))
             .where(*_closed_in(where))
-            .group_by(t.jobs.c.service_type)
+            .group_by(t.surveys.c.technician_id, t.jobs.c.service_type)
         )
-        return {str(r[0]): _n(r[1]) for r in (await self._conn.execute(query)).all()}
+        found: dict[int | None, dict[str, int]] = {}
+        for r in (await self._conn.execute(query)).all():
+            found.setdefault(_id(r[0]), {})[str(r[1])] = _n(r[2])
+        return found
 
-    async def work_minutes(self, where: Where) -> int:
-        """On-site and workshop minutes recorded in the period: the on-site work records (a
-        rejected one is followed by its correction) plus the repair cards (a workshop work
-        record only bills the cards' minutes, so it is not counted again)."""
+    async def work_minutes(self, where: Where) -> dict[int | None, int]:
+        """On-site and workshop minutes recorded in the period, per technician: the on-site
+        work records (a rejected one is followed by its correction) plus the repair cards (a
+        workshop work record only bills the cards' minutes, so it is not counted again)."""
         w = t.work_records.c
-        site = select(func.coalesce(func.sum(w.minutes), 0)).where(
+        r = t.repair_cards.c
+        site = select(w.technician_id, func.sum(w.minutes)).where(
             w.stage == "site",
             w.approval != "rejected",
             w.created_at >= aware(where.since, "since"),
             w.created_at < aware(where.until, "until"),
         )
-        r = t.repair_cards.c
-        cards = select(func.coalesce(func.sum(r.minutes), 0)).where(
+        cards = select(r.technician_id, func.sum(r.minutes)).where(
             r.created_at >= aware(where.since, "since"),
             r.created_at < aware(where.until, "until"),
         )
@@ -354,22 +374,23 @@ class KpiRepository(Repository):
             site = site.where(w.technician_id == where.technician_id)
             cards = cards.where(r.technician_id == where.technician_id)
         if where.branch_id is not None:
-            site = site.where(
-                w.job_id.in_(select(t.jobs.c.id).where(t.jobs.c.branch_id == where.branch_id))
-            )
-            cards = cards.where(
-                r.job_id.in_(select(t.jobs.c.id).where(t.jobs.c.branch_id == where.branch_id))
-            )
-        first = _n((await self._conn.execute(site)).scalar_one())
-        second = _n((await self._conn.execute(cards)).scalar_one())
-        return first + second
+            of_branch = select(t.jobs.c.id).where(t.jobs.c.branch_id == where.branch_id)
+            site = site.where(w.job_id.in_(of_branch))
+            cards = cards.where(r.job_id.in_(of_branch))
+        found: dict[int | None, int] = {}
+        for query in (site.group_by(w.technician_id), cards.group_by(r.technician_id)):
+            for row in (await self._conn.execute(query)).all():
+                found[_id(row[0])] = found.get(_id(row[0]), 0) + _n(row[1])
+        return found
 
-    async def job_clocks_stopped(self, where: Where, names: Sequence[str]) -> dict[str, Ratio]:
-        """Per job clock, those of the scope's jobs (not cancelled) stopped in the period:
-        met ÷ all."""
+    async def job_clocks_stopped(
+        self, where: Where, names: Sequence[str]
+    ) -> dict[int | None, dict[str, Ratio]]:
+        """Per technician and job clock, the clocks of the scope's jobs (not cancelled)
+        stopped in the period: met ÷ all."""
         c = t.clocks.c
         query = (
-            select(c.clock, _met_count(c.met.is_(True)), func.count())
+            select(t.jobs.c.technician_id, c.clock, _met_count(c.met.is_(True)), func.count())
             .select_from(
                 t.clocks.join(t.jobs, and_(c.subject_type == "job", c.subject_id == t.jobs.c.id))
             )
@@ -381,25 +402,27 @@ class KpiRepository(Repository):
                 t.jobs.c.state != JobState.CANCELLED.value,
             )
             .where(*_job_scope(where))
-            .group_by(c.clock)
+            .group_by(t.jobs.c.technician_id, c.clock)
         )
-        return {
-            str(r[0]): Ratio(_n(r[1]), _n(r[2])) for r in (await self._conn.execute(query)).all()
-        }
+        found: dict[int | None, dict[str, Ratio]] = {}
+        for r in (await self._conn.execute(query)).all():
+            found.setdefault(_id(r[0]), {})[str(r[1])] = Ratio(_n(r[2]), _n(r[3]))
+        return found
 
-    async def complaints_filed(self, where: Where) -> int:
-        """Complaints filed in the period (technician scope: about their jobs)."""
+    async def complaints_filed(self, where: Where) -> dict[int | None, int]:
+        """Complaints filed in the period, per technician of the job they are about."""
         k = t.complaints.c
         query = (
-            select(func.count())
+            select(t.jobs.c.technician_id, func.count())
             .select_from(t.complaints.outerjoin(t.jobs, t.jobs.c.id == k.job_id))
             .where(
                 k.filed_at >= aware(where.since, "since"),
                 k.filed_at < aware(where.until, "until"),
             )
+            .group_by(t.jobs.c.technician_id)
         )
         if where.branch_id is not None:
             query = query.where(k.branch_id == where.branch_id)
         if where.technician_id is not None:
             query = query.where(t.jobs.c.technician_id == where.technician_id)
-        return _n((await self._conn.execute(query)).scalar_one())
+        return {_id(r[0]): _n(r[1]) for r in (await self._conn.execute(query)).all()}

@@ -222,6 +222,15 @@ async def _a_technicians_monthly_performance(flow: Flow) -> None:
     assert (t02.complaints, t02.repairs, t02.repeat_repairs) == (1, 1, 1)
     assert t02.average_rating["attitude"] == 4.0
 
+    async def branch(uow: UnitOfWork) -> list[performance.Performance]:
+        return await performance.performances(
+            uow, flow.settings, scope=Scope("branch", "SH01"), now=now, period=SEPTEMBER
+        )
+
+    rows = await flow.read(branch)  # every technician of the branch, by code, idle ones too
+    assert [p.technician for p in rows] == ["T01", "T02", "T03"]
+    assert rows[:2] == [t01, t02] and rows[2].jobs == 0 and rows[2].minutes == 0
+
 
 @pytest.mark.parametrize("code", ["SH09", "S01"])
 async def test_a_scope_that_is_neither_a_branch_nor_a_technician_is_refused(
