@@ -258,44 +258,50 @@ class KpiRepository(Repository):
 
     async def visit_clocks(self, where: Where, now: datetime) -> list[VisitClock]:
         """The visit clocks of jobs (not cancelled) that stopped in the period or whose
-        deadline fell in it (and has passed), with whether each job had an arrival."""
+        deadline fell in it (and has passed), with whether each job had an arrival: two
+        queries, one on ``clocks(clock, stopped_at)``, one on ``clocks(clock, due_at)``."""
         c = t.clocks.c
         since, until = aware(where.since, "since"), aware(where.until, "until")
-        query = (
-            select(
-                t.jobs.c.id,
-                t.jobs.c.technician_id,
-                c.state,
-                c.stopped_at,
-                c.due_at,
-                c.met,
+        stopped = and_(c.state == "stopped", c.stopped_at >= since, c.stopped_at < until)
+        due = and_(c.due_at >= since, c.due_at < until, c.due_at <= aware(now, "now"))
+        rows: dict[int, Any] = {}
+        for condition in (stopped, due):
+            query = (
+                select(
+                    c.id,
+                    t.jobs.c.id,
+                    t.jobs.c.technician_id,
+                    c.state,
+                    c.stopped_at,
+                    c.due_at,
+                    c.met,
+                )
+                .select_from(
+                    t.clocks.join(
+                        t.jobs, and_(c.subject_type == "job", c.subject_id == t.jobs.c.id)
+                    )
+                )
+                .where(
+                    c.clock.in_(VISIT_CLOCKS),
+                    condition,
+                    t.jobs.c.state != JobState.CANCELLED.value,
+                )
+                .where(*_job_scope(where))
             )
-            .select_from(
-                t.clocks.join(t.jobs, and_(c.subject_type == "job", c.subject_id == t.jobs.c.id))
-            )
-            .where(
-                c.clock.in_(VISIT_CLOCKS),
-                t.jobs.c.state != JobState.CANCELLED.value,
-                or_(
-                    and_(c.state == "stopped", c.stopped_at >= since, c.stopped_at < until),
-                    and_(c.due_at >= since, c.due_at < until, c.due_at <= aware(now, "now")),
-                ),
-            )
-            .where(*_job_scope(where))
-        )
-        rows = (await self._conn.execute(query)).all()
-        arrived = await self._arrived([int(r[0]) for r in rows])
+            for row in (await self._conn.execute(query)).all():
+                rows[int(row[0])] = row
+        arrived = await self._arrived([int(r[1]) for r in rows.values()])
         return [
             VisitClock(
-                job_id=int(r[0]),
-                technician_id=None if r[1] is None else int(r[1]),
-                state=str(r[2]),
-                stopped_at=r[3],
-                due_at=r[4],
-                met=r[5],
-                arrived=int(r[0]) in arrived,
+                job_id=int(r[1]),
+                technician_id=_id(r[2]),
+                state=str(r[3]),
+                stopped_at=r[4],
+                due_at=r[5],
+                met=r[6],
+                arrived=int(r[1]) in arrived,
             )
-            for r in rows
+            for r in rows.values()
         ]
 
     async def _arrived(self, job_ids: Sequence[int]) -> set[int]:

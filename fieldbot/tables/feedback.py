@@ -3,7 +3,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Integer, String, Table, Text, text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    text,
+)
 
 from fieldbot.tables import UtcDateTime, _id, _version, metadata
 
@@ -40,6 +51,9 @@ surveys = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     CheckConstraint("state IN ('open', 'answered')", name="state_values"),
+    # a branch's KPIs read its month only (migration 0005k)
+    Index(None, "branch_id", "sent_at"),
+    Index(None, "branch_id", "answered_at"),
 )
 
 complaint_number_counters = Table(

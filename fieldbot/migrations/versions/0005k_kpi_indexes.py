@@ -1,6 +1,7 @@
 """The KPIs' indexes (DESIGN.md §5 "How the numbers are defined"): a clock is counted by the
 moment it stopped, a closed job by its survey's sending (the survey is sent in the close's
-transaction), a survey by when it was answered.
+transaction), a survey by when it was answered, work and repair cards by when they were
+recorded (a technician's hours of the month).
 
 Revision ID: 0005k
 Revises: 0004s
@@ -19,8 +20,13 @@ depends_on: str | Sequence[str] | None = None
 
 INDEXES = (
     ("clocks", ("clock", "stopped_at")),
+    ("clocks", ("clock", "due_at")),
     ("surveys", ("sent_at",)),
     ("surveys", ("answered_at",)),
+    ("surveys", ("branch_id", "sent_at")),
+    ("surveys", ("branch_id", "answered_at")),
+    ("work_records", ("created_at",)),
+    ("repair_cards", ("created_at",)),
 )
 
 
