@@ -19,7 +19,9 @@ monthly report read them here.
   clocks, so planned maintenance jobs count like any booked visit).
 
 The period is read in the scope's timezone: the branch's (a technician's branch), else
-``FIELDBOT_TIMEZONE``.
+``FIELDBOT_TIMEZONE``. A job belongs to its branch and its current technician; a closed job is
+its survey (one per closed job, sent in the close's transaction, so ``surveys.sent_at`` is the
+close). A KPI with nothing to count has no value and is met (:mod:`fieldbot.domain.kpis`).
 """
 
 from __future__ import annotations

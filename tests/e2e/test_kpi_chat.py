@@ -47,6 +47,8 @@ async def test_kpi_in_the_chat_for_a_branch_and_a_technician_in_both_languages(
     assert "10 of 10 KPIs met." in own.text
     await s02.send("/kpi T01")
     await s02.wait_for("You may not do that.")
+    await s02.send("/help")
+    assert "/kpi — the KPIs: /kpi [SH01 | T01 | company]" in (await s02.wait_for("/lang")).text
 
     m01 = await staff(sb, "M01", 2101, "刘建国", "zh-hans")
     await m01.send("/kpi 2026-09 t01")
