@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from fieldbot.domain.kpis import COMPANY, KpiName, Period, Ratio, Scope, parse_period
+from fieldbot.domain.model import Customer
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import complaints, kpis, performance, remote, signoff, surveys, work_record
 from fieldbot.services.kpis import KpiReport
@@ -55,7 +56,8 @@ async def _month(flow: Flow) -> dict[str, JobRecord]:
       (41 days after: R3 passes);
     - I1 installation for C001 by T01, disputed, accepted as is; I2 installation for C002 by
       T02, confirmed;
-    - K1 consultation of C003 resolved remotely, confirmed by phone;
+    - K1 consultation of C003 resolved remotely, confirmed by phone; K2 the same for C099, a
+      walk-in whose file has no address and no unit;
     - R4 repair of C005's unit registered on the 14th and never visited.
     """
     jobs: dict[str, JobRecord] = {}
@@ -90,6 +92,14 @@ async def _month(flow: Flow) -> dict[str, JobRecord]:
     await flow.run(remote.resolve_remotely, job=k1.id, actor="S01", advice="descale it")
     await flow.run(remote.confirm_by_phone, job=k1.id, actor="S01")
     jobs["K1"] = k1
+    async with flow.store.unit_of_work() as uow:  # a walk-in's file: no address, no unit
+        await uow.customers.upsert(
+            Customer("C099", "Walk-in", "+8613800000099", "", 31.23, 121.47, "SH01")
+        )
+        await uow.commit()
+    k2 = await flow.new_job("C099", None, kind="consultation", priority="consult")
+    await flow.run(remote.resolve_remotely, job=k2.id, actor="S01", advice="reset it")
+    await flow.run(remote.confirm_by_phone, job=k2.id, actor="S01")
 
     flow.clock.advance(timedelta(days=4))  # Friday 18th 09:30
     await _finish(flow, jobs["R3"], "T01")
@@ -136,14 +146,14 @@ async def _every_kpi_for_the_company_branch_and_technician(flow: Flow) -> None:
     assert (report.period.label, report.scope.label) == ("2026-09", "company")
     assert [k.name for k in report.kpis] == list(KpiName)
     assert _ratios(report) == {
-        N.RESOLUTION_RATE: Ratio(4, 5),  # R3 took four working days
+        N.RESOLUTION_RATE: Ratio(5, 6),  # R3 took four working days
         N.SATISFACTION: Ratio(5, 8),  # 4 4 3 2 and 2 2 4 4
-        N.SURVEY_COVERAGE: Ratio(2, 5),  # R1, R3 answered of R1 R3 I1 I2 K1
-        N.CONSULTATIONS_ANSWERED: Ratio(1, 1),
+        N.SURVEY_COVERAGE: Ratio(2, 6),  # R1, R3 answered of R1 R3 I1 I2 K1 K2
+        N.CONSULTATIONS_ANSWERED: Ratio(2, 2),
         N.COMPLAINTS_REPLIED: Ratio(1, 1),
         N.INSTALLATIONS_PASSING: Ratio(1, 2),  # I1 was disputed
         N.REPAIRS_PASSING: Ratio(1, 2),  # R1 repeated by R2 after 10 days; R3's after 41
-        N.CUSTOMER_FILES_COMPLETE: Ratio(3, 3),  # C001 C002 C003
+        N.CUSTOMER_FILES_COMPLETE: Ratio(3, 4),  # C001 C002 C003; not C099
         N.VISITS_MADE: Ratio(4, 6),  # R4 and R2 were never visited
         N.VISITS_ON_TIME: Ratio(4, 4),
     }
@@ -155,7 +165,7 @@ async def _every_kpi_for_the_company_branch_and_technician(flow: Flow) -> None:
     }
     by = {k.name: k for k in report.kpis}
     assert (by[N.RESOLUTION_RATE].value_percent, by[N.RESOLUTION_RATE].target_percent) == (
-        80.0,
+        83.3,
         95,
     )
     assert not by[N.RESOLUTION_RATE].met and not by[N.SATISFACTION].met
