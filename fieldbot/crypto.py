@@ -27,6 +27,10 @@ _NONCE_BYTES = 12
 _FORMAT_V1 = b"\x01"
 _AEAD_INFO = b"fieldbot/aead/v1"
 _BLIND_INDEX_INFO = b"fieldbot/blind-index/v1"
+_TAG_BYTES = 16
+# The length of the ciphertext of an empty text: a longer one holds at least one byte (the
+# KPI "customer files complete" counts filled-in fields without decrypting them).
+EMPTY_CIPHERTEXT_BYTES = len(_FORMAT_V1) + _NONCE_BYTES + _TAG_BYTES
 
 
 class CryptoError(Exception):
@@ -88,7 +92,7 @@ class Cipher:
         return _FORMAT_V1 + nonce + self._aead.encrypt(nonce, plaintext, aad)
 
     def decrypt(self, ciphertext: bytes, aad: bytes) -> bytes:
-        if len(ciphertext) < 1 + _NONCE_BYTES + 16 or ciphertext[:1] != _FORMAT_V1:
+        if len(ciphertext) < EMPTY_CIPHERTEXT_BYTES or ciphertext[:1] != _FORMAT_V1:
             raise CryptoError("not a fieldbot ciphertext")
         nonce = ciphertext[1 : 1 + _NONCE_BYTES]
         try:

@@ -56,6 +56,7 @@ from fieldbot.repositories.events import EventLog
 from fieldbot.repositories.fieldwork import FieldworkRepository
 from fieldbot.repositories.invites import InviteRepository
 from fieldbot.repositories.jobs import JobRepository
+from fieldbot.repositories.kpis import KpiRepository
 from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.repositories.people import CustomerRepository, StaffRepository
 from fieldbot.repositories.stock import StockRepository
@@ -197,6 +198,7 @@ class UnitOfWork:
     complaints: ComplaintRepository
     access: AccessLogRepository
     absences: AbsenceRepository
+    kpis: KpiRepository
 
     def __init__(self, engine: AsyncEngine, cipher: Cipher, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -237,6 +239,7 @@ class UnitOfWork:
         self.complaints = ComplaintRepository(conn, c)
         self.access = AccessLogRepository(conn, c)
         self.absences = AbsenceRepository(conn, c)
+        self.kpis = KpiRepository(conn, c)
         return self
 
     async def __aexit__(

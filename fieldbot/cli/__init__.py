@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import typer
 
-from fieldbot.cli import admin, botcmd, calendar, complaints, customers, jobs, receivables, staff
+from fieldbot.cli import (
+    admin,
+    botcmd,
+    calendar,
+    complaints,
+    customers,
+    jobs,
+    kpi,
+    receivables,
+    staff,
+)
 
 app = typer.Typer(
     name="fieldbot",
@@ -24,6 +34,7 @@ customers.register(app)
 receivables.register(app)
 complaints.register(app)
 staff.register(app)
+kpi.register(app)
 botcmd.register(app)
 
 

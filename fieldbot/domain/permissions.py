@@ -42,6 +42,7 @@ class Permission(StrEnum):
     VIEW_STOCK = "view_stock"  # /stock: the stock of a store or a van
     OFFBOARD_STAFF = "offboard_staff"  # /leave: a person leaves the company (DESIGN.md §6)
     MARK_AWAY = "mark_away"  # /away T01 …: a technician of the branch is on leave
+    VIEW_KPIS = "view_kpis"  # /kpi: a branch's (a supervisor's own), the company's
 
 
 _P = Permission
@@ -69,6 +70,7 @@ PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
                 _P.VIEW_REPORTS,
                 _P.VIEW_STOCK,
                 _P.MARK_AWAY,
+                _P.VIEW_KPIS,
             }
         ),
         # Second escalation level, and the first when a branch has no supervisor.
@@ -82,6 +84,7 @@ PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
                 _P.VIEW_REPORTS,
                 _P.OFFBOARD_STAFF,
                 _P.MARK_AWAY,
+                _P.VIEW_KPIS,
             }
         ),
         Role.DEPUTY_GM: frozenset(
@@ -91,6 +94,7 @@ PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
                 _P.HANDLE_COMPLAINT,
                 _P.VIEW_CALL_LOG,
                 _P.VIEW_REPORTS,
+                _P.VIEW_KPIS,
             }
         ),
         Role.CLERK: frozenset({_P.RECORD_SURVEY, _P.VIEW_CALL_LOG}),
@@ -118,3 +122,10 @@ def covers_branch(staff_branch_id: int | None, branch_id: int) -> bool:
     a branch only on their own branch's, staff without a branch (the manager, the service
     department) on every branch's."""
     return staff_branch_id is None or staff_branch_id == branch_id
+
+
+def covers_scope(staff_branch_id: int | None, scope_branch_id: int | None) -> bool:
+    """Whether staff of ``staff_branch_id`` may read figures (KPIs, performance) of a scope
+    in ``scope_branch_id`` (None: the whole company): staff of a branch their own branch and
+    its technicians only, staff without a branch (the manager, the deputy GM) everything."""
+    return staff_branch_id is None or staff_branch_id == scope_branch_id

@@ -78,6 +78,11 @@ COMMANDS: tuple[tuple[str, str, frozenset[Role] | str | None], ...] = (
     ("calls_due", N_("surveys to take by phone"), frozenset({Role.CLERK})),
     ("surveys", N_("survey coverage this month"), frozenset({Role.SUPERVISOR, Role.MANAGER})),
     (
+        "kpi",
+        N_("the KPIs: /kpi [SH01 | T01 | company] [2026-09 | 2026-09-14]"),
+        frozenset({Role.SUPERVISOR, Role.MANAGER, Role.DEPUTY_GM}),
+    ),
+    (
         "complaints",
         N_("the complaint register"),
         frozenset({Role.SUPERVISOR, Role.MANAGER, Role.DEPUTY_GM}),

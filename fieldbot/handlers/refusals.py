@@ -130,6 +130,13 @@ BY_CODE: dict[str, str] = {
     "complaint_state": N_(
         "That is not possible where the complaint stands now. Nothing was changed."
     ),
+    "invalid_period": N_(
+        "That is not a period: write a month like 2026-09 or a day like 2026-09-14."
+    ),
+    "invalid_scope": N_(
+        "I do not know whose figures those are: write company, a branch code like SH01 or a "
+        "technician's code like T01, then optionally a month (2026-09) or a day (2026-09-14)."
+    ),
 }
 # invalid_input: by the field that was wrong.
 BY_FIELD: dict[str, str] = {

@@ -167,13 +167,21 @@ class SurveyRepository(Repository):
         return [self._row(r) for r in rows]
 
     async def coverage(
-        self, branch_id: int | None, since: datetime | None = None, until: datetime | None = None
+        self,
+        branch_id: int | None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        *,
+        technician_id: int | None = None,
     ) -> Coverage:
-        """The surveys of jobs closed in ``[since, until)`` (every one without bounds)."""
+        """The surveys of jobs closed in ``[since, until)`` (every one without bounds), of a
+        branch or of the jobs of a technician."""
         column = t.surveys.c
         where = []
         if branch_id is not None:
             where.append(column.branch_id == branch_id)
+        if technician_id is not None:
+            where.append(column.technician_id == technician_id)
         if since is not None:
             where.append(column.sent_at >= aware(since, "since"))
         if until is not None:

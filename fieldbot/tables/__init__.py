@@ -341,6 +341,10 @@ clocks = Table(
     _version(),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("subject_type", "subject_id", "clock"),
+    # the KPIs count a clock by the moment it stopped, a visit still owed by its deadline
+    # (migration 0005k)
+    Index(None, "clock", "stopped_at"),
+    Index(None, "clock", "due_at"),
     CheckConstraint("state IN ('running', 'paused', 'stopped')", name="state"),
     CheckConstraint("calendar IN ('calendar', 'working')", name="calendar"),
 )

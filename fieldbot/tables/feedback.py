@@ -3,7 +3,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Integer, String, Table, Text, text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    text,
+)
 
 from fieldbot.tables import UtcDateTime, _id, _version, metadata
 
@@ -26,10 +37,11 @@ surveys = Table(
     Column("promises", Integer),
     Column("comment", Text),
     Column("outbox_id", Integer),  # the survey message in the customer's chat
-    Column("sent_at", UtcDateTime, nullable=False),
+    # sent when the job closed: the KPIs count a closed job by it (migration 0005k)
+    Column("sent_at", UtcDateTime, nullable=False, index=True),
     Column("reminded_at", UtcDateTime),
     Column("handed_over_at", UtcDateTime),  # on the follow-up clerk's list since
-    Column("answered_at", UtcDateTime),
+    Column("answered_at", UtcDateTime, index=True),
     Column("recorded_by", Integer, ForeignKey("staff.id")),  # the clerk, by phone
     Column("candidate_state", String(16)),  # open | filed | dismissed
     Column("candidate_reason", Text),
@@ -39,6 +51,9 @@ surveys = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     CheckConstraint("state IN ('open', 'answered')", name="state_values"),
+    # a branch's KPIs read its month only (migration 0005k)
+    Index(None, "branch_id", "sent_at"),
+    Index(None, "branch_id", "answered_at"),
 )
 
 complaint_number_counters = Table(

@@ -46,7 +46,7 @@ work_records = Table(
     Column("decided_by", Integer, ForeignKey("staff.id")),
     Column("decided_at", UtcDateTime),
     Column("decision_reason", Text),
-    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, index=True),  # hours of a month (0005k)
     # site (the finish form) | workshop (a repair card of a taken-back or carried-in unit)
     Column("stage", String(16), nullable=False, server_default="site"),
     CheckConstraint("minutes >= 0", name="minutes_not_negative"),
@@ -218,7 +218,7 @@ repair_cards = Table(
     Column("minutes", Integer, nullable=False),
     Column("notes", Text, nullable=False),
     Column("parts", Text, nullable=False, server_default="[]"),  # JSON [[code, quantity]]
-    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, index=True),  # hours of a month (0005k)
     CheckConstraint("minutes >= 0", name="minutes_not_negative"),
 )
 

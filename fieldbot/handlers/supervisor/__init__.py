@@ -9,6 +9,7 @@
 - ``deadlines``: pausing and resuming a job's deadline clocks (/pause, /resume);
 - ``customer_reply``: replying to a customer's own request from its card;
 - ``complaints``: the complaint register and cards, survey candidates and coverage;
+- ``kpis``: /kpi, the KPIs of a branch, the company or a technician (with their month);
 - ``cards``: the cards and keyboards all of these show; ``common``: what they share.
 
 The route checks each permission (register_job, dispatch, view_call_log…) once; what depends
@@ -26,6 +27,7 @@ from fieldbot.handlers.supervisor import (
     decisions,
     intake,
     job_card,
+    kpis,
     override,
     remote,
     suggestions,
@@ -44,4 +46,5 @@ def routes() -> list[Route]:
         *remote.routes(),
         *customer_reply.routes(),
         *complaints.routes(),
+        *kpis.routes(),
     ]
