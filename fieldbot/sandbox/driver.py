@@ -100,6 +100,7 @@ class Phone:
         self.language = language
         self.chat_id = user_id
         self.opened_urls: list[str] = []  # URL buttons that were not deep links to the bot
+        self.pressed: list[tuple[int, str]] = []  # (newest message id in the chat, label)
         self._cursor = 0  # changed_seq of the message wait_for last returned
         self._live_location: int | None = None
 
@@ -151,6 +152,8 @@ class Phone:
                 f"its buttons: {labels}"
             )
         message_id = stored.message_id
+        newest = max(self._world.chat_of(self.user_id, self.chat_id).messages, default=0)
+        self.pressed.append((newest, str(button.get("text", ""))))
         if "callback_data" in button:
             data = button["callback_data"]
             self._world.press_button(self.user_id, self.chat_id, message_id, data)
