@@ -101,7 +101,7 @@ def _loaded_table(stage: Stage, rows: list[tuple[str, int]]) -> Table:
     table.add_column(stage.text(N_("records")))
     table.add_column(stage.text(N_("count")), justify="right")
     for name, count in rows:
-        table.add_row(name, str(count))
+        table.add_row(stage.text(name), str(count))
     return table
 
 
@@ -110,12 +110,12 @@ async def _loaded(stage: Stage) -> None:
     assert store is not None
     async with store.unit_of_work(readonly=True) as uow:
         rows = [
-            ("branches", len(await uow.branches.all())),
-            ("staff", len(await uow.staff.all())),
-            ("customers", len(await uow.customers.all())),
-            ("equipment", len(await uow.equipment.all())),
-            ("contracts", len(await uow.contracts.all())),
-            ("parts", len(await uow.parts.all())),
+            (N_("branches"), len(await uow.branches.all())),
+            (N_("staff"), len(await uow.staff.all())),
+            (N_("customers"), len(await uow.customers.all())),
+            (N_("equipment"), len(await uow.equipment.all())),
+            (N_("contracts"), len(await uow.contracts.all())),
+            (N_("parts"), len(await uow.parts.all())),
         ]
     stage.console.print(_loaded_table(stage, rows))
 

@@ -26,6 +26,7 @@ from fieldbot.bot.runtime import BotRuntime
 from fieldbot.i18n import N_, Translator
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.sandbox.driver import Message, Phone, Sandbox
+from fieldbot.sandbox.models import StoredMessage
 from fieldbot.sandbox.transcript import chat_transcript
 from fieldbot.services.jobs import register_job
 
@@ -111,33 +112,31 @@ class Stage:
         return result
 
     def show(self, *, brief: bool = False) -> None:
-        """What each phone got since it was shown last (edits count as new)."""
+        """What the phones got since they were shown last (edits count as new), in the order
+        it arrived across phones; ``brief``: one line per phone with the count."""
         world = self.sb.server.world
+        fresh: list[tuple[StoredMessage, Person]] = []
         for person in self.people.values():
-            fresh = sorted(
-                (
-                    m
-                    for m in world.bot_messages(person.phone.chat_id)
-                    if m.changed_seq > person.cursor
-                ),
-                key=lambda m: m.changed_seq,
-            )
-            if not fresh:
-                continue
-            person.cursor = fresh[-1].changed_seq
-            if brief:
-                self.note(
-                    N_("{name}'s phone: {count} new (see its transcript)"),
-                    count=len(fresh),
-                    name=person.name,
-                )
-                continue
-            for stored in fresh:
-                message = Message.of(stored)
-                if message.text.strip() and person.shown.get(message.id) != message.text:
-                    # an edit that only took the keyboard away is not shown again
-                    person.shown[message.id] = message.text
-                    self.sees(person.name, message)
+            got = [
+                m for m in world.bot_messages(person.phone.chat_id) if m.changed_seq > person.cursor
+            ]
+            if got:
+                person.cursor = max(m.changed_seq for m in got)
+                fresh += [(m, person) for m in got]
+                if brief:
+                    self.note(
+                        N_("{name}'s phone: {count} new (see its transcript)"),
+                        count=len(got),
+                        name=person.name,
+                    )
+        if brief:
+            return
+        for stored, person in sorted(fresh, key=lambda pair: pair[0].changed_seq):
+            message = Message.of(stored)
+            if message.text.strip() and person.shown.get(message.id) != message.text:
+                # an edit that only took the keyboard away is not shown again
+                person.shown[message.id] = message.text
+                self.sees(person.name, message)
 
     def sees(self, name: str, message: Message) -> None:
         body = message.text
