@@ -88,11 +88,18 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def demo(
         out: Annotated[str, typer.Option(help="where the demo leaves its files")] = "demo-output",
+        lang: Annotated[
+            str, typer.Option("--lang", help="zh_CN or en: the narration's language")
+        ] = "zh_CN",
+        quick: Annotated[bool, typer.Option(help="a few bulk calls instead of all")] = False,
     ) -> None:
         """The simulated working day on the sandbox, narrated; files in demo-output/."""
         from fieldbot.cli.demo import run_demo
+        from fieldbot.domain.model import Language
 
-        asyncio.run(run_demo(out))
+        if lang not in {language.value for language in Language}:
+            raise typer.BadParameter("zh_CN or en", param_hint="--lang")
+        asyncio.run(run_demo(out, lang, quick=quick))
 
 
 async def _ask_username(config: Settings) -> str:

@@ -19,6 +19,8 @@ names and behaviour are a contract::
 - ``phone.alerts`` lists the bot's answers to this phone's button presses that showed a text
   (``answerCallbackQuery`` with ``text``) as :class:`Alert` (``text``, ``show_alert``), newest
   last; a press answered silently adds nothing.
+- ``phone.pressed`` lists the labels this phone tapped, each with the newest message id of the
+  chat at the time (:func:`fieldbot.sandbox.transcript.chat_transcript` places them).
 - ``sb.db_url`` is the database URL the bot runs on (a temporary SQLite file, or the fresh
   PostgreSQL database made for this sandbox), e.g. for the command line's
   ``FIELDBOT_DATABASE_URL``.
@@ -100,6 +102,7 @@ class Phone:
         self.language = language
         self.chat_id = user_id
         self.opened_urls: list[str] = []  # URL buttons that were not deep links to the bot
+        self.pressed: list[tuple[int, str]] = []  # (newest message id in the chat, label)
         self._cursor = 0  # changed_seq of the message wait_for last returned
         self._live_location: int | None = None
 
@@ -151,6 +154,8 @@ class Phone:
                 f"its buttons: {labels}"
             )
         message_id = stored.message_id
+        newest = max(self._world.chat_of(self.user_id, self.chat_id).messages, default=0)
+        self.pressed.append((newest, str(button.get("text", ""))))
         if "callback_data" in button:
             data = button["callback_data"]
             self._world.press_button(self.user_id, self.chat_id, message_id, data)

@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 
 from fieldbot.sandbox.driver import Phone, Sandbox
 from fieldbot.sandbox.limits import Limits
+from fieldbot.sandbox.steps import JOB_NUMBER, finish_form, staff
+from fieldbot.sandbox.steps import arrive as _arrive
+from fieldbot.sandbox.steps import register_call as _register
 
 # A day is many messages a chat: at Telegram's pace the day would be spent in the sender's
 # pacing (tested in test_sender.py). The bot and the sandbox both allow a faster pace here.
@@ -25,7 +28,6 @@ FAST_LIMITS = Limits(per_chat_rate=100.0, per_chat_burst=100)
 C001_SITE = (31.2297, 121.4803)
 C002_SITE = (31.2286, 121.4530)
 C003_SITE = (31.2386, 121.4900)
-JOB_NUMBER = re.compile(r"J\d{8}-\d{3}")
 
 
 @dataclass
@@ -36,61 +38,10 @@ class Day:
     jobs: dict[str, str] = field(default_factory=dict)
 
 
-async def staff(sb: Sandbox, code: str, user_id: int, name: str, language: str) -> Phone:
-    phone = sb.phone(user_id=user_id, name=name, language=language)
-    await phone.start(await sb.invite(code))
-    await phone.wait_for(re.compile("Welcome|欢迎"))
-    return phone
-
-
-async def _register(sup: Phone, search: str, serial: str, priority: str, fault: str) -> str:
-    """S01 (Chinese) registers a repair from ``/new``; returns the job number."""
-    await sup.send("/new")
-    await sup.wait_for("哪位客户来电")
-    await sup.send(search)
-    await sup.wait_for("哪台设备")
-    await sup.tap(re.compile(serial))
-    await sup.tap("维修")
-    await sup.tap(priority)
-    await sup.wait_for("描述故障")
-    await sup.send(fault)
-    await sup.tap("电话")
-    await sup.wait_for("服务类型")
-    await sup.tap("登记")
-    registered = await sup.wait_for("已登记工单")
-    found = JOB_NUMBER.search(registered.text)
-    assert found is not None
-    return found.group(0)
-
-
 async def _finish(tech: Phone, work: str, hours: str, fees: tuple[str | None, str, str]) -> None:
-    """The English finish form without parts, up to its summary, then submitted (a labour fee
-    of None: the service type charges none, and it is not asked)."""
-    await tech.tap("Finish")
-    await tech.wait_for("what did you do")
-    await tech.send(work)
-    await tech.wait_for("How many hours")
-    await tech.send(hours)
-    await tech.wait_for("Parts used from your van")
-    await tech.tap("No more parts")
-    if fees[0] is not None:
-        await tech.wait_for("Labour fee")
-        await tech.send(fees[0])
-    await tech.wait_for("Travel fee")
-    await tech.send(fees[1])
-    await tech.wait_for("other fee")
-    await tech.send(fees[2])
-    await tech.wait_for("to be recorded")
+    """The English finish form without parts, up to its summary, then submitted."""
+    await finish_form(tech, work=work, hours=hours, parts=[], fees=fees)
     await tech.tap("Submit")
-
-
-async def _arrive(tech: Phone, site: tuple[float, float]) -> None:
-    await tech.tap("On my way")
-    await tech.wait_for("on your way")
-    await tech.tap("Arrived")
-    await tech.wait_for("share your location")
-    await tech.share_location(*site)
-    await tech.wait_for("arrival verified")
 
 
 async def working_day(sb: Sandbox) -> Day:

@@ -19,6 +19,8 @@ from fieldbot.repositories.jobs import JobRecord
 from fieldbot.sandbox.driver import Phone, Sandbox
 from fieldbot.sandbox.inbox import Message
 from fieldbot.sandbox.limits import Limits
+from fieldbot.sandbox.steps import accept_and_arrive, finish_form, staff
+from fieldbot.sandbox.steps import bind_customer as customer
 from fieldbot.services import dispatch, quote, signoff, visit, work_record, workshop
 from fieldbot.services.jobs import register_job
 from tests.e2e.conftest import push_callback
@@ -118,20 +120,6 @@ async def events(sb: Sandbox, job_id: int | None) -> list[str]:
         return [e.kind for e in await uow.events.for_subject("job", job_id)]
 
 
-async def staff(sb: Sandbox, code: str, user_id: int, name: str, language: str) -> Phone:
-    phone = sb.phone(user_id=user_id, name=name, language=language)
-    await phone.start(await sb.invite(code))
-    await phone.wait_for(re.compile("Welcome|欢迎"))
-    return phone
-
-
-async def customer(sb: Sandbox, phone_number: str, user_id: int, name: str) -> Phone:
-    phone = sb.phone(user_id=user_id, name=name, language="en")
-    await phone.share_contact(phone=phone_number)
-    await phone.wait_for(re.compile("registered as our customer|客户"))
-    return phone
-
-
 def as_shown(phone: Phone, message_id: int) -> Message:
     """A message of the phone as it is shown now (its edits applied: text, keyboard)."""
     return next(m for m in phone.inbox if m.id == message_id)
@@ -144,55 +132,6 @@ def callback_data(sb: Sandbox, user_id: int, message_id: int, label: str) -> str
             if button["text"] == label:
                 return str(button["callback_data"])
     raise AssertionError(f"no button {label!r}")
-
-
-async def accept_and_arrive(tech: Phone, *, at: tuple[float, float] | None) -> None:
-    """Accept → in 1 h → arrived, by location (``at``) or manually."""
-    await tech.tap("Accept")
-    await tech.wait_for("When will you be there")
-    await tech.tap("In 1 h")
-    await tech.wait_for("appointment set")
-    await tech.tap("Arrived")
-    await tech.wait_for("share your location")
-    if at is None:
-        await tech.tap("Arrived without location")
-    else:
-        await tech.share_location(*at)
-    await tech.wait_for("arrival")
-
-
-async def finish_form(
-    tech: Phone,
-    *,
-    work: str,
-    hours: str,
-    parts: list[tuple[str, str]],
-    fees: tuple[str | None, str, str],
-) -> None:
-    """Fill in the finish form after tapping Finish, up to the summary (English). A labour
-    fee of None: the job's service type charges no labour, and the form does not ask it."""
-    await tech.tap("Finish")
-    await tech.wait_for("what did you do")
-    await tech.send(work)
-    await tech.wait_for("How many hours")
-    await tech.send(hours)
-    for code, quantity in parts:
-        await tech.wait_for("Parts used from your van")
-        await tech.send(code)
-        await tech.wait_for("Parts matching")
-        await tech.tap(re.compile(f"^{code} "))
-        await tech.wait_for("How many of")
-        await tech.send(quantity)
-    await tech.wait_for("Parts used from your van")
-    await tech.tap("No more parts")
-    if fees[0] is not None:
-        await tech.wait_for("Labour fee")
-        await tech.send(fees[0])
-    await tech.wait_for("Travel fee")
-    await tech.send(fees[1])
-    await tech.wait_for("other fee")
-    await tech.send(fees[2])
-    await tech.wait_for("to be recorded")
 
 
 # --- happy paths -------------------------------------------------------------------------------
