@@ -54,6 +54,7 @@ from fieldbot.repositories.events import EventLog
 from fieldbot.repositories.fieldwork import FieldworkRepository
 from fieldbot.repositories.invites import InviteRepository
 from fieldbot.repositories.jobs import JobRepository
+from fieldbot.repositories.maintenance import MaintenanceRepository
 from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.repositories.people import CustomerRepository, StaffRepository
 from fieldbot.repositories.stock import StockRepository
@@ -180,6 +181,7 @@ class UnitOfWork:
     fieldwork: FieldworkRepository
     surveys: SurveyRepository
     complaints: ComplaintRepository
+    maintenance: MaintenanceRepository
 
     def __init__(self, engine: AsyncEngine, cipher: Cipher, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -218,6 +220,7 @@ class UnitOfWork:
         self.fieldwork = FieldworkRepository(conn, c)
         self.surveys = SurveyRepository(conn, c)
         self.complaints = ComplaintRepository(conn, c)
+        self.maintenance = MaintenanceRepository(conn, c)
         return self
 
     async def __aexit__(

@@ -172,6 +172,11 @@ contracts = Table(
     Column("ends_on", Date, nullable=False, index=True),
     Column("covers_labour", Boolean, nullable=False),
     Column("covers_parts", Boolean, nullable=False),
+    # planned maintenance and the contract's own response times (DESIGN.md §8; migration 0005p)
+    Column("visits_per_year", Integer),
+    Column("serials", Text),  # ";"-separated serials, none: every unit of the customer
+    Column("assign_hours", Float),
+    Column("arrival_working_hours", Float),
     CheckConstraint("ends_on >= starts_on", name="period"),
 )
 
@@ -394,6 +399,7 @@ buttons = Table(
 
 # The schema of the field workflow (DESIGN.md §3) is its own module, on this metadata.
 # The schema of surveys and complaints (DESIGN.md §5) is its own module, on this metadata.
+# The maintenance plans of contracts (DESIGN.md §8 visits_per_year) are their own module.
 from fieldbot.tables.feedback import (  # noqa: E402
     complaint_number_counters as complaint_number_counters,
 )
@@ -411,3 +417,4 @@ from fieldbot.tables.fieldwork import settlements as settlements  # noqa: E402
 from fieldbot.tables.fieldwork import signoffs as signoffs  # noqa: E402
 from fieldbot.tables.fieldwork import work_records as work_records  # noqa: E402
 from fieldbot.tables.fieldwork import workshop_register as workshop_register  # noqa: E402
+from fieldbot.tables.maintenance import maintenance_visits as maintenance_visits  # noqa: E402

@@ -32,6 +32,7 @@ from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.people import CustomerRow
 from fieldbot.services import calls, remote
 from fieldbot.services import dispatch as dispatching
+from fieldbot.services.contract_terms import job_contract, response_line
 from fieldbot.services.customer_requests import OWN_REQUEST_PHOTOS
 from fieldbot.services.deadlines.clocks import CLOCK_NAMES, JOB
 from fieldbot.services.job_details import Deadline, job_details
@@ -164,6 +165,7 @@ async def job_card(turn: Turn, job: JobRecord) -> Card:
             "args": {"type": job.service_type.value, "name": {"t": TYPE_NAMES[job.service_type]}},
         },
         {"t": N_("Zone: {zone}"), "args": {"zone": {"t": ZONE_NAMES[job.zone]}}},
+        *await contract_lines(turn, job),
         {
             "t": N_("Technician: {technician}"),
             "args": {"technician": names.get(job.technician_id or 0) or {"t": N_("nobody yet")}},
@@ -185,6 +187,13 @@ async def job_card(turn: Turn, job: JobRecord) -> Card:
     return lines_card(
         lines, buttons + await clock_buttons(turn, job) + complaint_buttons(turn, job)
     )
+
+
+async def contract_lines(turn: Turn, job: JobRecord) -> list[dict[str, Any]]:
+    """The contract's own response times, where they decide the job's targets."""
+    settings = turn.deps.settings
+    line = response_line(settings, job, await job_contract(turn.uow, settings, job))
+    return [] if line is None else [line]
 
 
 def photo_count(events: Sequence[Event]) -> int:

@@ -25,6 +25,7 @@ from fieldbot.services.imports.records import (
     KnownKeys,
     Record,
 )
+from fieldbot.services.maintenance import plan_customer
 from fieldbot.settings import Settings
 from fieldbot.store import Store, StoreError, UnitOfWork
 
@@ -84,6 +85,7 @@ async def known_keys(uow: UnitOfWork) -> KnownKeys:
         parts=frozenset(await uow.parts.keys()),
         staff=frozenset(person.code for person in staff),
         technicians=frozenset(person.code for person in staff if Role.TECHNICIAN in person.roles),
+        units={unit.serial: unit.customer for unit in await uow.equipment.all()},
     )
 
 
@@ -99,6 +101,8 @@ async def _import_into(
             # The transaction may be unusable now (PostgreSQL): stop at the first refusal.
             raise ImportFailed([f"{path}:{item.line}: -: refused by the database: {exc}"]) from exc
         counts[outcome] += 1
+    for customer in sorted({r.record.customer for r in parsed if isinstance(r.record, Contract)}):
+        await plan_customer(uow, settings, customer, clock.now())  # visits_per_year
     await uow.events.append(
         actor=actor,
         kind="import",
