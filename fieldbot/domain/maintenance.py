@@ -7,6 +7,8 @@ around it, so the windows split the term with no gap. A renewal (same customer, 
 the old contract ends) continues the rhythm instead: its first visit falls one interval after
 the old contract's last visit (not before its own start), and the visits of the old contract
 from the renewal's start on are its renewal's, so there is no double visit around the change.
+A renewal starts when the old contract ends: the day after, or early, within the renewal
+notice's days before its end (``FIELDBOT_RENEWAL_NOTICE_DAYS``).
 """
 
 from __future__ import annotations
@@ -76,7 +78,12 @@ def generate_on(visit: Visit, starts_on: date, lead_days: int) -> date:
     return max(visit.on - timedelta(days=lead_days), starts_on)
 
 
-def renews(old_starts_on: date, old_ends_on: date, new_starts_on: date) -> bool:
-    """Whether a contract starting ``new_starts_on`` continues one of the same customer (it
-    starts after the old one did, and no later than the day after the old one ends)."""
-    return old_starts_on < new_starts_on <= old_ends_on + timedelta(days=1)
+def renews(old_starts_on: date, old_ends_on: date, new_starts_on: date, notice_days: int) -> bool:
+    """Whether a contract starting ``new_starts_on`` renews one of the same customer: it
+    starts when the old one ends — from ``notice_days`` before its end (the renewal notice's
+    days: renewed early) to the day after it (and after the old one started)."""
+    return (
+        old_starts_on < new_starts_on
+        and old_ends_on - timedelta(days=notice_days) <= new_starts_on
+        and new_starts_on <= old_ends_on + timedelta(days=1)
+    )

@@ -102,14 +102,13 @@ async def _plan_contract(
     renewed = [
         c.id
         for c in contracts[:position]
-        if c.id in last_visit and renews(c.record.starts_on, c.record.ends_on, contract.starts_on)
+        if c.id in last_visit and _renews(settings, c.record, contract)
     ]
     renewal = next(
         (
             c.record.starts_on
             for c in contracts[position + 1 :]
-            if c.record.visits_per_year
-            and renews(contract.starts_on, contract.ends_on, c.record.starts_on)
+            if c.record.visits_per_year and _renews(settings, contract, c.record)
         ),
         None,
     )
@@ -141,6 +140,10 @@ async def _plan_contract(
             kept.append(visit.on)
     await uow.maintenance.drop(row.id for row in existing.values() if row.job_id is None)
     return max(kept, default=None)
+
+
+def _renews(settings: Settings, old: Contract, new: Contract) -> bool:
+    return renews(old.starts_on, old.ends_on, new.starts_on, settings.renewal_notice_days)
 
 
 def _changed(row: VisitRow, planned: PlannedVisit, state: str) -> bool:
