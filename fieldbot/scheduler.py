@@ -10,6 +10,8 @@ periodic task, ``fieldbot sweep`` from cron, the sandbox driver) calls :func:`sw
 - At the start of each branch's working day the morning carry-over runs, once a day (the step
   ("branch", id, "carry_over", yyyymmdd, "morning")): :mod:`fieldbot.services.carry_over`.
 - Contracts ending soon are announced: :mod:`fieldbot.services.renewals`.
+- Planned maintenance visits whose day to generate has come become jobs, and visits whose
+  window ended are judged made or missed, each once: :mod:`fieldbot.services.maintenance`.
 - From December on, when next year's make-up working days are not known, the branch's
   supervisors and the log are warned once a week:
   :func:`fieldbot.services.calendar_overrides.warn_unknown_year`.
@@ -39,6 +41,7 @@ from fieldbot.services.deadlines.clocks import JOB, Calendars, stop_clock
 from fieldbot.services.deadlines.feedback_clocks import SURVEY
 from fieldbot.services.deadlines.ladder import Fired, advance_ladder
 from fieldbot.services.deadlines.targets import JOB_CLOCK_STATES
+from fieldbot.services.maintenance import generate_visit, judge_visit, latest_local_day
 from fieldbot.services.renewals import notify_renewals
 from fieldbot.services.surveys import sweep_survey
 from fieldbot.settings import Settings
@@ -60,6 +63,8 @@ class SweepReport:
     failed: int = 0
     carried_over: list[str] = field(default_factory=list)  # job numbers
     renewals: list[str] = field(default_factory=list)  # contract numbers
+    maintenance_jobs: list[str] = field(default_factory=list)  # job numbers generated
+    visits_missed: list[str] = field(default_factory=list)  # job numbers of missed visits
     year_warnings: list[int] = field(default_factory=list)
 
 
@@ -69,6 +74,7 @@ async def sweep(store: Store, settings: Settings, clock: Clock) -> SweepReport:
     report = SweepReport()
     await _sweep_branches(store, settings, now, report)
     await _sweep_renewals(store, settings, now, report)
+    await _sweep_maintenance(store, settings, clock, report)
     await _sweep_clocks(store, settings, now, report)
     return report
 
@@ -213,3 +219,33 @@ async def _sweep_renewals(
     async with store.unit_of_work() as uow:
         report.renewals.extend(await notify_renewals(uow, settings, now))
         await uow.commit()
+
+
+# --- planned maintenance ----------------------------------------------------------------------
+
+
+async def _sweep_maintenance(
+    store: Store, settings: Settings, clock: Clock, report: SweepReport
+) -> None:
+    """Each due visit in its own unit of work; the visit's row is claimed by a conditional
+    update in it, so a visit is generated (and judged) once, also with several instances."""
+    now = clock.now()
+    latest = latest_local_day(now)
+    async with store.unit_of_work(readonly=True) as uow:
+        to_generate = [row.id for row in await uow.maintenance.due_to_generate(latest)]
+        to_judge = [row.id for row in await uow.maintenance.due_to_judge(latest)]
+    for row_id in to_generate + to_judge:
+        try:
+            async with store.unit_of_work() as uow:
+                if row_id in to_generate:
+                    job = await generate_visit(uow, settings, clock, row_id)
+                    if job is not None:
+                        report.maintenance_jobs.append(job.number)
+                else:
+                    missed = await judge_visit(uow, settings, row_id, now)
+                    if missed is not None:
+                        report.visits_missed.append(missed)
+                await uow.commit()
+        except Exception:
+            report.failed += 1
+            log.exception("planned maintenance visit %s failed; trying again later", row_id)

@@ -57,6 +57,7 @@ from fieldbot.repositories.fieldwork import FieldworkRepository
 from fieldbot.repositories.invites import InviteRepository
 from fieldbot.repositories.jobs import JobRepository
 from fieldbot.repositories.kpis import KpiRepository
+from fieldbot.repositories.maintenance import MaintenanceRepository
 from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.repositories.people import CustomerRepository, StaffRepository
 from fieldbot.repositories.stock import StockRepository
@@ -199,6 +200,7 @@ class UnitOfWork:
     access: AccessLogRepository
     absences: AbsenceRepository
     kpis: KpiRepository
+    maintenance: MaintenanceRepository
 
     def __init__(self, engine: AsyncEngine, cipher: Cipher, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -240,6 +242,7 @@ class UnitOfWork:
         self.access = AccessLogRepository(conn, c)
         self.absences = AbsenceRepository(conn, c)
         self.kpis = KpiRepository(conn, c)
+        self.maintenance = MaintenanceRepository(conn, c)
         return self
 
     async def __aexit__(

@@ -83,6 +83,13 @@ class Contract:
     ends_on: date
     covers_labour: bool
     covers_parts: bool
+    # planned maintenance (DESIGN.md §8): visits a year over the term, for these units (empty:
+    # every unit of the customer; the first is the job's unit)
+    visits_per_year: int | None = None
+    serials: tuple[str, ...] = ()
+    # the contract's own response times for general priority (None: the settings')
+    assign_hours: float | None = None
+    arrival_working_hours: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

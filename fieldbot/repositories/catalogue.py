@@ -10,7 +10,7 @@ from sqlalchemy.engine import RowMapping
 
 from fieldbot import tables as t
 from fieldbot.domain.model import Branch, Contract, Equipment, Part
-from fieldbot.repositories.base import KeyedRepository
+from fieldbot.repositories.base import KeyedRepository, Stored
 
 
 class BranchRepository(KeyedRepository[Branch]):
@@ -82,6 +82,9 @@ class EquipmentRepository(KeyedRepository[Equipment]):
         return [self._record(row) for row in rows]
 
 
+SERIALS_SEPARATOR = ";"
+
+
 class ContractRepository(KeyedRepository[Contract]):
     table = t.contracts
     key_column = "number"
@@ -99,6 +102,10 @@ class ContractRepository(KeyedRepository[Contract]):
             ends_on=row["ends_on"],
             covers_labour=bool(row["covers_labour"]),
             covers_parts=bool(row["covers_parts"]),
+            visits_per_year=row["visits_per_year"],
+            serials=tuple(row["serials"].split(SERIALS_SEPARATOR)) if row["serials"] else (),
+            assign_hours=row["assign_hours"],
+            arrival_working_hours=row["arrival_working_hours"],
         )
 
     def _key(self, record: Contract) -> str:
@@ -112,6 +119,10 @@ class ContractRepository(KeyedRepository[Contract]):
             "ends_on": record.ends_on,
             "covers_labour": record.covers_labour,
             "covers_parts": record.covers_parts,
+            "visits_per_year": record.visits_per_year,
+            "serials": SERIALS_SEPARATOR.join(record.serials) or None,
+            "assign_hours": record.assign_hours,
+            "arrival_working_hours": record.arrival_working_hours,
         }
 
     async def of_customer(self, customer: str) -> list[Contract]:
@@ -119,6 +130,15 @@ class ContractRepository(KeyedRepository[Contract]):
             self._query().where(t.customers.c.code == customer).order_by(t.contracts.c.number)
         )
         return [self._record(row) for row in rows]
+
+    async def stored_of_customer(self, customer: str) -> list[Stored[Contract]]:
+        """The customer's contracts with their ids, in the order of their start."""
+        rows = await self._all(
+            self._query()
+            .where(t.customers.c.code == customer)
+            .order_by(t.contracts.c.starts_on, t.contracts.c.number)
+        )
+        return [Stored(int(row["id"]), self._record(row)) for row in rows]
 
     async def ending_between(self, first: date, last: date) -> list[Contract]:
         """Contracts whose end date falls in ``[first, last]`` (renewal notices)."""

@@ -43,6 +43,7 @@ from fieldbot.domain.states import OPEN_STATES
 from fieldbot.domain.zones import zone_for
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services.calendars import calendar_of, require_branch
+from fieldbot.services.contract_terms import contract_on, job_contract
 from fieldbot.services.customer_notices import tell_registered
 from fieldbot.services.deadlines.job_clocks import on_job_transition, start_job_clocks
 from fieldbot.services.deadlines.targets import (
@@ -205,7 +206,9 @@ async def preview_job(
     branch = await require_branch(uow, found.branch)
     calendar = await calendar_of(uow, settings, branch)
     unit = await uow.equipment.get(equipment) if equipment else None
-    derived = await derive_service_type(uow, found, unit, called_at.astimezone(calendar.tz).date())
+    day = called_at.astimezone(calendar.tz).date()
+    derived = await derive_service_type(uow, found, unit, day)
+    contract = await contract_on(uow, found.code, day)
     service_type = (
         parse_choice(ServiceType, service_type_override, "service type")
         if service_type_override
@@ -222,9 +225,11 @@ async def preview_job(
     return Preview(
         service_type=service_type,
         zone=zone,
-        assign_due=add_calendar(called_at, assign_hours(settings, job_priority)),
-        arrival_due=visit_due(calendar, settings, called_at, zone, work_kind, job_priority),
-        arrival_hours=arrival_working_hours(settings, zone),
+        assign_due=add_calendar(called_at, assign_hours(settings, job_priority, contract)),
+        arrival_due=visit_due(
+            calendar, settings, called_at, zone, work_kind, job_priority, contract
+        ),
+        arrival_hours=arrival_working_hours(settings, zone, job_priority, contract),
         timezone=str(calendar.tz),
         booked=booked,
         resolve_due=None if booked else resolution_due(calendar, settings, called_at),
@@ -255,6 +260,7 @@ async def register_job(
     zone_reason: str | None = None,
     branch: str | None = None,
     own_request: bool = False,
+    appointment_at: datetime | None = None,
 ) -> JobRecord:
     """Register a call as a job in state ``registered`` and record ``job.registered``.
 
@@ -262,6 +268,8 @@ async def register_job(
     ``branch`` narrows a name search); ``equipment`` a serial of that customer's (None: B under
     an active contract, else A). ``called_at`` defaults to now. An override needs a reason.
     ``own_request``: the customer's own, in the chat (DESIGN.md §5; first-reply clock).
+    ``appointment_at``: a booked visit planned at intake (planned maintenance): its on-time
+    clock runs against it from the start.
     """
     work_kind = parse_choice(WorkKind, kind, "kind")
     job_priority = parse_choice(Priority, priority, "priority")
@@ -273,6 +281,10 @@ async def register_job(
     call = now if called_at is None else called_at
     if call.tzinfo is None or call.utcoffset() is None:
         raise InvalidJobField("the call time needs a timezone", field="called_at", value="")
+    if appointment_at is not None and not is_booked(work_kind, job_priority):
+        raise InvalidJobField(
+            "only a booked visit has an appointment at intake", field="appointment", value=""
+        )
 
     found = await resolve_customer(uow, customer, branch=branch)
     customer_row = await uow.customers.row(found.code)
@@ -284,6 +296,7 @@ async def register_job(
     local_day = call.astimezone(calendar.tz).date()
 
     derived_type = await derive_service_type(uow, found, unit, local_day)
+    contract = await contract_on(uow, found.code, local_day)
     type_override = None
     if service_type_override is not None:
         type_override = Override(
@@ -317,8 +330,11 @@ async def register_job(
             zone_reason=None if zone_override is None else (zone_reason or "").strip(),
             state=JobState.REGISTERED,
             own_request=own_request,
-            assign_due_at=add_calendar(call, assign_hours(settings, job_priority)),
-            arrival_due_at=visit_due(calendar, settings, call, zone, work_kind, job_priority),
+            appointment_at=appointment_at,
+            assign_due_at=add_calendar(call, assign_hours(settings, job_priority, contract)),
+            arrival_due_at=visit_due(
+                calendar, settings, call, zone, work_kind, job_priority, contract
+            ),
         ),
         now,
     )
@@ -399,7 +415,10 @@ async def override_job(
         changes["zone"] = new_zone
         changes["zone_reason"] = text
         if found.arrival_due_at is not None:  # a job that runs the arrival clock
-            changes["arrival_due_at"] = arrival_due(calendar, settings, found.called_at, new_zone)
+            contract = await job_contract(uow, settings, found)
+            changes["arrival_due_at"] = arrival_due(
+                calendar, settings, found.called_at, new_zone, found.priority, contract
+            )
     if priority is not None:
         changes["priority"] = parse_choice(Priority, priority, "priority")
     saved = await uow.jobs.update(replace(found, **changes), now)  # type: ignore[arg-type]

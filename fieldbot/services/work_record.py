@@ -8,14 +8,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from fieldbot.clock import Clock
 from fieldbot.domain.entitlement import (
     Charges,
     FeeKind,
     FeeLine,
-    active_contract,
     charge,
     charges_kind,
     needs_approval,
@@ -31,6 +29,7 @@ from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.parts import PartUse
 from fieldbot.repositories.people import StaffRow
 from fieldbot.repositories.work_records import FeeLineRow, WorkRecordRow, WorkStage
+from fieldbot.services.contract_terms import job_contract
 from fieldbot.services.signoff import SHOW_QR, VOUCHER_PHOTO, request_signoff
 from fieldbot.services.signoff_summary import summary_lines
 from fieldbot.services.spare_parts import PartQuantity, check_parts, take_from_van
@@ -43,7 +42,6 @@ from fieldbot.services.workflow import (
     JobRef,
     Notices,
     apply,
-    branch_timezone,
     card_key,
     customer_of,
     job_button,
@@ -137,12 +135,8 @@ async def draft(uow: UnitOfWork, job: JobRecord) -> Draft:
 
 
 async def _contract(uow: UnitOfWork, settings: Settings, job: JobRecord) -> Contract | None:
-    """The customer's contract on the day of the call (what type B is charged by)."""
-    customer = await customer_of(uow, job)
-    tz = await branch_timezone(uow, settings, job)
-    day = job.called_at.astimezone(ZoneInfo(tz)).date()
-    contracts = await uow.contracts.of_customer(customer.customer.code)
-    return active_contract(day, customer.customer.code, contracts)
+    """The contract the job is under (what type B is charged by)."""
+    return await job_contract(uow, settings, job)
 
 
 async def _charges(

@@ -175,6 +175,11 @@ contracts = Table(
     Column("ends_on", Date, nullable=False, index=True),
     Column("covers_labour", Boolean, nullable=False),
     Column("covers_parts", Boolean, nullable=False),
+    # planned maintenance and the contract's own response times (DESIGN.md §8; migration 0005p)
+    Column("visits_per_year", Integer),
+    Column("serials", Text),  # ";"-separated serials, none: every unit of the customer
+    Column("assign_hours", Float),
+    Column("arrival_working_hours", Float),
     CheckConstraint("ends_on >= starts_on", name="period"),
 )
 
@@ -408,6 +413,8 @@ buttons = Table(
 # The schema of surveys and complaints (DESIGN.md §5) is its own module, on this metadata.
 # Who was shown a customer's phone, and when (DESIGN.md §6), is its own module too.
 from fieldbot.tables.access_log import access_events as access_events  # noqa: E402
+
+# The maintenance plans of contracts (DESIGN.md §8 visits_per_year) are their own module.
 from fieldbot.tables.feedback import (  # noqa: E402
     complaint_number_counters as complaint_number_counters,
 )
@@ -425,6 +432,7 @@ from fieldbot.tables.fieldwork import settlements as settlements  # noqa: E402
 from fieldbot.tables.fieldwork import signoffs as signoffs  # noqa: E402
 from fieldbot.tables.fieldwork import work_records as work_records  # noqa: E402
 from fieldbot.tables.fieldwork import workshop_register as workshop_register  # noqa: E402
+from fieldbot.tables.maintenance import maintenance_visits as maintenance_visits  # noqa: E402
 
 # Staff away (DESIGN.md §6) is its own module, on this metadata.
 from fieldbot.tables.staffing import absences as absences  # noqa: E402

@@ -33,6 +33,7 @@ from fieldbot.repositories.people import CustomerRow
 from fieldbot.services import calls, remote
 from fieldbot.services import dispatch as dispatching
 from fieldbot.services.access_log import JOB_CARD, Showing, phone_shown
+from fieldbot.services.contract_terms import job_contract, response_line
 from fieldbot.services.customer_requests import OWN_REQUEST_PHOTOS
 from fieldbot.services.deadlines.clocks import CLOCK_NAMES, JOB
 from fieldbot.services.job_details import Deadline, job_details
@@ -167,6 +168,7 @@ async def job_card(turn: Turn, job: JobRecord) -> Card:
             "args": {"type": job.service_type.value, "name": {"t": TYPE_NAMES[job.service_type]}},
         },
         {"t": N_("Zone: {zone}"), "args": {"zone": {"t": ZONE_NAMES[job.zone]}}},
+        *await contract_lines(turn, job),
         {
             "t": N_("Technician: {technician}"),
             "args": {"technician": names.get(job.technician_id or 0) or {"t": N_("nobody yet")}},
@@ -199,6 +201,13 @@ def customer_lines(job: JobRecord, code: str) -> list[dict[str, Any]]:
         },
         {"t": N_("Phone: {phone}"), "args": {"phone": customer_arg(job.customer_id, "phone")}},
     ]
+
+
+async def contract_lines(turn: Turn, job: JobRecord) -> list[dict[str, Any]]:
+    """The contract's own response times, where they decide the job's targets."""
+    settings = turn.deps.settings
+    line = response_line(settings, job, await job_contract(turn.uow, settings, job))
+    return [] if line is None else [line]
 
 
 def photo_count(events: Sequence[Event]) -> int:

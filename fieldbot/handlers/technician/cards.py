@@ -22,6 +22,7 @@ from fieldbot.rendering import more_line
 from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import remote, settlement, work_record
+from fieldbot.services.contract_terms import job_contract, response_line
 from fieldbot.services.job_details import next_deadline
 from fieldbot.services.settlement import amount_due
 from fieldbot.services.signoff import SHOW_QR, VOUCHER_PHOTO
@@ -163,6 +164,10 @@ async def job_card(turn: Turn, job: JobRecord) -> Card:
     deadline = next_deadline(job)
     if deadline is not None:
         lines.append({"t": N_("Due by {when}"), "args": {"when": when_arg(deadline.due_at, tz)}})
+    settings = turn.deps.settings
+    contract = response_line(settings, job, await job_contract(turn.uow, settings, job))
+    if contract is not None:
+        lines.append(contract)
     if job.state in (JobState.AWAITING_SIGNOFF, JobState.SIGNED_OFF):
         due = await amount_due(turn.uow, job)
         lines.append({"t": N_("Amount due: {due}"), "args": {"due": money_arg(due)}})

@@ -12,6 +12,7 @@ from fieldbot.domain.model import JobState, Priority
 from fieldbot.domain.sla import ClockCalendar
 from fieldbot.repositories.clocks import ClockRow
 from fieldbot.repositories.jobs import JobRecord
+from fieldbot.services.contract_terms import job_contract
 from fieldbot.services.deadlines.clocks import JOB, Calendars, recompute, start_clock, stop_clock
 from fieldbot.services.deadlines.targets import (
     JOB_CLOCK_STATES,
@@ -74,6 +75,7 @@ async def start_job_clocks(
     emergencies (:func:`~.targets.runs_arrival`); resolution unless the kind is booked (then
     it starts at the appointment)."""
     calendar = await Calendars(settings).of(uow, job.branch_id)
+    contract = await job_contract(uow, settings, job)
     started: list[ClockRow] = []
     if job.own_request:  # DESIGN.md §4 "first reply", a customer's own request
         started.append(
@@ -94,7 +96,7 @@ async def start_job_clocks(
             settings,
             job,
             "assign",
-            timedelta(hours=assign_hours(settings, job.priority)),
+            timedelta(hours=assign_hours(settings, job.priority, contract)),
             job.called_at,
             now,
             record=False,
@@ -107,7 +109,7 @@ async def start_job_clocks(
                 settings,
                 job,
                 "arrival",
-                timedelta(hours=arrival_working_hours(settings, job.zone)),
+                timedelta(hours=arrival_working_hours(settings, job.zone, job.priority, contract)),
                 job.called_at,
                 now,
                 record=False,
@@ -125,6 +127,8 @@ async def start_job_clocks(
                 now,
             )
         )
+    if job.appointment_at is not None:  # a booked visit planned at intake (maintenance)
+        await _appointment_set(uow, settings, job, {}, now, "system")
     return started
 
 
@@ -274,11 +278,14 @@ async def _recompute_job(
 ) -> None:
     assert after.id is not None
     targets: dict[str, timedelta] = {}
+    contract = await job_contract(uow, settings, after)
     if before.priority is not after.priority:
-        targets["assign"] = timedelta(hours=assign_hours(settings, after.priority))
+        targets["assign"] = timedelta(hours=assign_hours(settings, after.priority, contract))
         targets["contact"] = timedelta(hours=contact_hours(settings, after.priority))
-    if before.zone is not after.zone:
-        targets["arrival"] = timedelta(hours=arrival_working_hours(settings, after.zone))
+    if before.priority is not after.priority or before.zone is not after.zone:
+        targets["arrival"] = timedelta(
+            hours=arrival_working_hours(settings, after.zone, after.priority, contract)
+        )
     for clock in await uow.clocks.for_subject(JOB, after.id):
         if clock.state == "stopped" or clock.clock in ("workshop", "receivable"):
             continue

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from fieldbot.domain.calendar import WorkCalendar
-from fieldbot.domain.model import JobState, Priority, WorkKind, Zone
+from fieldbot.domain.model import Contract, JobState, Priority, WorkKind, Zone
 from fieldbot.domain.sla import ClockCalendar
 from fieldbot.settings import Settings
 
@@ -66,9 +66,11 @@ JOB_CLOCKS: dict[str, JobClock] = {
         ),
         JobClock("contact", frozenset({JobState.ACCEPTED}), ClockCalendar.CALENDAR),
         JobClock("arrival", _BEFORE_ARRIVAL, ClockCalendar.WORKING, tells_customer=True),
+        # from the appointment (set by the technician, or planned with a maintenance visit)
+        # until the arrival: a reassigned job keeps it until the new appointment is set
         JobClock(
             "on_time",
-            frozenset({JobState.SCHEDULED, JobState.EN_ROUTE}),
+            _BEFORE_ARRIVAL,
             ClockCalendar.CALENDAR,
             tells_customer=True,
         ),
@@ -106,12 +108,53 @@ def first_reply_hours(settings: Settings) -> float:
     return settings.first_reply_hours
 
 
-def assign_hours(settings: Settings, priority: Priority) -> float:
+def _contract_wins(own: float | None, setting: float, priority: Priority) -> float | None:
+    """A contract's own response time (DESIGN.md §8 contracts) wins over the setting for
+    general priority; an emergency keeps the shorter of the two; a consultation the setting."""
+    if own is None:
+        return None
+    if priority is Priority.GENERAL:
+        return own
+    if priority is Priority.EMERGENCY and own < setting:
+        return own
+    return None
+
+
+def _settings_assign_hours(settings: Settings, priority: Priority) -> float:
     return {
         Priority.EMERGENCY: settings.assign_hours_emergency,
         Priority.GENERAL: settings.assign_hours_general,
         Priority.CONSULT: settings.assign_hours_consult,
     }[priority]
+
+
+def _settings_arrival_hours(settings: Settings, zone: Zone) -> float:
+    if zone is Zone.URBAN:
+        return settings.arrival_working_hours_urban
+    return settings.arrival_working_hours_suburban
+
+
+def contract_assign_hours(
+    settings: Settings, priority: Priority, contract: Contract | None
+) -> float | None:
+    """The contract's own assign target when it decides this job's, else None."""
+    own = None if contract is None else contract.assign_hours
+    return _contract_wins(own, _settings_assign_hours(settings, priority), priority)
+
+
+def contract_arrival_hours(
+    settings: Settings, zone: Zone, priority: Priority, contract: Contract | None
+) -> float | None:
+    """The contract's own arrival target (working hours) when it decides this job's."""
+    own = None if contract is None else contract.arrival_working_hours
+    return _contract_wins(own, _settings_arrival_hours(settings, zone), priority)
+
+
+def assign_hours(settings: Settings, priority: Priority, contract: Contract | None) -> float:
+    """Calendar hours from the call to accept: the settings by priority, unless the job's
+    contract (:func:`fieldbot.services.contract_terms.job_contract`) has its own."""
+    own = contract_assign_hours(settings, priority, contract)
+    return _settings_assign_hours(settings, priority) if own is None else own
 
 
 def contact_hours(settings: Settings, priority: Priority) -> float:
@@ -121,16 +164,25 @@ def contact_hours(settings: Settings, priority: Priority) -> float:
     return settings.contact_hours_general
 
 
-def arrival_working_hours(settings: Settings, zone: Zone) -> float:
-    if zone is Zone.URBAN:
-        return settings.arrival_working_hours_urban
-    return settings.arrival_working_hours_suburban
+def arrival_working_hours(
+    settings: Settings, zone: Zone, priority: Priority, contract: Contract | None
+) -> float:
+    """Working hours from the call to arrival: the zone's setting, unless the job's contract
+    has its own."""
+    own = contract_arrival_hours(settings, zone, priority, contract)
+    return _settings_arrival_hours(settings, zone) if own is None else own
 
 
 def arrival_due(
-    calendar: WorkCalendar, settings: Settings, called_at: datetime, zone: Zone
+    calendar: WorkCalendar,
+    settings: Settings,
+    called_at: datetime,
+    zone: Zone,
+    priority: Priority,
+    contract: Contract | None,
 ) -> datetime:
-    return calendar.add_working(called_at, timedelta(hours=arrival_working_hours(settings, zone)))
+    hours = arrival_working_hours(settings, zone, priority, contract)
+    return calendar.add_working(called_at, timedelta(hours=hours))
 
 
 def visit_due(
@@ -140,11 +192,12 @@ def visit_due(
     zone: Zone,
     kind: WorkKind,
     priority: Priority,
+    contract: Contract | None,
 ) -> datetime | None:
     """The arrival deadline of a call of this kind, or None when it runs no arrival clock."""
     if not runs_arrival(kind, priority):
         return None
-    return arrival_due(calendar, settings, called_at, zone)
+    return arrival_due(calendar, settings, called_at, zone, priority, contract)
 
 
 def on_time_due(settings: Settings, appointment: datetime) -> datetime:

@@ -25,6 +25,7 @@ from fieldbot.services.imports.records import (
     KnownKeys,
     Record,
 )
+from fieldbot.services.maintenance import plan_customer
 from fieldbot.services.stock_levels import warn_low_stock
 from fieldbot.settings import Settings
 from fieldbot.store import Store, StoreError, UnitOfWork
@@ -85,6 +86,7 @@ async def known_keys(uow: UnitOfWork) -> KnownKeys:
         parts=frozenset(await uow.parts.keys()),
         staff=frozenset(person.code for person in staff),
         technicians=frozenset(person.code for person in staff if Role.TECHNICIAN in person.roles),
+        units={unit.serial: unit.customer for unit in await uow.equipment.all()},
     )
 
 
@@ -101,6 +103,8 @@ async def _import_into(
             raise ImportFailed([f"{path}:{item.line}: -: refused by the database: {exc}"]) from exc
         counts[outcome] += 1
     await warn_low_stock(uow, clock.now())
+    for customer in sorted({r.record.customer for r in parsed if isinstance(r.record, Contract)}):
+        await plan_customer(uow, settings, customer, clock.now())  # visits_per_year
     await uow.events.append(
         actor=actor,
         kind="import",

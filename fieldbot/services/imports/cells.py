@@ -117,6 +117,24 @@ class Cells:
         """Like :meth:`count`; an empty cell (or no such column) is None."""
         return self.count(column) if self.raw(column) else None
 
+    def optional_hours(self, column: str, max_hours: float) -> float | None:
+        """A positive number of hours, at most ``max_hours``; None when empty."""
+        number = self.positive_number(column)
+        if number is not None and number > max_hours:
+            self.fail(column, f"{number:g} is more than {max_hours:g} hours")
+            return None
+        return number
+
+    def optional_range(self, column: str, low: int, high: int) -> int | None:
+        """A whole number from ``low`` to ``high``; None when empty."""
+        value = self.raw(column)
+        if not value:
+            return None
+        if not _COUNT.fullmatch(value) or not low <= int(value) <= high:
+            self.fail(column, f"{value!r} is not a whole number from {low} to {high}")
+            return None
+        return int(value)
+
     def day(self, column: str) -> date:
         value = self.raw(column)
         if not value:

@@ -20,7 +20,9 @@ from fieldbot.domain.model import (
 from fieldbot.domain.stock import CENTRAL, VAN_PREFIX
 from fieldbot.services.imports.cells import Cells, split_list
 from fieldbot.services.imports.records import KINDS, KnownKeys, Record
-from fieldbot.settings import Settings
+from fieldbot.settings import MAX_HOURS, Settings
+
+MAX_VISITS_PER_YEAR = 365  # at most one planned visit a day
 
 
 def _branch(cells: Cells, known: KnownKeys, settings: Settings) -> Branch:
@@ -96,13 +98,32 @@ def _contract(cells: Cells, known: KnownKeys, settings: Settings) -> Contract:
     ends_on = cells.day("ends_on")
     if date.min not in (starts_on, ends_on) and ends_on < starts_on:
         cells.fail("ends_on", f"{ends_on} is before starts_on {starts_on}")
+    customer = cells.reference("customer", known.customers, "customer")
+    visits = cells.optional_range("visits_per_year", 1, MAX_VISITS_PER_YEAR)
+    serials = split_list(cells.raw("serials"))
+    if serials and visits is None and not cells.raw("visits_per_year"):
+        cells.fail("serials", "only with visits_per_year (the units of its planned visits)")
+    seen: set[str] = set()
+    for serial in serials:
+        owner = known.units.get(serial)
+        if serial in seen:
+            cells.fail("serials", f"{serial!r} is listed twice")
+        elif owner is None:
+            cells.fail("serials", f"unknown unit {serial!r}")
+        elif customer and owner != customer:
+            cells.fail("serials", f"unit {serial!r} belongs to {owner}, not to {customer}")
+        seen.add(serial)
     return Contract(
         number=cells.code("number", max_length=64),
-        customer=cells.reference("customer", known.customers, "customer"),
+        customer=customer,
         starts_on=starts_on,
         ends_on=ends_on,
         covers_labour=cells.boolean("covers_labour"),
         covers_parts=cells.boolean("covers_parts"),
+        visits_per_year=visits,
+        serials=tuple(serials),
+        assign_hours=cells.optional_hours("assign_hours", MAX_HOURS),
+        arrival_working_hours=cells.optional_hours("arrival_working_hours", MAX_HOURS),
     )
 
 
@@ -186,7 +207,7 @@ SPECS: dict[str, Spec] = {
             "contracts",
             ("number",),
             ("number", "customer", "starts_on", "ends_on", "covers_labour", "covers_parts"),
-            (),
+            ("visits_per_year", "serials", "assign_hours", "arrival_working_hours"),
             _contract,
         ),
         Spec("parts", ("code",), ("code", "name", "unit_price", "warranty_eligible"), (), _part),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TypeAlias
 
 from fieldbot.domain.model import Branch, Contract, Customer, Equipment, Part, Staff, StockLevel
@@ -45,6 +46,7 @@ class KnownKeys:
     parts: frozenset[str] = frozenset()
     staff: frozenset[str] = frozenset()
     technicians: frozenset[str] = frozenset()
+    units: Mapping[str, str] = field(default_factory=dict)  # serial -> its customer's code
 
 
 @dataclass(frozen=True)
