@@ -41,6 +41,7 @@ from fieldbot.repositories.base import (
     StoreError,
 )
 from fieldbot.repositories.calendar import CalendarRepository
+from fieldbot.repositories.cash import CashRepository
 from fieldbot.repositories.catalogue import (
     BranchRepository,
     ContractRepository,
@@ -50,12 +51,14 @@ from fieldbot.repositories.catalogue import (
 from fieldbot.repositories.clocks import ClockRepository, StepRepository
 from fieldbot.repositories.complaints import ComplaintRepository
 from fieldbot.repositories.conversations import ButtonRepository, FormRepository
+from fieldbot.repositories.day_figures import DayFiguresRepository
 from fieldbot.repositories.events import EventLog
 from fieldbot.repositories.fieldwork import FieldworkRepository
 from fieldbot.repositories.invites import InviteRepository
 from fieldbot.repositories.jobs import JobRepository
 from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.repositories.people import CustomerRepository, StaffRepository
+from fieldbot.repositories.reports import ReportRepository
 from fieldbot.repositories.stock import StockRepository
 from fieldbot.repositories.surveys import SurveyRepository
 
@@ -179,6 +182,9 @@ class UnitOfWork:
     buttons: ButtonRepository
     fieldwork: FieldworkRepository
     surveys: SurveyRepository
+    reports: ReportRepository
+    cash: CashRepository
+    day_figures: DayFiguresRepository
     complaints: ComplaintRepository
 
     def __init__(self, engine: AsyncEngine, cipher: Cipher, *, readonly: bool = False) -> None:
@@ -218,6 +224,9 @@ class UnitOfWork:
         self.fieldwork = FieldworkRepository(conn, c)
         self.surveys = SurveyRepository(conn, c)
         self.complaints = ComplaintRepository(conn, c)
+        self.reports = ReportRepository(conn, c)
+        self.cash = CashRepository(conn, c)
+        self.day_figures = DayFiguresRepository(conn, c)
         return self
 
     async def __aexit__(

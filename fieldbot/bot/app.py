@@ -15,6 +15,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from fieldbot.domain.model import Language
 from fieldbot.handlers import (
     accountant,
+    cash,
     clerk,
     common,
     customer,
@@ -22,6 +23,7 @@ from fieldbot.handlers import (
     customer_requests,
     escalation,
     registration,
+    reports,
     storekeeper,
     supervisor,
     technician,
@@ -58,6 +60,8 @@ def build_routes() -> Routes:
             *storekeeper.routes(),
             *supervisor.routes(),
             *accountant.routes(),
+            *cash.routes(),
+            *reports.routes(),
         ],
         stranger=registration.explain,
     )

@@ -411,3 +411,8 @@ from fieldbot.tables.fieldwork import settlements as settlements  # noqa: E402
 from fieldbot.tables.fieldwork import signoffs as signoffs  # noqa: E402
 from fieldbot.tables.fieldwork import work_records as work_records  # noqa: E402
 from fieldbot.tables.fieldwork import workshop_register as workshop_register  # noqa: E402
+
+# The daily reports and the cash handed over (DESIGN.md §5) are their own module too.
+from fieldbot.tables.reports import cash_handovers as cash_handovers  # noqa: E402
+from fieldbot.tables.reports import report_files as report_files  # noqa: E402
+from fieldbot.tables.reports import reports as reports  # noqa: E402
