@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from fieldbot.cli import admin, botcmd, calendar, complaints, jobs, receivables
+from fieldbot.cli import admin, botcmd, calendar, complaints, jobs, receivables, reports
 
 app = typer.Typer(
     name="fieldbot",
@@ -21,6 +21,7 @@ admin.register(app)
 calendar.register(app)
 jobs.register(app)
 receivables.register(app)
+reports.register(app)
 complaints.register(app)
 botcmd.register(app)
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+DPI = 80
 BAR_COLOURS = ("#4C72B0", "#55A868", "#C44E52", "#8172B2", "#CCB974", "#64B5CD")
 
 
@@ -46,13 +47,17 @@ def chart_png(title: str, panels: Sequence[Panel], *, width: float = 10.0) -> by
         "axes.unicode_minus": False,
     }
     with rc_context(cast(Any, rc)):
-        figure = Figure(figsize=(width, 3.6 * max(len(panels), 1) + 0.6), dpi=100)
+        height = 3.4 * max(len(panels), 1) + 0.8
+        figure = Figure(figsize=(width, height), dpi=DPI)
         FigureCanvasAgg(figure)
         figure.suptitle(title, fontsize=14)
         axes_list = figure.subplots(max(len(panels), 1), 1, squeeze=False)[:, 0]
         for axes, panel in zip(axes_list, panels, strict=False):
             _draw(axes, panel)
-        figure.tight_layout(rect=(0, 0, 1, 0.95))
+        # fixed margins: tight_layout would draw the figure once more
+        figure.subplots_adjust(
+            left=0.07, right=0.97, top=1 - 0.8 / height, bottom=0.08, hspace=0.35
+        )
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")
     return buffer.getvalue()
@@ -85,6 +90,8 @@ def _draw(axes: object, panel: Panel) -> None:
             axes.bar(
                 [p + offset for p in positions], values, width, label=series.label, color=colour
             )
+    top = max(bottoms) if panel.stacked else max(max(s.values, default=0) for s in panel.series)
+    axes.set_ylim(0, max(float(top) * 1.15, 1.0))
     axes.set_xticks(positions, categories)
     axes.set_ylabel(panel.y_label)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))

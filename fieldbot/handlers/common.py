@@ -51,6 +51,12 @@ COMMANDS: tuple[tuple[str, str, frozenset[Role] | str | None], ...] = (
         N_("unpaid invoices; the accountant records them paid"),
         frozenset({Role.ACCOUNTANT, Role.SUPERVISOR, Role.MANAGER, Role.DEPUTY_GM}),
     ),
+    (
+        "reports",
+        N_("the branch daily reports, filed and waiting"),
+        frozenset({Role.SUPERVISOR, Role.MANAGER, Role.DEPUTY_GM, Role.ACCOUNTANT}),
+    ),
+    ("cash", N_("cash held by the technicians; confirm a handover"), frozenset({Role.ACCOUNTANT})),
     ("pause", N_("pause a job's deadline, with a reason"), frozenset({Role.SUPERVISOR})),
     ("resume", N_("resume a paused deadline"), frozenset({Role.SUPERVISOR})),
     ("status", N_("the status of your service jobs"), "customer"),

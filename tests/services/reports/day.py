@@ -28,8 +28,8 @@ from fieldbot.services import (
     surveys,
     work_record,
 )
-from fieldbot.services.deadlines.clocks import Calendars
 from fieldbot.services.carry_over import carry_over
+from fieldbot.services.deadlines.clocks import Calendars
 from tests.services.workflow.conftest import Flow, to_on_site
 
 DAY = date(2026, 9, 14)

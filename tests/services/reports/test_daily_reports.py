@@ -67,6 +67,7 @@ async def test_the_end_of_day_step_makes_and_sends_the_reports_once(flow: Flow) 
     assert "SH01 2026-09-14" in first.daily_reports
     again = await sweep(flow.store, flow.settings, flow.clock, catalogs)
     assert again.daily_reports == []
+
     def reports(found: list[OutboxMessage]) -> list[OutboxMessage]:
         return [m for m in found if (m.dedupe_key or "").startswith("report:")]
 
