@@ -22,6 +22,7 @@ The sweep only decides when each of these is due and calls the service that does
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -41,7 +42,7 @@ from fieldbot.i18n import Catalogs
 from fieldbot.repositories.clocks import ClockRow
 from fieldbot.services.calendar_overrides import warn_unknown_year
 from fieldbot.services.carry_over import carry_over
-from fieldbot.services.daily_reports import make_daily_reports
+from fieldbot.services.daily_reports import file_reports, prepare_reports, render_files
 from fieldbot.services.deadlines.clocks import JOB, Calendars, stop_clock
 from fieldbot.services.deadlines.feedback_clocks import SURVEY
 from fieldbot.services.deadlines.ladder import Fired, advance_ladder
@@ -239,14 +240,18 @@ async def _sweep_daily_reports(
             if end is not None and now >= end and await uow.steps.get(*key) is None:
                 due.append((code, branch_id, today))
     for code, branch_id, today in due:
+        async with store.unit_of_work(readonly=True) as uow:
+            prepared = await prepare_reports(uow, settings, code, today, now)
+        if catalogs is None:
+            catalogs = Catalogs.load()
+        # the files take a while to draw: in a thread, outside any transaction
+        prepared = await asyncio.to_thread(render_files, prepared, catalogs.translator)
         async with store.unit_of_work() as uow:
             if not await uow.steps.fire(
                 "branch", branch_id, "daily_report", day_number(today), "evening", now
             ):
                 continue
-            if catalogs is None:
-                catalogs = Catalogs.load()
-            await make_daily_reports(uow, settings, catalogs.translator, code, today, now)
+            await file_reports(uow, prepared, now)
             await uow.commit()
         report.daily_reports.append(f"{code} {today.isoformat()}")
 

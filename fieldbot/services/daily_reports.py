@@ -12,7 +12,7 @@ Use cases work inside the caller's unit of work and do not commit.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -108,6 +108,46 @@ class Made:
 # --- the end of the day ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A branch's day ready to be filed: its figures, the languages its supervisors and
+    managers read, and the files in each of them (``language -> (xlsx, png)``)."""
+
+    branch: str
+    day: date
+    figures: BranchDay
+    languages: tuple[str, ...]
+    files: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
+
+
+async def _readers(uow: UnitOfWork, branch_id: int) -> tuple[list[StaffRow], list[StaffRow]]:
+    """Who gets the branch report: its supervisors, and the managers who approve it."""
+    supervisors = await supervisors_of(uow, branch_id)
+    managers = [m for m in await managers_of(uow, branch_id) if m not in supervisors]
+    return supervisors, managers
+
+
+async def prepare_reports(
+    uow: UnitOfWork, settings: Settings, branch: str, day: date, now: datetime
+) -> Prepared:
+    """Read the day's figures (a read-only unit of work is enough)."""
+    branch_id = await uow.branches.require_id(branch)
+    figures = await branch_day(uow, settings, branch, day, now)
+    supervisors, managers = await _readers(uow, branch_id)
+    languages = sorted({row.staff.language.value for row in [*supervisors, *managers]})
+    return Prepared(branch, day, figures, tuple(languages))
+
+
+def render_files(prepared: Prepared, translator_for: TranslatorFor) -> Prepared:
+    """The workbook and the chart in each reader's language: CPU work, no database (the
+    scheduler runs it in a thread, outside any transaction)."""
+    files = {}
+    for language in prepared.languages:
+        t = translator_for(language)
+        files[language] = (branch_workbook(prepared.figures, t), branch_chart(prepared.figures, t))
+    return replace(prepared, files=files)
+
+
 async def make_daily_reports(
     uow: UnitOfWork,
     settings: Settings,
@@ -116,11 +156,18 @@ async def make_daily_reports(
     day: date,
     now: datetime,
 ) -> Made:
-    """The day's reports of ``branch``: each technician's, pushed to them with Confirm and
+    """:func:`prepare_reports`, :func:`render_files` and :func:`file_reports` in one unit of
+    work (the command line and tests; the scheduler renders outside its transaction)."""
+    prepared = render_files(await prepare_reports(uow, settings, branch, day, now), translator_for)
+    return await file_reports(uow, prepared, now)
+
+
+async def file_reports(uow: UnitOfWork, prepared: Prepared, now: datetime) -> Made:
+    """The day's reports of the branch: each technician's, pushed to them with Confirm and
     Correct; the branch report to its supervisors (summary, workbook, chart) and managers
     (with Approve and Return). A report made before is left as it is."""
-    branch_id = await uow.branches.require_id(branch)
-    figures = await branch_day(uow, settings, branch, day, now)
+    figures, day = prepared.figures, prepared.day
+    branch_id = await uow.branches.require_id(prepared.branch)
     made: list[int] = []
     for tech in figures.technicians:
         report = await uow.reports.create(
@@ -150,24 +197,28 @@ async def make_daily_reports(
     )
     if report is None:
         return Made(made, None)
-    supervisors = await supervisors_of(uow, branch_id)
-    managers = [m for m in await managers_of(uow, branch_id) if m not in supervisors]
-    files: dict[str, tuple[int, int]] = {}
+    supervisors, managers = await _readers(uow, branch_id)
+    stored: dict[str, tuple[int, int]] = {}
+    stem = file_stem(figures)
+    for language, (xlsx, png) in prepared.files.items():
+        stored[language] = (
+            await uow.reports.add_file(report.id, f"{stem}.xlsx", "document", xlsx, now),
+            await uow.reports.add_file(report.id, f"{stem}.png", "photo", png, now),
+        )
     for row in [*supervisors, *managers]:
-        language = row.staff.language.value
-        if language not in files:
-            files[language] = await _files(uow, report.id, figures, translator_for(language), now)
-        workbook, chart = files[language]
         lines = branch_lines(figures)
         actions: list[tuple[str, str]] = []
         if row in managers:
             lines.append((MANAGER_ASK, {}))
             actions = [(APPROVE, APPROVE_ACTION), (RETURN, RETURN_ACTION)]
         await _send_lines(uow, row, lines, report, actions, now)
+        found = stored.get(row.staff.language.value)
+        if found is None or row.chat_id is None:
+            continue  # a reader who appeared since the files were made gets the summary
         caption = {"branch": figures.branch_name, "day": {"day": day.isoformat()}}
-        for template, file_id in ((WORKBOOK_CAPTION, workbook), (CHART_CAPTION, chart)):
+        for template, file_id in zip((WORKBOOK_CAPTION, CHART_CAPTION), found, strict=True):
             await uow.outbox.enqueue(
-                chat_id=row.chat_id or 0,
+                chat_id=row.chat_id,
                 recipient_kind="staff",
                 recipient_id=row.id,
                 template=template,
@@ -177,19 +228,6 @@ async def make_daily_reports(
                 dedupe_key=f"report:{report.id}:{row.id}:{file_id}",
             )
     return Made(made, report.id)
-
-
-async def _files(
-    uow: UnitOfWork, report_id: int, figures: BranchDay, t: Translator, now: datetime
-) -> tuple[int, int]:
-    stem = file_stem(figures)
-    workbook = await uow.reports.add_file(
-        report_id, f"{stem}.xlsx", "document", branch_workbook(figures, t), now
-    )
-    chart = await uow.reports.add_file(
-        report_id, f"{stem}.png", "photo", branch_chart(figures, t), now
-    )
-    return workbook, chart
 
 
 async def _send_lines(
