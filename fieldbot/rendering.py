@@ -21,6 +21,8 @@ The template key is the message's gettext id (marked with ``N_`` where it is enq
 - ``reply``: ``{"contact": msgid}`` or ``{"location": msgid}`` for a one-button reply keyboard,
   or ``{"remove": true}``.
 - ``qr``: a URL rendered as a QR code photo, the text becoming its caption.
+- ``file``: the id of a stored file (a report's XLSX or PNG), sent as a document or a photo
+  with the text as its caption; its bytes are read at send time, so it survives a restart.
 
 ``@keyboard`` is an edit of a sent message's keyboard alone (its text stays): ``buttons`` as
 above, none to take the keyboard away (:func:`fieldbot.services.workflow.retire_cards`).
@@ -78,6 +80,19 @@ StaffLookup = Callable[[int, str], Awaitable[str]]
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A stored file to send: ``media`` is ``document`` or ``photo``."""
+
+    name: str
+    media: str
+    content: bytes
+
+
+# file id -> the file (None: it is gone).
+FileLookup = Callable[[int], Awaitable[Attachment | None]]
+
+
+@dataclass(frozen=True)
 class Button:
     label: str
     token: str | None = None
@@ -94,6 +109,7 @@ class Rendered:
     qr_png: bytes | None = None
     location: tuple[float, float] | None = None
     extras: Mapping[str, Any] = field(default_factory=dict)
+    file: Attachment | None = None
 
 
 class Renderer:
@@ -101,9 +117,11 @@ class Renderer:
         self,
         customer_lookup: CustomerLookup | None = None,
         staff_lookup: StaffLookup | None = None,
+        file_lookup: FileLookup | None = None,
     ) -> None:
         self._customer_lookup = customer_lookup
         self._staff_lookup = staff_lookup
+        self._file_lookup = file_lookup
 
     async def render(self, t: Translator, template: str, params: Mapping[str, Any]) -> Rendered:
         if template == LOCATION:
@@ -124,6 +142,13 @@ class Renderer:
         reply = params.get("reply") or {}
         request = next((kind for kind in ("contact", "location") if kind in reply), None)
         qr = params.get("qr")
+        attachment = None
+        if params.get("file") is not None:
+            if self._file_lookup is None:
+                raise LookupError("rendering a file needs a file lookup")
+            attachment = await self._file_lookup(int(params["file"]))
+            if attachment is None:
+                raise LookupError(f"file {params['file']} is gone")
         return Rendered(
             text=text,
             buttons=tuple(buttons),
@@ -131,6 +156,7 @@ class Renderer:
             reply_label=t.gettext(reply[request]) if request else None,
             remove_reply_keyboard=bool(reply.get("remove")),
             qr_png=qr_png(qr) if qr else None,
+            file=attachment,
         )
 
     async def _button(self, t: Translator, spec: Mapping[str, Any]) -> Button:
@@ -318,7 +344,7 @@ class Delivery:
     """One Bot API call of a rendered message: its text (a caption for the photo) and whether
     it carries the message's keyboard."""
 
-    kind: Literal["message", "photo", "edit", "location"]
+    kind: Literal["message", "photo", "document", "edit", "location"]
     text: str
     markup: bool
 
@@ -330,9 +356,12 @@ def deliveries(rendered: Rendered, *, edit: bool = False) -> list[Delivery]:
         return [Delivery("edit", shorten_text(rendered.text, TEXT_LIMIT), True)]
     if rendered.location is not None:
         return [Delivery("location", "", False)]
-    if rendered.qr_png is not None:
+    if rendered.qr_png is not None or rendered.file is not None:
         head, *rest = split_text(rendered.text, TEXT_LIMIT, first_limit=CAPTION_LIMIT)
-        photo = Delivery("photo", head, not rest)
+        kind: Literal["photo", "document"] = "photo"
+        if rendered.file is not None and rendered.file.media == "document":
+            kind = "document"
+        photo = Delivery(kind, head, not rest)
         return [photo, *[Delivery("message", p, i == len(rest) - 1) for i, p in enumerate(rest)]]
     parts = split_text(rendered.text, TEXT_LIMIT)
     return [Delivery("message", p, i == len(parts) - 1) for i, p in enumerate(parts)]

@@ -9,6 +9,9 @@ periodic task, ``fieldbot sweep`` from cron, the sandbox driver) calls :func:`sw
   once, together with the messages they cause.
 - At the start of each branch's working day the morning carry-over runs, once a day (the step
   ("branch", id, "carry_over", yyyymmdd, "morning")): :mod:`fieldbot.services.carry_over`.
+- At the end of each branch's working day its daily reports are made, once a day (the step
+  ("branch", id, "daily_report", yyyymmdd, "evening")):
+  :func:`fieldbot.services.daily_reports.make_daily_reports`.
 - Contracts ending soon are announced: :mod:`fieldbot.services.renewals`.
 - Planned maintenance visits whose day to generate has come become jobs, and visits whose
   window ended are judged made or missed, each once: :mod:`fieldbot.services.maintenance`.
@@ -21,22 +24,27 @@ The sweep only decides when each of these is due and calls the service that does
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from fieldbot.clock import Clock
 from fieldbot.domain.sla import (
     carry_over_cutoff,
+    day_end,
     day_number,
     day_start,
+    next_day_end,
     next_day_start,
     warns_unknown_year,
     week_key,
 )
+from fieldbot.i18n import Catalogs
 from fieldbot.repositories.clocks import ClockRow
 from fieldbot.services.calendar_overrides import warn_unknown_year
 from fieldbot.services.carry_over import carry_over
+from fieldbot.services.daily_reports import file_reports, prepare_reports, render_files
 from fieldbot.services.deadlines.clocks import JOB, Calendars, stop_clock
 from fieldbot.services.deadlines.feedback_clocks import SURVEY
 from fieldbot.services.deadlines.ladder import Fired, advance_ladder
@@ -66,16 +74,22 @@ class SweepReport:
     maintenance_jobs: list[str] = field(default_factory=list)  # job numbers generated
     visits_missed: list[str] = field(default_factory=list)  # job numbers of missed visits
     year_warnings: list[int] = field(default_factory=list)
+    daily_reports: list[str] = field(default_factory=list)  # "SH01 2026-09-14"
 
 
-async def sweep(store: Store, settings: Settings, clock: Clock) -> SweepReport:
-    """One pass of the work due at ``clock.now()``."""
+async def sweep(
+    store: Store, settings: Settings, clock: Clock, catalogs: Catalogs | None = None
+) -> SweepReport:
+    """One pass of the work due at ``clock.now()`` (``catalogs``: the texts the report files
+    are written in, loaded when needed without them)."""
     now = clock.now()
     report = SweepReport()
     await _sweep_branches(store, settings, now, report)
     await _sweep_renewals(store, settings, now, report)
     await _sweep_maintenance(store, settings, clock, report)
     await _sweep_clocks(store, settings, now, report)
+    # last: what the clocks fired at the end of the day is in the day's report
+    await _sweep_daily_reports(store, settings, now, report, catalogs)
     return report
 
 
@@ -89,9 +103,10 @@ async def next_wake(store: Store, settings: Settings, now: datetime) -> datetime
             found.append(wake)
         calendars = Calendars(settings)
         for branch_id in await _branch_ids(uow):
-            start = next_day_start(await calendars.of(uow, branch_id), now)
-            if start is not None:
-                found.append(start)
+            calendar = await calendars.of(uow, branch_id)
+            for instant in (next_day_start(calendar, now), next_day_end(calendar, now)):
+                if instant is not None:
+                    found.append(instant)
     later = [instant for instant in found if instant > now]
     return min(later, default=None)
 
@@ -208,6 +223,43 @@ async def _sweep_branches(
                 await warn_unknown_year(uow, branch_id, year, week_key(today), now)
                 report.year_warnings.append(year)
             await uow.commit()
+
+
+# --- the end of the working day: daily reports -----------------------------------------------
+
+
+async def _sweep_daily_reports(
+    store: Store,
+    settings: Settings,
+    now: datetime,
+    report: SweepReport,
+    catalogs: Catalogs | None,
+) -> None:
+    due: list[tuple[str, int, date]] = []
+    async with store.unit_of_work(readonly=True) as uow:
+        for code in sorted(await uow.branches.keys()):
+            branch_id = await uow.branches.require_id(code)
+            calendar = await Calendars(settings).of(uow, branch_id)
+            today = now.astimezone(calendar.tz).date()
+            end = day_end(calendar, today)
+            key = ("branch", branch_id, "daily_report", day_number(today), "evening")
+            if end is not None and now >= end and await uow.steps.get(*key) is None:
+                due.append((code, branch_id, today))
+    for code, branch_id, today in due:
+        async with store.unit_of_work(readonly=True) as uow:
+            prepared = await prepare_reports(uow, settings, code, today, now)
+        if catalogs is None:
+            catalogs = Catalogs.load()
+        # the files take a while to draw: in a thread, outside any transaction
+        prepared = await asyncio.to_thread(render_files, prepared, catalogs.translator)
+        async with store.unit_of_work() as uow:
+            if not await uow.steps.fire(
+                "branch", branch_id, "daily_report", day_number(today), "evening", now
+            ):
+                continue
+            await file_reports(uow, prepared, now)
+            await uow.commit()
+        report.daily_reports.append(f"{code} {today.isoformat()}")
 
 
 # --- contract renewals ------------------------------------------------------------------------

@@ -43,6 +43,7 @@ from fieldbot.repositories.base import (
     StoreError,
 )
 from fieldbot.repositories.calendar import CalendarRepository
+from fieldbot.repositories.cash import CashRepository
 from fieldbot.repositories.catalogue import (
     BranchRepository,
     ContractRepository,
@@ -52,6 +53,7 @@ from fieldbot.repositories.catalogue import (
 from fieldbot.repositories.clocks import ClockRepository, StepRepository
 from fieldbot.repositories.complaints import ComplaintRepository
 from fieldbot.repositories.conversations import ButtonRepository, FormRepository
+from fieldbot.repositories.day_figures import DayFiguresRepository
 from fieldbot.repositories.events import EventLog
 from fieldbot.repositories.fieldwork import FieldworkRepository
 from fieldbot.repositories.invites import InviteRepository
@@ -60,6 +62,7 @@ from fieldbot.repositories.kpis import KpiRepository
 from fieldbot.repositories.maintenance import MaintenanceRepository
 from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.repositories.people import CustomerRepository, StaffRepository
+from fieldbot.repositories.reports import ReportRepository
 from fieldbot.repositories.stock import StockRepository
 from fieldbot.repositories.surveys import SurveyRepository
 
@@ -196,6 +199,9 @@ class UnitOfWork:
     buttons: ButtonRepository
     fieldwork: FieldworkRepository
     surveys: SurveyRepository
+    reports: ReportRepository
+    cash: CashRepository
+    day_figures: DayFiguresRepository
     complaints: ComplaintRepository
     access: AccessLogRepository
     absences: AbsenceRepository
@@ -243,6 +249,9 @@ class UnitOfWork:
         self.absences = AbsenceRepository(conn, c)
         self.kpis = KpiRepository(conn, c)
         self.maintenance = MaintenanceRepository(conn, c)
+        self.reports = ReportRepository(conn, c)
+        self.cash = CashRepository(conn, c)
+        self.day_figures = DayFiguresRepository(conn, c)
         return self
 
     async def __aexit__(

@@ -15,6 +15,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from fieldbot.domain.model import Language
 from fieldbot.handlers import (
     accountant,
+    cash,
     clerk,
     common,
     customer,
@@ -22,6 +23,7 @@ from fieldbot.handlers import (
     customer_requests,
     escalation,
     registration,
+    reports,
     staffing,
     stock,
     storekeeper,
@@ -62,6 +64,8 @@ def build_routes() -> Routes:
             *supervisor.routes(),
             *accountant.routes(),
             *staffing.routes(),
+            *cash.routes(),
+            *reports.routes(),
         ],
         stranger=registration.explain,
     )

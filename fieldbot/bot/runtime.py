@@ -27,7 +27,7 @@ from fieldbot.crypto import Cipher
 from fieldbot.domain.model import Language
 from fieldbot.handlers.turn import Deps
 from fieldbot.i18n import N_, Catalogs
-from fieldbot.rendering import Renderer
+from fieldbot.rendering import Attachment, Renderer
 from fieldbot.repositories.outbox import OutboxMessage, OutboxRepository
 from fieldbot.scheduler import next_wake, sweep
 from fieldbot.services.recipients import supervisors_of
@@ -100,7 +100,7 @@ class BotRuntime:
             store=store,
             bot=self.application.bot,
             clock=self.clock,
-            renderer=Renderer(self._customer_field, self._staff_field),
+            renderer=Renderer(self._customer_field, self._staff_field, self._file),
             translator_for=self._translator_for,
             send_rate=settings.send_rate,
             send_rate_per_chat=settings.send_rate_per_chat,
@@ -229,7 +229,7 @@ class BotRuntime:
     async def run_due(self) -> None:
         """One pass of the work due at the clock's now."""
         if self.store is not None:
-            await sweep(self.store, self.settings, self.clock)
+            await sweep(self.store, self.settings, self.clock, self.catalogs)
         if self.sender is not None:
             await self.sender.deliver_due()
 
@@ -328,6 +328,12 @@ class BotRuntime:
         async with self.store.unit_of_work(readonly=True) as uow:
             row = await uow.staff.row_by_id(staff_id)
         return "?" if row is None else row.staff.name
+
+    async def _file(self, file_id: int) -> Attachment | None:
+        assert self.store is not None
+        async with self.store.unit_of_work(readonly=True) as uow:
+            found = await uow.reports.file(file_id)
+        return None if found is None else Attachment(found.name, found.media, found.content)
 
 
 def _log_crash(task: asyncio.Task[None]) -> None:

@@ -28,6 +28,7 @@ from telegram import (
     Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     KeyboardButton,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
@@ -303,9 +304,19 @@ class Sender:
             latitude, longitude = rendered.location
             sent = await self._bot.send_location(chat_id, latitude, longitude)
         elif call.kind == "photo":
-            assert rendered.qr_png is not None
+            content = rendered.qr_png if rendered.file is None else rendered.file.content
+            assert content is not None
+            photo: Any = content
+            if rendered.file is not None:
+                photo = InputFile(content, filename=rendered.file.name)
             sent = await self._bot.send_photo(
-                chat_id, rendered.qr_png, caption=call.text or None, reply_markup=keyboard
+                chat_id, photo, caption=call.text or None, reply_markup=keyboard
+            )
+        elif call.kind == "document":
+            assert rendered.file is not None
+            document = InputFile(rendered.file.content, filename=rendered.file.name)
+            sent = await self._bot.send_document(
+                chat_id, document, caption=call.text or None, reply_markup=keyboard
             )
         else:
             sent = await self._bot.send_message(chat_id, call.text, reply_markup=keyboard)

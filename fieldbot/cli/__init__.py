@@ -17,6 +17,7 @@ from fieldbot.cli import (
     jobs,
     kpi,
     receivables,
+    reports,
     staff,
 )
 
@@ -32,6 +33,7 @@ calendar.register(app)
 jobs.register(app)
 customers.register(app)
 receivables.register(app)
+reports.register(app)
 complaints.register(app)
 staff.register(app)
 kpi.register(app)

@@ -231,6 +231,22 @@ def day_start(calendar: WorkCalendar, day: date) -> datetime | None:
     return segments[0][0] if segments else None
 
 
+def day_end(calendar: WorkCalendar, day: date) -> datetime | None:
+    """The last working moment of local ``day`` (None on a day off)."""
+    segments = calendar.segments(day)
+    return segments[-1][1] if segments else None
+
+
+def next_day_end(calendar: WorkCalendar, now: datetime) -> datetime | None:
+    """The first end of a working day strictly after ``now``."""
+    day = now.astimezone(calendar.tz).date()
+    for ahead in range(MAX_SEARCH_DAYS + 1):
+        end = day_end(calendar, day + timedelta(days=ahead))
+        if end is not None and end > now:
+            return end
+    return None
+
+
 def previous_day_end(calendar: WorkCalendar, day: date) -> datetime | None:
     """The end of the last working day before local ``day`` (None: none within 60 days)."""
     for back in range(1, MAX_SEARCH_DAYS + 1):

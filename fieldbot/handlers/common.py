@@ -57,6 +57,12 @@ COMMANDS: tuple[tuple[str, str, frozenset[Role] | str | None], ...] = (
         N_("unpaid invoices; the accountant records them paid"),
         frozenset({Role.ACCOUNTANT, Role.SUPERVISOR, Role.MANAGER, Role.DEPUTY_GM}),
     ),
+    (
+        "reports",
+        N_("the branch daily reports, filed and waiting"),
+        frozenset({Role.SUPERVISOR, Role.MANAGER, Role.DEPUTY_GM, Role.ACCOUNTANT}),
+    ),
+    ("cash", N_("cash held by the technicians; confirm a handover"), frozenset({Role.ACCOUNTANT})),
     ("pause", N_("pause a job's deadline, with a reason"), frozenset({Role.SUPERVISOR})),
     (
         "away",

@@ -98,6 +98,10 @@ BY_CODE: dict[str, str] = {
     "unknown_branch": N_("There is no such branch. Nothing was changed."),
     "missing_reason": N_("That needs a reason in words. Nothing was changed."),
     "no_contract": N_("There is no contract for that. Nothing was changed."),
+    "unknown_report": N_("There is no such report. Nothing was changed."),
+    "report_decided": N_(
+        "That report was confirmed, corrected or decided already. Nothing was changed."
+    ),
     "invalid_phone": N_(
         "That is not a phone number. Write it like 13812345678. Nothing was changed."
     ),

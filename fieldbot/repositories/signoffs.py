@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from fieldbot import tables as t
 from fieldbot.repositories.base import ConcurrencyConflict, Repository, aware, row_fields
@@ -133,36 +133,6 @@ class SignoffRepository(Repository):
     async def settlement(self, job_id: int) -> Settlement | None:
         row = await self._first(select(t.settlements).where(t.settlements.c.job_id == job_id))
         return None if row is None else row_fields(Settlement, row)
-
-    async def cash_held(self, staff_id: int) -> int:
-        """Cash (fen) the technician collected that the accountant has not confirmed yet."""
-        column = t.settlements.c
-        total: int | None = (
-            await self._conn.execute(
-                select(func.coalesce(func.sum(column.amount_fen), 0)).where(
-                    column.collected_by == staff_id,
-                    column.method == "cash",
-                    column.cash_confirmed_at.is_(None),
-                )
-            )
-        ).scalar_one()
-        return int(total or 0)
-
-    async def confirm_cash(self, collected_by: int, accountant_id: int, now: datetime) -> int:
-        """The accountant received the technician's cash: every unconfirmed cash settlement
-        of theirs is confirmed. Returns the fen confirmed (0 when nothing was held)."""
-        column = t.settlements.c
-        result = await self._conn.execute(
-            update(t.settlements)
-            .where(
-                column.collected_by == collected_by,
-                column.method == "cash",
-                column.cash_confirmed_at.is_(None),
-            )
-            .values(cash_confirmed_by=accountant_id, cash_confirmed_at=aware(now, "now"))
-            .returning(column.amount_fen)
-        )
-        return sum(int(amount) for (amount,) in result.all())
 
     # --- receivables ---------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from fieldbot.i18n import N_
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.repositories.people import StaffRow
 from fieldbot.repositories.signoffs import Settlement
+from fieldbot.services.cash import cash_held
 from fieldbot.services.deadlines.job_clocks import start_receivable_clock
 from fieldbot.services.surveys import open_survey
 from fieldbot.services.workflow import (
@@ -200,5 +201,5 @@ async def record_payment(
     )
     if method == "invoice":
         await start_receivable_clock(uow, settings, found, settlement.settled_at, now)
-    held = await uow.fieldwork.cash_held(collector.id)
+    held = await cash_held(uow, collector.id)
     return Payment(settlement, held, await close_if_settled(uow, settings, found, now))

@@ -434,5 +434,10 @@ from fieldbot.tables.fieldwork import work_records as work_records  # noqa: E402
 from fieldbot.tables.fieldwork import workshop_register as workshop_register  # noqa: E402
 from fieldbot.tables.maintenance import maintenance_visits as maintenance_visits  # noqa: E402
 
+# The daily reports and the cash handed over (DESIGN.md §5) are their own module too.
+from fieldbot.tables.reports import cash_handovers as cash_handovers  # noqa: E402
+from fieldbot.tables.reports import report_files as report_files  # noqa: E402
+from fieldbot.tables.reports import reports as reports  # noqa: E402
+
 # Staff away (DESIGN.md §6) is its own module, on this metadata.
 from fieldbot.tables.staffing import absences as absences  # noqa: E402

@@ -12,7 +12,7 @@ from fieldbot.domain.errors import IllegalTransition, NotAllowed
 from fieldbot.domain.model import JobState, ServiceType
 from fieldbot.domain.money import Money
 from fieldbot.repositories.jobs import JobRecord
-from fieldbot.services import settlement, signoff, voucher, work_record
+from fieldbot.services import cash, settlement, signoff, voucher, work_record
 from fieldbot.services.settlement import CashNotAllowed
 from fieldbot.services.signoff import SignoffLinkInvalid
 
@@ -70,9 +70,11 @@ async def test_type_c_customer_confirms_pays_cash_and_the_job_closes(flow: Flow)
     assert paid.cash_held_fen == 3000
     assert paid.closed is not None and paid.closed.state is JobState.CLOSED
     async with flow.store.unit_of_work() as uow:
-        t01, a01 = await uow.staff.require_id("T01"), await uow.staff.require_id("A01")
-        assert await uow.fieldwork.confirm_cash(t01, a01, flow.clock.now()) == 3000
-        assert await uow.fieldwork.cash_held(t01) == 0
+        t01 = await uow.staff.require_id("T01")
+        await cash.confirm_handover(
+            uow, technician="T01", actor="A01", confirmed_fen=3000, now=flow.clock.now()
+        )
+        assert await cash.cash_held(uow, t01) == 0
         await uow.commit()
     kinds = [e.kind for e in await flow.events(job.id or 0)]
     assert kinds[-3:] == ["job.confirm", "job.settled", "job.close"]
