@@ -11,6 +11,7 @@ from sqlalchemy import String, and_, cast, func, select
 
 from fieldbot import tables as t
 from fieldbot.repositories.base import Repository, aware
+from fieldbot.repositories.work_records import counted_minutes
 
 CLOSED_STATES = ("closed", "cancelled")
 ESCALATION_STEPS = ("level1", "level2", "level3")
@@ -38,26 +39,10 @@ class DayFiguresRepository(Repository):
     async def work_minutes(
         self, branch_id: int, start: datetime, end: datetime
     ) -> list[WorkMinutes]:
-        """On-site minutes of the work records (a rejected record is replaced by the next)
-        and workshop minutes of the repair cards made in ``[start, end)``."""
-        start, end = aware(start, "start"), aware(end, "end")
-        w, j, c = t.work_records.c, t.jobs.c, t.repair_cards.c
-        site = await self._all(
-            select(w.technician_id, w.job_id, j.service_type, w.minutes)
-            .join(t.jobs, j.id == w.job_id)
-            .where(
-                j.branch_id == branch_id,
-                w.stage == "site",
-                w.approval != "rejected",
-                w.created_at >= start,
-                w.created_at < end,
-            )
-        )
-        workshop = await self._all(
-            select(c.technician_id, c.job_id, j.service_type, c.minutes)
-            .join(t.jobs, j.id == c.job_id)
-            .where(j.branch_id == branch_id, c.created_at >= start, c.created_at < end)
-        )
+        """The minutes counted as hours (:func:`counted_minutes`) of the branch's jobs made in
+        ``[start, end)``."""
+        counted = counted_minutes(start, end)
+        rows = await self._all(select(counted).where(counted.c.branch_id == branch_id))
         return [
             WorkMinutes(
                 int(row["technician_id"]),
@@ -65,7 +50,7 @@ class DayFiguresRepository(Repository):
                 str(row["service_type"]),
                 int(row["minutes"]),
             )
-            for row in [*site, *workshop]
+            for row in rows
         ]
 
     async def parts_used(self, branch_id: int, start: datetime, end: datetime) -> list[PartsUsed]:

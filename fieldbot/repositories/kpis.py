@@ -32,6 +32,7 @@ from fieldbot.domain.feedback import ITEMS
 from fieldbot.domain.kpis import ClosedRepair, LaterRepair, Ratio, VisitClock
 from fieldbot.domain.model import JobState, WorkKind
 from fieldbot.repositories.base import Repository, aware
+from fieldbot.repositories.work_records import counted_minutes
 
 CHUNK = 500  # ids per IN list, well under either database's parameter limit
 ARRIVED = "job.arrive"  # the job event of an arrival (DESIGN.md §3)
@@ -361,32 +362,17 @@ class KpiRepository(Repository):
         return found
 
     async def work_minutes(self, where: Where) -> dict[int | None, int]:
-        """On-site and workshop minutes recorded in the period, per technician: the on-site
-        work records (a rejected one is followed by its correction) plus the repair cards (a
-        workshop work record only bills the cards' minutes, so it is not counted again)."""
-        w = t.work_records.c
-        r = t.repair_cards.c
-        site = select(w.technician_id, func.sum(w.minutes)).where(
-            w.stage == "site",
-            w.approval != "rejected",
-            w.created_at >= aware(where.since, "since"),
-            w.created_at < aware(where.until, "until"),
-        )
-        cards = select(r.technician_id, func.sum(r.minutes)).where(
-            r.created_at >= aware(where.since, "since"),
-            r.created_at < aware(where.until, "until"),
-        )
+        """Per technician, the minutes counted as hours (:func:`counted_minutes`) recorded in
+        the period."""
+        counted = counted_minutes(where.since, where.until)
+        query = select(counted.c.technician_id, func.sum(counted.c.minutes))
         if where.technician_id is not None:
-            site = site.where(w.technician_id == where.technician_id)
-            cards = cards.where(r.technician_id == where.technician_id)
+            query = query.where(counted.c.technician_id == where.technician_id)
         if where.branch_id is not None:
-            of_branch = select(t.jobs.c.id).where(t.jobs.c.branch_id == where.branch_id)
-            site = site.where(w.job_id.in_(of_branch))
-            cards = cards.where(r.job_id.in_(of_branch))
+            query = query.where(counted.c.branch_id == where.branch_id)
         found: dict[int | None, int] = {}
-        for query in (site.group_by(w.technician_id), cards.group_by(r.technician_id)):
-            for row in (await self._conn.execute(query)).all():
-                found[_id(row[0])] = found.get(_id(row[0]), 0) + _n(row[1])
+        for row in (await self._conn.execute(query.group_by(counted.c.technician_id))).all():
+            found[_id(row[0])] = _n(row[1])
         return found
 
     async def job_clocks_stopped(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Subquery, insert, select, union_all, update
 from sqlalchemy.engine import RowMapping
 
 from fieldbot import tables as t
@@ -16,6 +16,32 @@ from fieldbot.repositories.base import ConcurrencyConflict, Repository, aware, r
 
 ApprovalStatus = Literal["none", "pending", "approved", "rejected"]
 WorkStage = Literal["site", "workshop"]
+
+
+def counted_minutes(since: datetime, until: datetime) -> Subquery:
+    """The one rule of a technician's hours (DESIGN.md §5 "hours"), for the daily reports and
+    the KPIs alike: the minutes of on-site work records made in ``[since, until)`` (a rejected
+    record is followed by its correction, so it does not count) plus those of the workshop's
+    repair cards (a workshop work record only bills the cards' minutes, so it does not count
+    again). One row per record: technician_id, job_id, service_type, branch_id, minutes."""
+    since, until = aware(since, "since"), aware(until, "until")
+    w, r, j = t.work_records.c, t.repair_cards.c, t.jobs.c
+    site = (
+        select(w.technician_id, w.job_id, j.service_type, j.branch_id, w.minutes)
+        .join(t.jobs, j.id == w.job_id)
+        .where(
+            w.stage == "site",
+            w.approval != "rejected",
+            w.created_at >= since,
+            w.created_at < until,
+        )
+    )
+    cards = (
+        select(r.technician_id, r.job_id, j.service_type, j.branch_id, r.minutes)
+        .join(t.jobs, j.id == r.job_id)
+        .where(r.created_at >= since, r.created_at < until)
+    )
+    return union_all(site, cards).subquery("counted_minutes")
 
 
 @dataclass(frozen=True, slots=True)
