@@ -675,7 +675,7 @@ async def test_take_back_repair_inspection_and_return(sb: Sandbox) -> None:
     await sb.clock.advance_to(datetime(2026, 9, 14, 9, 45, tzinfo=ZoneInfo("Asia/Shanghai")))
     await tech.send("/jobs")
     card = await tech.wait_for("in the workshop")
-    assert card.buttons == [["Repaired", "Defective part taken out"]]
+    assert card.buttons == [["Repaired", "Defective part taken out"], ["Move promised date"]]
     await tech.tap("Repaired")
     await tech.wait_for("what did you repair")
     await tech.send("Rebuilt the pump")
