@@ -207,6 +207,7 @@ async def test_carry_in_from_the_supervisors_card_names_the_technician(sb: Sandb
     tech_card = await tech.wait_for("in the workshop")
     assert tech_card.buttons == [
         ["Repaired", "Defective part taken out"],
+        ["Move promised date"],
         ["Photo of signed receipt"],
     ]
     stored = await job_now(sb, job.id)
