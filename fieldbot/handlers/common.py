@@ -29,6 +29,11 @@ COMMANDS: tuple[tuple[str, str, frozenset[Role] | str | None], ...] = (
         N_("receive a unit the customer brought in: /carryin NUMBER"),
         frozenset({Role.TECHNICIAN}),
     ),
+    (
+        "promise",
+        N_("move the day a unit in the workshop is promised back: /promise NUMBER YYYY-MM-DD"),
+        frozenset({Role.TECHNICIAN, Role.SUPERVISOR}),
+    ),
     ("requests", N_("open part requests to deliver"), frozenset({Role.STOREKEEPER})),
     (
         "stock",

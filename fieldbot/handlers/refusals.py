@@ -52,6 +52,7 @@ TEXT_TOO_LONG = N_(
     "or /cancel."
 )
 GENERIC = N_("That did not work. Nothing was changed.")
+NOT_ALLOWED = N_("You may not do that. Nothing was changed.")
 
 # What a person reads for each kind of refusal (DomainError.code); a code not here reads
 # as GENERIC.
@@ -74,6 +75,10 @@ BY_CODE: dict[str, str] = {
     "unknown_location": N_(
         "That is not a stock location: name central, a branch code (SH01) or a technician's "
         "van (van:T01, or just T01). Nothing was changed."
+    ),
+    "not_your_job": N_(
+        "That job is not yours: only its technician or a supervisor of its branch may change "
+        "it. Nothing was changed."
     ),
     "unknown_clock": N_("That deadline does not exist. Nothing was changed."),
     "clock_not_running": N_("That deadline is not running. Nothing was changed."),
@@ -205,7 +210,7 @@ def refusal(exc: Exception) -> tuple[str, dict[str, Any]]:
             {"state": {"t": STATE_NAMES[JobState(state)] if state in _STATES else state}},
         )
     if isinstance(exc, NotAllowed):
-        return N_("You may not do that. Nothing was changed."), {}
+        return BY_CODE.get(exc.code, NOT_ALLOWED), {}
     if isinstance(exc, InvalidMoney):
         reason = str(exc.params.get("reason", "malformed"))
         return (

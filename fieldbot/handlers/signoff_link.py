@@ -13,6 +13,7 @@ from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.services import signoff
 from fieldbot.services.registration import RegistrationRefused, identify
 from fieldbot.services.signoff import LinkRefusal, SignoffLinkInvalid, SignoffLinkRefused
+from fieldbot.services.workflow import card_key, remember_card
 
 LINK_FOR_THE_CUSTOMER = N_("This link is for the customer to confirm the work.")
 # Says nothing of the job or its customer: the opener may be anyone who saw the QR code.
@@ -55,7 +56,7 @@ async def open_signoff(turn: Turn, payload: str) -> bool:
         extra={"reply": {"remove": True}},
     )
     kind, recipient_id = turn.person.recipient
-    await turn.uow.outbox.enqueue(
+    summary = await turn.uow.outbox.enqueue(
         chat_id=turn.chat_id,
         recipient_kind=kind,
         recipient_id=recipient_id,
@@ -64,4 +65,6 @@ async def open_signoff(turn: Turn, payload: str) -> bool:
         now=turn.now,
         priority=OutboxRepository.PRIORITY_REPLY,
     )
+    # Confirm / Dispute go once the job leaves awaiting_signoff, like the pushed summary's.
+    await remember_card(turn.uow, card_key(opened.job), [summary], turn.now)
     return True

@@ -11,7 +11,7 @@ from fieldbot.handlers.turn import ButtonSpec, Turn
 from fieldbot.i18n import N_
 from fieldbot.labels import location_arg
 from fieldbot.services import spare_parts
-from fieldbot.services.workflow import load_job
+from fieldbot.services.workflow import load_job, part_request_key
 
 
 def routes() -> list[Route]:
@@ -85,4 +85,5 @@ async def requests_command(turn: Turn, _args: str) -> None:
                 "target": location_arg(request.target),
             },
             buttons=[[(spare_parts.DELIVER, "part.deliver", {"request_id": request.id})]],
+            card=part_request_key(request.id),
         )

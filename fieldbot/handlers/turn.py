@@ -18,7 +18,7 @@ from fieldbot.i18n import Catalogs, Translator, language_from_telegram
 from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.services.registration import Person, identify
 from fieldbot.services.workflow import ButtonSpec as ButtonSpec  # re-exported for the handlers
-from fieldbot.services.workflow import label_params, remove_keyboard
+from fieldbot.services.workflow import label_params, remember_card, remove_keyboard
 from fieldbot.settings import Settings
 from fieldbot.store import Store, UnitOfWork
 
@@ -126,8 +126,12 @@ class Turn:
         args: Mapping[str, Any] | None = None,
         buttons: Sequence[Sequence[ButtonSpec]] = (),
         extra: Mapping[str, Any] | None = None,
+        card: str | None = None,
     ) -> int | None:
-        """Queue a reply to the sender, rendered at send time in their language."""
+        """Queue a reply to the sender, rendered at send time in their language. ``card``:
+        what its buttons are for (:func:`~fieldbot.services.workflow.card_key`,
+        :func:`~fieldbot.services.workflow.part_request_key`): the reply is remembered as a
+        copy of that card, like a pushed one, and loses its keyboard once that is done."""
         params: dict[str, Any] = {"args": dict(args or {})}
         if buttons:
             params["buttons"] = [
@@ -141,7 +145,7 @@ class Turn:
             params["lang"] = self.person.language.value
         params.update(extra or {})
         kind, recipient_id = self.person.recipient
-        return await self.uow.outbox.enqueue(
+        sent = await self.uow.outbox.enqueue(
             chat_id=self.chat_id,
             recipient_kind=kind,
             recipient_id=recipient_id,
@@ -150,6 +154,9 @@ class Turn:
             now=self.now,
             priority=OutboxRepository.PRIORITY_REPLY,
         )
+        if card is not None and params.get("buttons"):
+            await remember_card(self.uow, card, [sent], self.now)
+        return sent
 
     async def clear_keyboard(self) -> None:
         """The card whose button was pressed has done its job: its keyboard goes (an outbox
@@ -169,7 +176,7 @@ class Turn:
     async def show(self, card: Card) -> int | None:
         """Queue ``card`` (:mod:`fieldbot.handlers.cards`) as a reply to the sender."""
         return await self.reply(
-            card.template, args=card.args, buttons=card.buttons, extra=card.extra
+            card.template, args=card.args, buttons=card.buttons, extra=card.extra, card=card.key
         )
 
     def refused(self, reason: str, **context: object) -> None:

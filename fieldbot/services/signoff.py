@@ -53,6 +53,7 @@ from fieldbot.services.workflow import (
     notify_customer,
     notify_staff,
     notify_supervisors,
+    offer_next_step,
     record,
     remember_card,
     require_assigned,
@@ -326,16 +327,15 @@ async def _tell_confirmed(
             {"number": job.number},
             now,
         )
-    told = await notify_staff(
+    return await offer_next_step(
         uow,
         tech,
+        job,
         N_("Job {number} was confirmed by the customer. {due} is due: how is it settled?"),
         {"number": job.number, "due": money_arg(await amount_due(uow, job))},
         now,
-        buttons=buttons,
+        buttons,
     )
-    await remember_card(uow, card_key(job), [told], now)
-    return told
 
 
 async def confirm_with_photo(

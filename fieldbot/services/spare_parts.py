@@ -28,12 +28,12 @@ from fieldbot.services.workflow import (
     JobRef,
     Notices,
     apply,
-    card_key,
     hours_after,
     job_id,
     load_job,
     load_staff,
     notify_staff,
+    offer_next_step,
     part_request_key,
     record,
     remember_card,
@@ -340,15 +340,15 @@ async def deliver_part(
     if tech is not None:
         args = {"number": found.number, "quantity": request.quantity, "part": request.part}
         if current is not found:
-            told = await notify_staff(
+            told = await offer_next_step(
                 uow,
                 tech,
+                current,
                 N_("Job {number}: {quantity} × {part} is in your van. Set a new appointment."),
                 args,
                 now,
-                buttons=[(SET_APPOINTMENT, "job.appointment", {"job_id": job_id(current)})],
+                [(SET_APPOINTMENT, "job.appointment", {"job_id": job_id(current)})],
             )
-            await remember_card(uow, card_key(current), [told], now)
         else:
             told = await notify_staff(
                 uow, tech, N_("Job {number}: {quantity} × {part} is in your van."), args, now

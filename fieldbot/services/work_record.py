@@ -5,7 +5,7 @@ the supervisor's approval (or rejection) before the customer is asked to sign of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -50,6 +50,7 @@ from fieldbot.services.workflow import (
     money_arg,
     notify_staff,
     notify_supervisors,
+    offer_next_step,
     remember_card,
     require_assigned,
     require_reason,
@@ -126,12 +127,7 @@ async def draft(uow: UnitOfWork, job: JobRecord) -> Draft:
     latest = await uow.fieldwork.latest_work_record(job_id(job))
     if latest is None or latest.approval != "rejected":
         return Draft(fitted=fitted)
-    entered = {kind.value for kind in ENTERED_FEES}
-    fees: dict[str, int] = {}
-    for line in latest.lines:
-        if line.kind in entered:
-            fees[line.kind] = fees.get(line.kind, 0) + line.amount_fen
-    return Draft(latest.description, latest.minutes, fees, fitted)
+    return Draft(latest.description, latest.minutes, entered_amounts(latest), fitted)
 
 
 async def _contract(uow: UnitOfWork, settings: Settings, job: JobRecord) -> Contract | None:
@@ -153,7 +149,30 @@ async def asked_fees(uow: UnitOfWork, settings: Settings, job: JobRecord) -> tup
     return tuple(k for k in ENTERED_FEES if charges_kind(job.service_type, k, contract))
 
 
-async def _part_fee(uow: UnitOfWork, code: str, quantity: int) -> FeeLine:
+def entered_fees(amounts: Mapping[str, int]) -> list[FeeLine]:
+    """The fee lines a form entered, by fee kind (``{"labour": fen, ...}``: the kinds of
+    :data:`ENTERED_FEES`), amounts above zero only; what :func:`finish`, :func:`estimate` and
+    the workshop's repair card take as ``fees``."""
+    kinds = {kind.value: kind for kind in ENTERED_FEES}
+    return [
+        FeeLine(kinds[step], step, Money(int(fen))) for step, fen in amounts.items() if int(fen) > 0
+    ]
+
+
+def entered_amounts(record: WorkRecordRow) -> dict[str, int]:
+    """The entered fee lines of a recorded work record, by fee kind (what a new record starts
+    from: after rejected fees, or after a failed inspection)."""
+    entered = {kind.value for kind in ENTERED_FEES}
+    fees: dict[str, int] = {}
+    for line in record.lines:
+        if line.kind in entered:
+            fees[line.kind] = fees.get(line.kind, 0) + line.amount_fen
+    return fees
+
+
+async def part_fee(uow: UnitOfWork, code: str, quantity: int) -> FeeLine:
+    """The fee line of ``quantity`` of a part at its catalogue price: what :func:`estimate`
+    shows and :func:`bill` records, by one rule."""
     part = await uow.parts.get(code)
     assert part is not None
     return FeeLine(
@@ -179,9 +198,9 @@ async def estimate(
     lines = list(fees)
     for use in await uow.fieldwork.part_uses(job_id(job)):
         if use.work_record_id is None:
-            lines.append(await _part_fee(uow, use.part, use.quantity))
+            lines.append(await part_fee(uow, use.part, use.quantity))
     for code, quantity in parts:
-        lines.append(await _part_fee(uow, code, quantity))
+        lines.append(await part_fee(uow, code, quantity))
     return await _charges(uow, settings, job, lines)
 
 
@@ -212,17 +231,8 @@ async def bill(
     lines: list[FeeLine] = list(fees)
     refs: list[tuple[str | None, int | None]] = [(None, None)] * len(fees)
     for use in uses:
-        part = await uow.parts.get(use.part)
-        assert part is not None
-        lines.append(
-            FeeLine(
-                FeeKind.PARTS,
-                f"{part.code} {part.name} × {use.quantity}",
-                Money(part.unit_price_fen) * use.quantity,
-                warranty_eligible=part.warranty_eligible,
-            )
-        )
-        refs.append((part.code, use.quantity))
+        lines.append(await part_fee(uow, use.part, use.quantity))
+        refs.append((use.part, use.quantity))
     if stage == "site":
         await require_quote_if_needed(uow, settings, job, lines)
     charges = await _charges(uow, settings, job, lines)
@@ -444,19 +454,18 @@ async def _tell_approved(
             now,
         )
     ref = {"job_id": job_id(job)}
-    told = await notify_staff(
+    return await offer_next_step(
         uow,
         tech,
+        job,
         N_(
             "Job {number}: the fees were approved. The customer has no Telegram chat with us: "
             "show them the sign-off QR code, or send the photo of the signed paper voucher."
         ),
         {"number": job.number},
         now,
-        buttons=[(SHOW_QR, "job.signoff_qr", ref), (VOUCHER_PHOTO, "job.voucher", ref)],
+        [(SHOW_QR, "job.signoff_qr", ref), (VOUCHER_PHOTO, "job.voucher", ref)],
     )
-    await remember_card(uow, card_key(job), [told], now)
-    return told
 
 
 async def reject(
@@ -493,14 +502,14 @@ async def reject(
     notices = Notices()
     tech = await uow.staff.row_by_id(saved.technician_id) if saved.technician_id else None
     if tech is not None:
-        told = await notify_staff(
+        told = await offer_next_step(
             uow,
             tech,
+            saved,
             N_("Job {number}: the fees were rejected: {reason}"),
             {"number": saved.number, "reason": text},
             now,
-            buttons=[(RECORD_AGAIN, "job.finish", {"job_id": job_id(saved)})],
+            [(RECORD_AGAIN, "job.finish", {"job_id": job_id(saved)})],
         )
-        await remember_card(uow, card_key(saved), [told], now)
         notices.add(told)
     return JobChange(saved, Action.REJECT, found.state, notices.tuple())

@@ -45,7 +45,7 @@ REJECT = N_("Reject")
 # technician's job card offers the same buttons.
 SET_APPOINTMENT = N_("Set appointment")
 RETURN_UNIT = N_("Returned to the customer")
-RECORD_AGAIN = N_("Record the work again")
+RECORD_AGAIN = N_("Record the work again")  # after rejected fees, or a failed inspection
 CASH = N_("Cash collected")
 INVOICE = N_("Invoice")
 
@@ -503,6 +503,25 @@ async def remember_card(
     ids = [int(i) for i in message_ids if i is not None]
     if ids:
         await uow.events.append(SYSTEM, CARD_SENT, CARD, key, {"messages": ids}, now)
+
+
+async def offer_next_step(
+    uow: UnitOfWork,
+    row: StaffRow,
+    job: JobRecord,
+    template: str,
+    args: Mapping[str, Any],
+    now: datetime,
+    buttons: Sequence[ButtonSpec],
+) -> int | None:
+    """Tell ``row`` what just happened to ``job`` with the button of what they do next
+    (DESIGN.md §3 "Every card offers the next step": the same buttons as the job's card), and
+    remember the notice as a card of the job in its present state, so it loses its keyboard
+    once the job moves on. The one way every next-step notice is sent (a part delivered, an
+    inspection passed or failed, fees approved or rejected, a confirmation with money due)."""
+    told = await notify_staff(uow, row, template, args, now, buttons=buttons)
+    await remember_card(uow, card_key(job), [told], now)
+    return told
 
 
 async def retire_cards(uow: UnitOfWork, key: str, now: datetime) -> list[int]:

@@ -14,11 +14,13 @@ from datetime import datetime, timedelta
 
 from fieldbot.clock import Clock
 from fieldbot.domain.entitlement import Charges, FeeKind, FeeLine
+from fieldbot.domain.errors import NotAllowed
 from fieldbot.domain.model import JobState
-from fieldbot.domain.permissions import Permission
+from fieldbot.domain.permissions import Permission, may
 from fieldbot.domain.states import Action
 from fieldbot.i18n import N_
 from fieldbot.repositories.jobs import JobRecord
+from fieldbot.repositories.people import StaffRow
 from fieldbot.repositories.work_records import WorkRecordRow
 from fieldbot.repositories.workshop import Receipt, RepairCard
 from fieldbot.services.calendars import calendar_of
@@ -27,8 +29,9 @@ from fieldbot.services.deadlines.slips import tell_new_promised_date
 from fieldbot.services.signoff import request_signoff
 from fieldbot.services.signoff_summary import signoff_args
 from fieldbot.services.spare_parts import PartQuantity, check_parts, take_from_van
-from fieldbot.services.work_record import ENTERED_FEES, Draft, bill
+from fieldbot.services.work_record import Draft, bill, entered_amounts
 from fieldbot.services.workflow import (
+    RECORD_AGAIN,
     RETURN_UNIT,
     InvalidInput,
     JobChange,
@@ -40,16 +43,20 @@ from fieldbot.services.workflow import (
     job_button,
     job_id,
     load_job,
+    load_staff,
     notify_staff,
     notify_supervisors,
+    offer_next_step,
     record,
     remember_card,
     require_assigned,
     require_reason,
     require_state,
     require_supervisor,
+    staff_arg,
     staff_tag,
     technician_of,
+    when_arg,
 )
 from fieldbot.settings import Settings
 from fieldbot.store import UnitOfWork
@@ -109,13 +116,9 @@ async def repair_draft(uow: UnitOfWork, job: JobRecord) -> Draft:
     latest = await workshop_record(uow, job)
     if latest is None:
         return Draft(fitted=fitted)
-    entered = {kind.value for kind in ENTERED_FEES}
-    fees: dict[str, int] = {}
-    for line in latest.lines:
-        if line.kind in entered:
-            fees[line.kind] = fees.get(line.kind, 0) + line.amount_fen
     cards = await uow.fieldwork.repair_cards(job_id(job))
-    return Draft(cards[-1].notes if cards else latest.description, None, fees, fitted)
+    notes = cards[-1].notes if cards else latest.description
+    return Draft(notes, None, entered_amounts(latest), fitted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,23 +280,27 @@ async def _inspect(
     notices = Notices()
     tech = await technician_of(uow, saved)
     if tech is not None:
+        ref = {"job_id": job_id(saved)}
         if passed:
-            told = await notify_staff(
+            told = await offer_next_step(
                 uow,
                 tech,
+                saved,
                 N_("Job {number} passed inspection: return the unit to the customer."),
                 {"number": saved.number},
                 now,
-                buttons=[(RETURN_UNIT, "job.return", {"job_id": job_id(saved)})],
+                [(RETURN_UNIT, "job.return", ref)],
             )
-            await remember_card(uow, card_key(saved), [told], now)
         else:
-            told = await notify_staff(
+            # back on the bench: the next repair card starts from this one
+            told = await offer_next_step(
                 uow,
                 tech,
+                saved,
                 N_("Job {number} failed inspection: {reason}"),
                 {"number": saved.number, "reason": text or ""},
                 now,
+                [(RECORD_AGAIN, "job.repaired", ref)],
             )
         notices.add(told)
     return JobChange(saved, action, found.state, notices.tuple())
@@ -375,10 +382,30 @@ PROMISE_STATES = frozenset({JobState.IN_WORKSHOP, JobState.AWAITING_INSPECTION})
 PROMISED_DATE_MOVED = "job.promised_date_moved"
 
 
+class NotYourJob(NotAllowed):
+    """Only the job's technician, or a supervisor of its branch (or whoever its notices fall
+    back to), may do that."""
+
+    code = "not_your_job"
+
+
 @dataclass(frozen=True, slots=True)
 class PromisedDateMoved:
     job: JobRecord
     notified: tuple[int, ...]
+
+
+async def _technician_or_supervisor(uow: UnitOfWork, actor: str, job: JobRecord) -> StaffRow:
+    """The job's own technician, or who may inspect its workshop repair (a supervisor of its
+    branch: :func:`~fieldbot.services.workflow.require_supervisor`); anyone else is refused
+    with :class:`NotYourJob`."""
+    row = await load_staff(uow, actor)
+    if row.id == job.technician_id and may(row.staff.roles, Permission.WORK_JOBS):
+        return row
+    try:
+        return await require_supervisor(uow, actor, job, Permission.INSPECT, PROMISED_DATE_MOVED)
+    except NotAllowed as exc:
+        raise NotYourJob(str(exc), staff=row.staff.code, job=job.number) from None
 
 
 async def move_promised_date(
@@ -391,28 +418,47 @@ async def move_promised_date(
     promised_at: datetime,
     expected_version: int | None = None,
 ) -> PromisedDateMoved:
-    """The technician promises the unit back by a new date (the old one slipped, or will): the
-    workshop clock restarts against it as a new generation, and the customer is told the new
-    date (DESIGN.md §3, "Telling the customer about a slip")."""
+    """The technician (or the branch's supervisor) promises the unit back by a new date (the
+    old one slipped, or will): the workshop clock restarts against it as a new generation, and
+    the customer is told the new date (DESIGN.md §3, "Telling the customer about a slip"); a
+    date moved by the supervisor is told to the technician too."""
     now = clock.now()
     if promised_at.tzinfo is None or promised_at.utcoffset() is None:
         raise InvalidInput("the promised date needs a timezone", field="promised_at")
+    found = await load_job(uow, job, expected_version)
+    who = await _technician_or_supervisor(uow, actor, found)
+    require_state(found, PROMISE_STATES, "move the promised date of")
     if promised_at <= now:
         raise InvalidInput("the promised date is in the past", field="promised_at")
-    found = await load_job(uow, job, expected_version)
-    require_state(found, PROMISE_STATES, "move the promised date of")
-    tech = await require_assigned(uow, actor, found, PROMISED_DATE_MOVED)
     saved = await uow.jobs.update(replace(found, workshop_due_at=promised_at), now)
     await record(
         uow,
         saved,
         PROMISED_DATE_MOVED,
-        staff_tag(tech),
+        staff_tag(who),
         now,
         {"from": found.workshop_due_at, "to": promised_at},
     )
-    await on_job_transition(uow, settings, found, saved, now, staff_tag(tech))
+    await on_job_transition(uow, settings, found, saved, now, staff_tag(who))
     tz = await branch_timezone(uow, settings, saved)
     notices = Notices()
-    notices.add(await tell_new_promised_date(uow, saved, promised_at, tz, staff_tag(tech), now))
+    notices.add(await tell_new_promised_date(uow, saved, promised_at, tz, staff_tag(who), now))
+    tech = await technician_of(uow, saved)
+    if tech is not None and tech.id != who.id:
+        notices.add(
+            await notify_staff(
+                uow,
+                tech,
+                N_(
+                    "Job {number}: {supervisor} moved the promised date: the unit is due back "
+                    "by {when}. The customer is told."
+                ),
+                {
+                    "number": saved.number,
+                    "supervisor": staff_arg(who.id),
+                    "when": when_arg(promised_at, tz),
+                },
+                now,
+            )
+        )
     return PromisedDateMoved(saved, notices.tuple())

@@ -253,13 +253,13 @@ async def test_a_location_at_latitude_91_gets_a_catalog_text_not_the_exception(
     await run(sb, dispatch.accept, job=job.id, actor="T03")
     at = sb.clock.now().replace(microsecond=0) + timedelta(minutes=30)
     await run(sb, visit.set_appointment, job=job.id, actor="T03", at=at)
+    await tech.send("/jobs")  # one job: its card at once (remembered: an event of its own)
+    card = await tech.wait_for(f"工单 {job.number} — ")
     before = await business_rows(sb)
     await tech.share_location(91.0, 121.45)  # no prompt: the nearest job waiting
     refused = await tech.wait_for("该位置无效")
     assert "coordinates" not in refused.text and "91" not in refused.text
-    await tech.send("/jobs")  # one job: its card at once
-    await tech.wait_for(job.number)
-    await tech.tap("已到达")
+    await tech.tap("已到达", message=card)
     await tech.wait_for("共享位置")
     await tech.share_location(91.0, 121.45)  # at the arrival prompt
     refused = await tech.wait_for("该位置无效")

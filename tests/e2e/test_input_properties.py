@@ -186,6 +186,7 @@ PROMPTS = [
     Prompt("tech appointment", "tech", _plain, form=("appointment", "when", _job("on_site"))),
     Prompt("tech take-back day", "tech", _plain, form=("take_back", "promised", _job("on_site"))),
     Prompt("tech /carryin", "tech", lambda w, t: f"/carryin {t}"),
+    Prompt("tech /promise", "tech", lambda w, t: f"/promise {t}"),
     Prompt("tech receipt photo", "tech", _plain, form=("receipt_photo", "photo", _job("on_site"))),
     # supervisor (Chinese)
     Prompt("sup /job", "sup", lambda w, t: f"/job {t}"),

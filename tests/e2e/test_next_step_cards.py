@@ -115,7 +115,7 @@ async def test_rejected_fees_offer_recording_the_work_again(sb: Sandbox) -> None
     job = await new_job(sb, "C003", "CF21-0033", "T02")
     await tech.wait_for("New job")
     await accept_and_arrive(tech, at=C003_SITE)
-    await quote_accepted(sb, job.id, "T02")  # type A above the quote limit: quoted first
+    await quote_accepted(sb, job.id, "T02", tech)  # type A above the quote limit: quoted first
     await finish_form(tech, work="Overhaul", hours="3", parts=[], fees=("600", "0", "0"))
     await tech.tap("Submit")
     await tech.wait_for("above the approval limit")
@@ -206,7 +206,7 @@ async def _approval_card_lists_fees_and_loses_its_keyboard(sb: Sandbox) -> None:
     job = await new_job(sb, "C003", "CF21-0033", "T02")
     await tech.wait_for("New job")
     await accept_and_arrive(tech, at=C003_SITE)
-    await quote_accepted(sb, job.id, "T02")  # type A above the quote limit: quoted first
+    await quote_accepted(sb, job.id, "T02", tech)  # type A above the quote limit: quoted first
     await finish_form(
         tech, work="Overhaul", hours="3", parts=[("P018", "2")], fees=("500", "40", "10")
     )

@@ -9,10 +9,13 @@ import pytest
 from fieldbot.domain.model import JobState
 from fieldbot.sandbox.driver import Sandbox
 from fieldbot.services import dispatch
+from tests.e2e.conftest import push_callback
 from tests.e2e.test_technician_flow import (
     FAST,
     FAST_LIMITS,
     accept_and_arrive,
+    as_shown,
+    callback_data,
     events,
     job_now,
     new_job,
@@ -53,7 +56,8 @@ async def test_a_job_cancelled_while_the_technician_is_on_site_stops_cleanly() -
         await tech.wait_for("New job")
         await accept_and_arrive(tech, at=None)
         await tech.send("/jobs")
-        await tech.wait_for("on site")
+        card = await tech.wait_for("on site")
+        defective = callback_data(sb, 1002, card.id, "Defective part taken out")
         await tech.tap("Finish")
         await tech.wait_for("what did you do")
         await run(sb, dispatch.cancel, job=job.id, actor="S01", reason="客户取消")
@@ -63,7 +67,9 @@ async def test_a_job_cancelled_while_the_technician_is_on_site_stops_cleanly() -
         await tech.send("Replaced the gasket")
         closed = await tech.wait_for("the form is closed")
         assert "cancelled" in closed.text and job.number in closed.text
-        await tech.tap("Defective part taken out")
+        await sb.settle()
+        assert as_shown(tech, card.id).buttons == []  # the card's buttons went with the job
+        push_callback(sb, 1002, card.id, defective)  # pressed anyway: refused
         refused = await tech.wait_for(re.compile("no longer valid|no longer possible"))
         assert refused is not None
         assert (await job_now(sb, job.id)).state is JobState.CANCELLED

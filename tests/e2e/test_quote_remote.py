@@ -24,6 +24,7 @@ from tests.e2e.test_technician_flow import (
     FAST_LIMITS,
     PG_URL,
     accept_and_arrive,
+    as_shown,
     callback_data,
     customer,
     finish_form,
@@ -329,10 +330,13 @@ async def test_resolve_remotely_is_refused_once_the_job_is_on_site(sb: Sandbox) 
     await tech.send("/jobs")
     scheduled = await tech.wait_for(job.number)
     assert ["Resolve remotely"] in scheduled.buttons
+    stale = callback_data(sb, 1002, scheduled.id, "Resolve remotely")
     await tech.tap("Arrived")
     await tech.wait_for("share your location")
     await tech.share_location(*C003_SITE)
     await tech.wait_for("arrival verified")
-    await tech.tap("Resolve remotely", message=scheduled)
+    await sb.settle()  # the scheduled card lost its keyboard; its stale button is refused
+    assert as_shown(tech, scheduled.id).buttons == []
+    push_callback(sb, 1002, scheduled.id, stale)
     await tech.wait_for("not possible now")
     assert (await job_now(sb, job.id)).state is JobState.ON_SITE

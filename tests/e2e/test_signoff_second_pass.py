@@ -54,7 +54,7 @@ async def test_a_rerecord_after_rejected_fees_starts_from_the_first_with_its_fit
     job = await new_job(sb, "C003", "CF21-0033", "T02")
     await tech.wait_for("New job")
     await accept_and_arrive(tech, at=C003_SITE)
-    await quote_accepted(sb, job.id, "T02")  # type A above the quote limit
+    await quote_accepted(sb, job.id, "T02", tech)  # type A above the quote limit
     await finish_form(
         tech, work="Replaced the gasket", hours="1.5", parts=[("P018", "1")], fees=("900", "0", "0")
     )

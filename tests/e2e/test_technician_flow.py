@@ -93,12 +93,16 @@ async def run(sb: Sandbox, use_case: Any, **kwargs: Any) -> Any:
     return result
 
 
-async def quote_accepted(sb: Sandbox, job: int | str | None, technician: str) -> None:
+async def quote_accepted(sb: Sandbox, job: int | str | None, technician: str, phone: Phone) -> None:
     """A type A job on site: the customer accepts a quote (on the signed paper quote) before
-    the work, so the finish that follows may be above the quote limit (DESIGN.md §3)."""
+    the work, so the finish that follows may be above the quote limit (DESIGN.md §3). The
+    card shown on arrival lost its keyboard when the job left on_site for the quote: the
+    technician opens the job's card again, as the chat does after the answer."""
     assert job is not None
     await run(sb, quote.send_quote, job=job, actor=technician, labour_fen=90000, parts_fen=0)
     await run(sb, quote.answer, job=job, decision="accept", actor=technician, photo="signed")
+    await phone.send("/jobs")
+    await phone.wait_for("— on site")
 
 
 async def wake(sb: Sandbox) -> None:
@@ -457,7 +461,7 @@ async def test_shortfall_becomes_a_request_the_storekeeper_delivers_then_approva
     await tech.tap("Arrived")
     await tech.share_location(*C003_SITE)
     await tech.wait_for("arrival verified")
-    await quote_accepted(sb, job.id, "T02")  # type A above the quote limit
+    await quote_accepted(sb, job.id, "T02", tech)  # type A above the quote limit
     await finish_form(
         tech,
         work="Replaced the brewing unit",
@@ -492,7 +496,7 @@ async def test_cash_above_the_limit_is_refused_with_an_invoice_offered(sb: Sandb
     job = await new_job(sb, "C003", "CF21-0033", "T02")
     await tech.wait_for("New job")
     await accept_and_arrive(tech, at=C003_SITE)
-    await quote_accepted(sb, job.id, "T02")  # type A above the quote limit
+    await quote_accepted(sb, job.id, "T02", tech)  # type A above the quote limit
     await finish_form(tech, work="Overhaul", hours="3", parts=[], fees=("300", "50", "0"))
     await tech.tap("Submit")
     await tech.wait_for("amount due ¥350.00")
@@ -614,7 +618,7 @@ async def test_take_back_repair_inspection_and_return(sb: Sandbox) -> None:
     await sb.clock.advance_to(datetime(2026, 9, 14, 9, 45, tzinfo=ZoneInfo("Asia/Shanghai")))
     await tech.send("/jobs")
     card = await tech.wait_for("in the workshop")
-    assert card.buttons == [["Repaired", "Defective part taken out"]]
+    assert card.buttons == [["Repaired", "Defective part taken out"], ["Move promised date"]]
     await tech.tap("Repaired")
     await tech.wait_for("what did you repair")
     await tech.send("Rebuilt the pump")

@@ -1,12 +1,14 @@
 """Issue 11, custody and the workshop end to end on the sandbox: the customer confirms the
 receipt in their chat, the repair card is billed by service type like on-site work, the
-return is signed off in the chat, and carry-in from the supervisor's card and by /carryin.
+return is signed off in the chat, carry-in from the supervisor's card and by /carryin, and a
+new promised date (/promise, or the card's button) told to the customer.
 (The type A take-back signed with paper photos is in test_technician_flow.)"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -205,6 +207,7 @@ async def test_carry_in_from_the_supervisors_card_names_the_technician(sb: Sandb
     tech_card = await tech.wait_for("in the workshop")
     assert tech_card.buttons == [
         ["Repaired", "Defective part taken out"],
+        ["Move promised date"],
         ["Photo of signed receipt"],
     ]
     stored = await job_now(sb, job.id)
@@ -240,3 +243,42 @@ async def test_carry_in_by_a_technician_and_the_customer_confirms(sb: Sandbox) -
         register = await uow.fieldwork.register(job.id or 0)
     assert receipt.confirm_method == "customer_chat"
     assert [entry.direction for entry in register] == ["in"]
+
+
+@pytest.fixture
+async def sqlite_sb() -> AsyncIterator[Sandbox]:
+    async with Sandbox.start(settings=FAST, limits=FAST_LIMITS) as sandbox:
+        yield sandbox
+
+
+async def test_a_new_promised_date_by_promise_or_the_card_is_told_to_the_customer(
+    sqlite_sb: Sandbox,
+) -> None:
+    sb = sqlite_sb
+    tech = await staff(sb, "T03", 1003, "陈刚", "zh-hans")
+    other = await staff(sb, "T02", 1002, "Li Wei", "en")
+    shop = await customer(sb, "+862163281001", 5001, "李记")  # C001, zh_CN
+    job = await new_job(sb, "C001", "RF25-0001", "T03")
+    await _on_site(sb, job, "T03")
+    promised = sb.clock.now() + timedelta(days=2)
+    await run(sb, custody.take_back, job=job.id, actor="T03", promised_at=promised)
+    await shop.wait_for("已送入我们的维修车间")
+
+    await other.send(f"/promise {job.number} 2026-09-18")  # not his job: refused, in English
+    await other.wait_for("That job is not yours")
+    await tech.send(f"/promise {job.number} 2026-02-30")  # no such day
+    await tech.wait_for("请发送 /promise、工单号和新的日期")
+    await tech.send(f"/promise {job.number} 2026-09-18")
+    done = await tech.wait_for("现承诺于")
+    assert "2026-09-18 18:00" in done.text and "已通知客户" in done.text
+    told = await shop.wait_for("新的日期")
+    assert "2026-09-18 18:00" in told.text
+    assert (await job_now(sb, job.id)).workshop_due_at == datetime(2026, 9, 18, 18, tzinfo=SH)
+
+    await tech.send("/jobs")  # once more, from the card of the unit in the workshop
+    card = await tech.wait_for("在维修车间")
+    await tech.tap("更改承诺日期", message=card)
+    await tech.wait_for("您承诺哪天归还设备")
+    await tech.send("2026-09-21")
+    await tech.wait_for("现承诺于")
+    await shop.wait_for(re.compile("新的日期.*2026-09-21 18:00"))

@@ -10,9 +10,8 @@ from datetime import time
 from decimal import Decimal
 from typing import Any
 
-from fieldbot.domain.entitlement import FeeKind, FeeLine, NoContract
+from fieldbot.domain.entitlement import FeeLine, NoContract
 from fieldbot.domain.model import JobState, Part, ServiceType
-from fieldbot.domain.money import Money
 from fieldbot.handlers.cards import Card, Keyboard, lines_card
 from fieldbot.handlers.technician.common import FORM_FINISH, FORM_REPAIR, job_ref, local_now
 from fieldbot.handlers.turn import ButtonSpec, Turn
@@ -34,10 +33,12 @@ from fieldbot.services.workflow import (
     RETURN_UNIT,
     SET_APPOINTMENT,
     branch_timezone,
+    card_key,
     customer_arg,
     money_arg,
     when_arg,
 )
+from fieldbot.services.workshop import PROMISE_STATES
 
 IN_1H = N_("In 1 h")
 IN_2H = N_("In 2 h")
@@ -49,6 +50,7 @@ NEED_PART = N_("Need a part")
 TAKE_BACK = N_("Take back")
 DEFECTIVE = N_("Defective part taken out")
 REPAIRED = N_("Repaired")
+MOVE_PROMISED = N_("Move promised date")
 NO_MORE_PARTS = N_("No more parts")
 SUBMIT = N_("Submit")
 CANCEL = N_("Cancel")
@@ -99,7 +101,9 @@ async def job_buttons(turn: Turn, job: JobRecord) -> list[list[ButtonSpec]]:
         rows.append([(SHOW_QR, "job.signoff_qr", ref), (VOUCHER_PHOTO, "job.voucher", ref)])
     elif state is JobState.IN_WORKSHOP:
         rows.append([(REPAIRED, "job.repaired", ref), (DEFECTIVE, "job.defective", ref)])
-    elif state is JobState.READY_FOR_RETURN:
+    if state in PROMISE_STATES:
+        rows.append([(MOVE_PROMISED, "job.promise", ref)])
+    if state is JobState.READY_FOR_RETURN:
         rows.append([(RETURN_UNIT, "job.return", ref)])
     rows.extend(await remote_and_quote_rows(turn, job))
     if state in CUSTODY_STATES and job.id is not None:
@@ -171,7 +175,7 @@ async def job_card(turn: Turn, job: JobRecord) -> Card:
     if job.state in (JobState.AWAITING_SIGNOFF, JobState.SIGNED_OFF):
         due = await amount_due(turn.uow, job)
         lines.append({"t": N_("Amount due: {due}"), "args": {"due": money_arg(due)}})
-    return lines_card(lines, await job_buttons(turn, job))
+    return lines_card(lines, await job_buttons(turn, job), key=card_key(job))
 
 
 async def send_card(turn: Turn, job: JobRecord) -> None:
@@ -259,16 +263,10 @@ def hours_text(minutes: int) -> str:
     return format(hours.normalize(), "f")
 
 
-FEE_KINDS = {"labour": FeeKind.LABOUR, "travel": FeeKind.TRAVEL, "other": FeeKind.OTHER}
-
-
 def form_fees(form: Form) -> list[FeeLine]:
-    """The fee lines the finish form has entered so far (amounts above zero)."""
-    return [
-        FeeLine(FEE_KINDS[step], step, Money(int(fen)))
-        for step, fen in (form.data.get("fees") or {}).items()
-        if int(fen) > 0
-    ]
+    """The fee lines the finish or repair form has entered so far
+    (:func:`fieldbot.services.work_record.entered_fees`)."""
+    return work_record.entered_fees(form.data.get("fees") or {})
 
 
 def form_parts(form: Form) -> list[tuple[str, int]]:

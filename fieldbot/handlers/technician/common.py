@@ -29,6 +29,7 @@ FORM_QUOTE_PHOTO = "quote_photo"
 FORM_ADVICE = "advice"
 FORM_CARRY_IN = "carry_in"
 FORM_RECEIPT_PHOTO = "receipt_photo"
+FORM_PROMISE = "promise"
 OPEN_FOR_TECHNICIAN = frozenset(
     {
         JobState.DISPATCHED,

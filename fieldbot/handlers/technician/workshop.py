@@ -1,7 +1,8 @@
 """Custody and the workshop: taking a unit back (a promised day, a receipt the customer
 confirms), carrying in a unit the customer brought or sent (from the supervisor's job card, or
-a technician's /carryin), the photo of a signed paper receipt, and returning the unit (the
-customer then signs off). The repair form is :mod:`fieldbot.handlers.technician.finish`.
+a technician's /carryin), the photo of a signed paper receipt, moving the promised day
+(/promise, or Move promised date on the card), and returning the unit (the customer then
+signs off). The repair form is :mod:`fieldbot.handlers.technician.finish`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from fieldbot.handlers.routes import Route, action, command, form
 from fieldbot.handlers.technician.cards import RECEIPT_PHOTO
 from fieldbot.handlers.technician.common import (
     FORM_CARRY_IN,
+    FORM_PROMISE,
     FORM_RECEIPT_PHOTO,
     FORM_TAKE_BACK,
     button_job,
@@ -34,7 +36,7 @@ from fieldbot.repositories.conversations import Form
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import custody, workshop
 from fieldbot.services.custody import TakenBack
-from fieldbot.services.workflow import load_job, when_arg
+from fieldbot.services.workflow import branch_timezone, customer_of, load_job, when_arg
 
 
 def routes() -> list[Route]:
@@ -47,6 +49,10 @@ def routes() -> list[Route]:
         action("job.carry_in", carry_in_pressed, "staff"),
         action("job.carry_in_tech", carry_in_technician_pressed, "staff", Permission.DISPATCH),
         command("carryin", carry_in_command, "staff", Permission.WORK_JOBS),
+        # The job's technician or the branch's supervisor: the service checks which.
+        command("promise", promise_command, "staff"),
+        action("job.promise", promise_pressed, "staff", Permission.WORK_JOBS),
+        form(FORM_PROMISE, promised_form, "staff", Permission.WORK_JOBS),
         form(FORM_TAKE_BACK, promised_form, "staff", Permission.WORK_JOBS),
         form(FORM_CARRY_IN, promised_form, "staff"),
         form(FORM_RECEIPT_PHOTO, receipt_photo_form, "staff", Permission.WORK_JOBS),
@@ -149,16 +155,22 @@ async def carry_in_command(turn: Turn, args: str) -> None:
     await _ask_promised(turn, job, FORM_CARRY_IN, {})
 
 
+def parse_promised_day(text: str, tz: str) -> datetime | None:
+    """A promised day as typed (``2026-09-18``): the end of that working day (18:00) in the
+    branch's timezone ``tz``; None when it is not a date."""
+    match = _DATE.match(text)
+    if match is None:
+        return None
+    try:
+        day = date(*(int(g) for g in match.groups()))
+    except ValueError:
+        return None
+    return datetime.combine(day, time(18, 0), ZoneInfo(tz))
+
+
 async def _promised_at(turn: Turn, job: JobRecord, text: str) -> datetime | None:
     local, tz = await local_now(turn, job)
-    match = _DATE.match(text)
-    promised: datetime | None = None
-    if match is not None:
-        try:
-            day = date(*(int(g) for g in match.groups()))
-            promised = datetime.combine(day, time(18, 0), ZoneInfo(tz))
-        except ValueError:
-            promised = None
+    promised = parse_promised_day(text, tz)
     if promised is None or promised <= turn.now:
         example = (local.date() + timedelta(days=3)).isoformat()
         await turn.reply(N_("Send a day from today on, like {example}."), args={"example": example})
@@ -173,6 +185,10 @@ async def promised_form(turn: Turn, form: Form, message: Message) -> None:
     if promised is None:
         return
     s, clock = turn.deps.settings, turn.deps.clock
+    if form.name == FORM_PROMISE:
+        await turn.uow.forms.clear(turn.user_id)
+        await _move_promised_date(turn, job, promised)
+        return
     if form.name == FORM_TAKE_BACK:
         taken = await custody.take_back(
             turn.uow, s, clock, job=job.id or 0, actor=turn.code, promised_at=promised
@@ -190,6 +206,57 @@ async def promised_form(turn: Turn, form: Form, message: Message) -> None:
         )
     await turn.uow.forms.clear(turn.user_id)
     await _received(turn, taken)
+
+
+PROMISE_USAGE = N_(
+    "Send /promise, the job number and the new day, e.g. /promise J20260914-001 {example}."
+)
+
+
+async def promise_command(turn: Turn, args: str) -> None:
+    """/promise NUMBER YYYY-MM-DD: the job's technician (or the branch's supervisor: the
+    service checks who) promises the unit in the workshop back by a new day; the customer is
+    told it."""
+    words = args.split()
+    number = job_number(words[0]) if len(words) == 2 else None
+    job = None if number is None else await turn.uow.jobs.by_number(number)
+    tz = None if job is None else await branch_timezone(turn.uow, turn.deps.settings, job)
+    promised = None if tz is None else parse_promised_day(words[1], tz)
+    if job is None or promised is None:
+        # Not repeated: what was typed may be anything (DESIGN §6).
+        local = turn.now.astimezone(ZoneInfo(tz or turn.deps.settings.timezone))
+        example = (local.date() + timedelta(days=3)).isoformat()
+        await turn.reply(PROMISE_USAGE, args={"example": example})
+        return
+    await _move_promised_date(turn, job, promised)
+
+
+async def promise_pressed(turn: Turn, payload: dict[str, object]) -> None:
+    """Move promised date, on the card of a unit in the workshop: the new day is asked."""
+    job = await load_job(turn.uow, button_job(payload))
+    if job.state not in workshop.PROMISE_STATES:
+        await _not_now(turn, job)
+        return
+    await _ask_promised(turn, job, FORM_PROMISE, {})
+
+
+async def _move_promised_date(turn: Turn, job: JobRecord, promised: datetime) -> None:
+    s, clock = turn.deps.settings, turn.deps.clock
+    moved = await workshop.move_promised_date(
+        turn.uow, s, clock, job=job.id or 0, actor=turn.code, promised_at=promised
+    )
+    tz = await branch_timezone(turn.uow, s, moved.job)
+    customer = await customer_of(turn.uow, moved.job)
+    told = customer.chat_id is not None
+    await turn.reply(
+        N_("Job {number}: the unit is now promised back by {when}. The customer is told.")
+        if told
+        else N_(
+            "Job {number}: the unit is now promised back by {when}. The customer has no "
+            "Telegram chat with us: please tell them by phone."
+        ),
+        args={"number": moved.job.number, "when": when_arg(promised, tz)},
+    )
 
 
 async def _received(turn: Turn, taken: TakenBack) -> None:

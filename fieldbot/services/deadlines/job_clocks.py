@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from fieldbot.domain.model import JobState, Priority
-from fieldbot.domain.sla import ClockCalendar
 from fieldbot.repositories.clocks import ClockRow
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services.contract_terms import job_contract
@@ -33,8 +32,10 @@ from fieldbot.settings import Settings
 from fieldbot.store import UnitOfWork
 
 
-def _urgent(job: JobRecord) -> bool:
-    return job.priority is Priority.EMERGENCY
+def _urgent(job: JobRecord, name: str) -> bool:
+    """An emergency job's clock steps go out at once (unless the clock is not urgent for
+    emergencies: the receivable)."""
+    return job.priority is Priority.EMERGENCY and JOB_CLOCKS[name].urgent_for_emergencies
 
 
 async def _start(
@@ -48,7 +49,8 @@ async def _start(
     actor: str = "system",
     record: bool = True,
 ) -> ClockRow:
-    """Start (or restart, as a new generation) the job clock ``name`` of the registry."""
+    """Start (or restart, as a new generation) the job clock ``name`` of the registry
+    (:data:`~.targets.JOB_CLOCKS`: its calendar, whether an emergency makes it urgent)."""
     assert job.id is not None
     return await start_clock(
         uow,
@@ -60,10 +62,19 @@ async def _start(
         target=target,
         started_at=started_at,
         branch_id=job.branch_id,
-        urgent=_urgent(job),
+        urgent=_urgent(job, name),
         now=now,
         actor=actor,
         record=record,
+    )
+
+
+async def _stop(
+    uow: UnitOfWork, settings: Settings, job_id: int, name: str, now: datetime, actor: str
+) -> ClockRow | None:
+    """Stop the job clock ``name`` (met or missed is final from now on)."""
+    return await stop_clock(
+        uow, settings, subject_type=JOB, subject_id=job_id, clock=name, now=now, actor=actor
     )
 
 
@@ -155,15 +166,7 @@ async def on_job_transition(
     for name, clock in running.items():
         states = JOB_CLOCK_STATES.get(name)
         if clock.state != "stopped" and states is not None and after.state not in states:
-            await stop_clock(
-                uow,
-                settings,
-                subject_type=JOB,
-                subject_id=after.id,
-                clock=name,
-                now=now,
-                actor=actor,
-            )
+            await _stop(uow, settings, after.id, name, now, actor)
     if after.state is JobState.ACCEPTED and before.state is not JobState.ACCEPTED:
         # Accepted, or back from waiting for a part: a (new) appointment is due.
         await _start(
@@ -243,19 +246,8 @@ async def start_receivable_clock(
 ) -> ClockRow:
     """An invoice was issued: the receivable clock runs until it is recorded paid, also
     after the job is closed (no job state stops it)."""
-    assert job.id is not None
-    return await start_clock(
-        uow,
-        settings,
-        subject_type=JOB,
-        subject_id=job.id,
-        clock="receivable",
-        calendar=ClockCalendar.CALENDAR,
-        target=receivable_target(settings),
-        started_at=issued_at,
-        branch_id=job.branch_id,
-        urgent=False,
-        now=now,
+    return await _start(
+        uow, settings, job, "receivable", receivable_target(settings), issued_at, now
     )
 
 
@@ -263,9 +255,7 @@ async def stop_receivable_clock(
     uow: UnitOfWork, settings: Settings, job_id: int, now: datetime, actor: str
 ) -> ClockRow | None:
     """The invoice was recorded paid: the receivable clock stops (met or missed)."""
-    return await stop_clock(
-        uow, settings, subject_type=JOB, subject_id=job_id, clock="receivable", now=now, actor=actor
-    )
+    return await _stop(uow, settings, job_id, "receivable", now, actor)
 
 
 async def _recompute_job(
@@ -302,7 +292,7 @@ async def _recompute_job(
             actor=actor,
             reason=reason,
             target=targets.get(clock.clock),
-            urgent=_urgent(after),
+            urgent=_urgent(after, clock.clock),
         )
 
 

@@ -43,14 +43,16 @@ WORKSHOP_STATES = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class JobClock:
-    """A clock of a job: the states it runs in (a transition out of them stops it), its
-    calendar, and whether a bound customer is told when it is missed (DESIGN.md §3, "Telling
-    the customer about a slip")."""
+    """A clock of a job: the states it runs in (a transition out of them stops it; None: no
+    job state stops it, only its own event does), its calendar, whether a bound customer is
+    told when it is missed (DESIGN.md §3, "Telling the customer about a slip"), and whether an
+    emergency job's steps go out at once, day or night (DESIGN.md §4 "Off hours")."""
 
     name: str
-    states: frozenset[JobState]
+    states: frozenset[JobState] | None
     calendar: ClockCalendar
     tells_customer: bool = False
+    urgent_for_emergencies: bool = True
 
 
 JOB_CLOCKS: dict[str, JobClock] = {
@@ -77,14 +79,17 @@ JOB_CLOCKS: dict[str, JobClock] = {
         JobClock("resolution", _UNTIL_FINISHED, ClockCalendar.WORKING, tells_customer=True),
         JobClock("signoff", frozenset({JobState.AWAITING_SIGNOFF}), ClockCalendar.WORKING),
         JobClock("workshop", WORKSHOP_STATES, ClockCalendar.CALENDAR, tells_customer=True),
+        # from the invoice to its payment, also after the job is closed: no job state stops it
+        # (:func:`fieldbot.services.deadlines.job_clocks.start_receivable_clock`); an unpaid
+        # invoice of an emergency is no emergency
+        JobClock("receivable", None, ClockCalendar.CALENDAR, urgent_for_emergencies=False),
     )
 }
 
-# Job states in which each job clock runs; a transition out of them stops it. The receivable
-# clock is not here on purpose: it runs after the job is closed, from the invoice to its
-# payment (:func:`fieldbot.services.deadlines.job_clocks.start_receivable_clock`).
+# Job states in which each job clock runs; a transition out of them stops it (the clocks no
+# job state stops, the receivable, are not here).
 JOB_CLOCK_STATES: dict[str, frozenset[JobState]] = {
-    name: clock.states for name, clock in JOB_CLOCKS.items()
+    name: clock.states for name, clock in JOB_CLOCKS.items() if clock.states is not None
 }
 
 # Booked kinds run no arrival clock: their visit is due at the agreed appointment (on time),

@@ -22,9 +22,9 @@ from fieldbot.services.workflow import InvalidInput
 from .conftest import Flow, to_on_site
 
 
-async def _signed_off(flow: Flow) -> JobRecord:
+async def _signed_off(flow: Flow, priority: str = "general") -> JobRecord:
     """C002 (type B, contract covers labour) confirms; ¥50.00 travel is due."""
-    job = await flow.new_job("C002", "CF22-0107")
+    job = await flow.new_job("C002", "CF22-0107", priority=priority)
     await to_on_site(flow, job, "T02")
     await flow.run(
         work_record.finish,
@@ -98,3 +98,23 @@ async def test_cash_is_no_receivable_and_cannot_be_recorded_paid(flow: Flow) -> 
     assert await flow.read(lambda uow: uow.clocks.get(JOB, job.id, "receivable")) is None
     with pytest.raises(UnknownInvoice):
         await flow.run(receivables.record_paid, settlement_id=paid.settlement.id, actor="A01")
+
+
+async def test_the_receivable_clock_is_a_job_clock_of_the_registry_but_no_emergency(
+    flow: Flow,
+) -> None:
+    """Started and stopped through the job clocks' one path (the registry's calendar); an
+    emergency's unpaid invoice is held to working hours like any other."""
+    job = await _signed_off(flow, priority="emergency")
+    await _invoice(flow, job, "INV-9")
+    clock = await flow.read(lambda uow: uow.clocks.get(JOB, job.id, "receivable"))
+    assert clock is not None and (clock.calendar, clock.urgent) == ("calendar", False)
+    signoff_clock = await flow.read(lambda uow: uow.clocks.get(JOB, job.id, "signoff"))
+    assert signoff_clock is not None and signoff_clock.urgent  # the job's own clocks are
+    kinds = [
+        e.kind
+        for e in await flow.read(
+            lambda uow: uow.events.for_subject("deadline", f"job:{job.id}:receivable")
+        )
+    ]
+    assert kinds == ["deadline.started"]

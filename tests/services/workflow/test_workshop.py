@@ -13,9 +13,11 @@ from fieldbot.domain.entitlement import FeeKind, FeeLine
 from fieldbot.domain.errors import IllegalTransition, NotAllowed
 from fieldbot.domain.model import JobState
 from fieldbot.domain.money import Money
+from fieldbot.rendering import KEYBOARD
 from fieldbot.repositories.jobs import JobRecord
 from fieldbot.services import custody, settlement, signoff, workshop
-from fieldbot.services.workflow import InvalidInput
+from fieldbot.services.deadlines.slips import NEW_PROMISED_DATE
+from fieldbot.services.workflow import RECORD_AGAIN, InvalidInput
 from fieldbot.store import UnitOfWork
 
 from .conftest import CUSTOMER_USERS, STAFF_USERS, Flow, to_on_site
@@ -315,3 +317,85 @@ async def test_carry_in_by_a_supervisor_names_the_technician(flow: Flow) -> None
     told = (await flow.outbox(STAFF_USERS["T02"]))[-1]
     assert told.params["args"]["receipt"] == taken.receipt.number
     await flow.run(custody.confirm_receipt_with_photo, job=job.id, actor="T02", photo="p")
+
+
+# --- the next step after an inspection, and the promised date --------------------------------
+
+
+async def _keyboard_edits(flow: Flow, chat_id: int) -> set[int | None]:
+    """The outbox ids whose keyboard an edit takes away, in one chat."""
+    return {
+        m.ref_outbox_id
+        for m in await flow.outbox(chat_id)
+        if m.method == "edit" and m.template == KEYBOARD
+    }
+
+
+async def test_a_failed_inspection_offers_the_repair_again_until_it_is_recorded(
+    flow: Flow,
+) -> None:
+    job = await flow.new_job("C004", "IM24-0210")  # SH02, T04, S02
+    await to_on_site(flow, job, "T04", supervisor="S02")
+    promised = flow.clock.now() + timedelta(days=3)
+    await flow.run(custody.take_back, job=job.id, actor="T04", promised_at=promised)
+    await flow.run(workshop.record_repair, job=job.id, actor="T04", minutes=30, notes="换泵")
+    await flow.run(workshop.fail_inspection, job=job.id, actor="S02", reason="仍漏水")
+    told = (await flow.outbox(STAFF_USERS["T04"]))[-1]
+    assert told.template == "Job {number} failed inspection: {reason}"
+    (button,) = told.params["buttons"][0]
+    assert button["label"] == RECORD_AGAIN
+
+    async def pressed(uow: UnitOfWork) -> Any:
+        return await uow.buttons.get(button["token"])
+
+    found = await flow.read(pressed)
+    assert found.action == "job.repaired" and found.payload == {"job_id": job.id}
+    assert told.id not in await _keyboard_edits(flow, STAFF_USERS["T04"])
+    # the repair recorded again: the notice's button is done and goes
+    await flow.run(workshop.record_repair, job=job.id, actor="T04", minutes=30, notes="换密封圈")
+    assert told.id in await _keyboard_edits(flow, STAFF_USERS["T04"])
+
+
+async def test_the_promised_date_is_moved_by_the_technician_or_the_supervisor_only(
+    flow: Flow,
+) -> None:
+    job = await flow.new_job("C001", "RF25-0001")  # SH01, the customer on Telegram
+    await to_on_site(flow, job, "T01")
+    now = flow.clock.now()
+    await flow.run(custody.take_back, job=job.id, actor="T01", promised_at=now + timedelta(days=2))
+    later = now + timedelta(days=4)
+    for someone_else in ("T02", "S02", "K01"):  # another technician, supervisor of SH02, keeper
+        with pytest.raises(workshop.NotYourJob):
+            await flow.run(
+                workshop.move_promised_date, job=job.id, actor=someone_else, promised_at=later
+            )
+    with pytest.raises(InvalidInput):
+        await flow.run(
+            workshop.move_promised_date, job=job.id, actor="T01", promised_at=now - timedelta(1)
+        )
+    assert (await flow.job(job.id or 0)).workshop_due_at == now + timedelta(days=2)
+
+    moved = await flow.run(workshop.move_promised_date, job=job.id, actor="T01", promised_at=later)
+    assert moved.job.workshop_due_at == later
+    (customer,) = [m for m in await flow.outbox(CUSTOMER_USERS["C001"]) if m.id in moved.notified]
+    assert customer.template == NEW_PROMISED_DATE
+    assert customer.params["args"]["when"]["dt"] == later.isoformat()
+
+    latest = now + timedelta(days=5)
+    by_supervisor = await flow.run(
+        workshop.move_promised_date, job=job.id, actor="S01", promised_at=latest
+    )
+    told = [m for m in await flow.outbox(STAFF_USERS["T01"]) if m.id in by_supervisor.notified]
+    assert [m.params["args"]["supervisor"] for m in told] == [
+        {"staff": await flow.staff_id("S01"), "field": "name"}
+    ]
+
+    async def workshop_clock(uow: UnitOfWork) -> Any:
+        return await uow.clocks.get("job", job.id or 0, "workshop")
+
+    clock = await flow.read(workshop_clock)
+    assert (clock.generation, clock.due_at) == (3, latest)
+    await flow.run(workshop.record_repair, job=job.id, actor="T01", minutes=30, notes="修好")
+    await flow.run(workshop.pass_inspection, job=job.id, actor="S01")
+    with pytest.raises(IllegalTransition):  # ready for return: the date no longer moves
+        await flow.run(workshop.move_promised_date, job=job.id, actor="T01", promised_at=later)
