@@ -6,6 +6,7 @@ report.
 
 from __future__ import annotations
 
+from fieldbot.domain.kpis import KpiName
 from fieldbot.domain.model import Channel, JobState, Priority, ServiceType, WorkKind
 from fieldbot.i18n import N_
 
@@ -91,3 +92,18 @@ def location_arg(location: str) -> dict[str, object]:
     if location.startswith("van:"):
         return {"t": VAN_STORE, "args": {"code": location.removeprefix("van:")}}
     return {"t": BRANCH_STORE, "args": {"code": location}}
+
+
+# The KPIs of DESIGN.md §5, as /kpi and the monthly report name them.
+KPI_LABELS: dict[KpiName, str] = {
+    KpiName.RESOLUTION_RATE: N_("Resolution rate"),
+    KpiName.SATISFACTION: N_("Satisfaction"),
+    KpiName.SURVEY_COVERAGE: N_("Survey coverage"),
+    KpiName.CONSULTATIONS_ANSWERED: N_("Consultations answered"),
+    KpiName.COMPLAINTS_REPLIED: N_("Complaints replied to"),
+    KpiName.INSTALLATIONS_PASSING: N_("Installations passing"),
+    KpiName.REPAIRS_PASSING: N_("Repairs passing"),
+    KpiName.CUSTOMER_FILES_COMPLETE: N_("Customer files complete"),
+    KpiName.VISITS_MADE: N_("Visits made"),
+    KpiName.VISITS_ON_TIME: N_("Visits on time"),
+}

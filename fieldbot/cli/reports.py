@@ -1,7 +1,8 @@
-"""``fieldbot report daily`` and ``fieldbot report list`` (DESIGN.md §8): the branch daily
-report's workbook and chart written to a directory, with the figures the chat got (the
+"""``fieldbot report daily``, ``report monthly`` and ``report list`` (DESIGN.md §8): the branch
+daily report's workbook and chart written to a directory, with the figures the chat got (the
 report as made at the end of the day, corrections included; computed from the records when
-none was made yet), and the branch reports filed, with their approval."""
+none was made yet); a branch's monthly performance workbook and chart (the technicians'
+performance and the KPIs); and the branch reports filed, with their approval."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import typer
 
 from fieldbot.cli.common import clock_for, open_store, refuse, run, settings
 from fieldbot.domain.errors import DomainError
+from fieldbot.domain.kpis import InvalidPeriod, Period, parse_period
 
 
 def _day(text: str) -> date:
@@ -23,8 +25,20 @@ def _day(text: str) -> date:
         refuse(f"--date: expected YYYY-MM-DD, got {text[:20]!r}")
 
 
+def _month(text: str) -> Period:
+    try:
+        found = parse_period(text)
+    except InvalidPeriod:
+        found = None
+    if found is None or found.kind != "month":
+        refuse(f"--month: expected YYYY-MM, got {text[:20]!r}")
+    return found
+
+
 def register(app: typer.Typer) -> None:
-    report = typer.Typer(help="Daily reports: files and the reports filed.", no_args_is_help=True)
+    report = typer.Typer(
+        help="Daily and monthly reports: files and the reports filed.", no_args_is_help=True
+    )
     app.add_typer(report, name="report")
 
     @report.command("daily")
@@ -34,10 +48,8 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", help="the directory to write to")] = Path(),
     ) -> None:
         """Write daily-<branch>-<date>.xlsx and .png (every branch without --branch)."""
-        from fieldbot.domain.reports import branch_from_json
         from fieldbot.i18n import Catalogs
-        from fieldbot.services.daily_figures import branch_day, day_bounds
-        from fieldbot.services.daily_report_files import branch_chart, branch_workbook, file_stem
+        from fieldbot.services.daily_report_files import write_day
 
         config = settings()
         now = clock_for(config).now()
@@ -45,25 +57,40 @@ def register(app: typer.Typer) -> None:
         t = Catalogs.load().translator(config.language)
 
         async def go() -> list[Path]:
-            written = []
+            written: list[Path] = []
             async with open_store(config) as store, store.unit_of_work(readonly=True) as uow:
                 codes = [branch] if branch else sorted(await uow.branches.keys())
                 for code in codes:
-                    found = await uow.branches.get(code)
-                    if found is None:
-                        raise DomainError(f"unknown branch {code!r}")
-                    branch_id = await uow.branches.require_id(code)
-                    made = await uow.reports.of_day(wanted, branch_id, "branch")
-                    if made:
-                        figures = branch_from_json(made[0].figures)
-                    else:
-                        _, end = day_bounds(wanted, found.timezone or config.timezone)
-                        figures = await branch_day(uow, config, code, wanted, min(now, end))
-                    out.mkdir(parents=True, exist_ok=True)
-                    stem = out / file_stem(figures)
-                    stem.with_suffix(".xlsx").write_bytes(branch_workbook(figures, t))
-                    stem.with_suffix(".png").write_bytes(branch_chart(figures, t))
-                    written += [stem.with_suffix(".xlsx"), stem.with_suffix(".png")]
+                    written += await write_day(uow, config, code, wanted, now, t, out)
+            return written
+
+        try:
+            paths = run(go)
+        except DomainError as exc:
+            refuse(str(exc))
+        print("\n".join(str(p) for p in paths))
+
+    @report.command("monthly")
+    def monthly(
+        month: Annotated[str, typer.Option("--month", help="YYYY-MM")],
+        branch: Annotated[str | None, typer.Option("--branch", help="a branch code")] = None,
+        out: Annotated[Path, typer.Option("--out", help="the directory to write to")] = Path(),
+    ) -> None:
+        """Write monthly-<branch>-<month>.xlsx and .png (every branch without --branch)."""
+        from fieldbot.i18n import Catalogs
+        from fieldbot.services.monthly_report import write_month
+
+        config = settings()
+        now = clock_for(config).now()
+        wanted = _month(month)
+        t = Catalogs.load().translator(config.language)
+
+        async def go() -> list[Path]:
+            written: list[Path] = []
+            async with open_store(config) as store, store.unit_of_work(readonly=True) as uow:
+                codes = [branch] if branch else sorted(await uow.branches.keys())
+                for code in codes:
+                    written += await write_month(uow, config, code, wanted, now, t, out)
             return written
 
         try:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 INTEGER = "0"
 MONEY = '"¥"#,##0.00'  # a cell holding yuan (fen / 100)
 HOURS = "0.00"
+PERCENT = "0.0%"  # a cell holding a share (0.95 for 95 %)
+RATING = "0.00"  # an average rating, 1 … 4
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from fieldbot.domain.kpis import Kpi, KpiName, Ratio
+
 SERVICE_TYPES = ("A", "B", "C", "D")
 ADMIN_TYPE = "D"  # internal admin work: minutes only, never a job
 MAX_ADMIN_MINUTES = 24 * 60
@@ -110,6 +112,7 @@ class BranchDay:
     receivables_fen: int = 0
     deadlines_met: int = 0
     deadlines_missed: int = 0
+    kpis: tuple[Kpi, ...] = ()  # the branch's KPIs of the day (DESIGN.md §5)
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -177,6 +180,15 @@ def branch_to_json(day: BranchDay) -> dict[str, Any]:
     data = asdict(day)
     data["day"] = day.day.isoformat()
     data["technicians"] = [technician_to_json(t) for t in day.technicians]
+    data["kpis"] = [
+        {
+            "name": k.name.value,
+            "numerator": k.numerator,
+            "denominator": k.denominator,
+            "target_percent": k.target_percent,
+        }
+        for k in day.kpis
+    ]
     return data
 
 
@@ -184,4 +196,8 @@ def branch_from_json(data: dict[str, Any]) -> BranchDay:
     values = dict(data)
     values["day"] = date.fromisoformat(str(data["day"]))
     values["technicians"] = tuple(technician_from_json(t) for t in data.get("technicians", ()))
+    values["kpis"] = tuple(
+        Kpi(KpiName(k["name"]), Ratio(k["numerator"], k["denominator"]), k["target_percent"])
+        for k in data.get("kpis", ())  # a report filed before the KPIs were in it: none
+    )
     return BranchDay(**values)

@@ -11,7 +11,8 @@ ends it, in the branch's timezone — by the repository's bounded queries.
   close event that day), open and overdue at the end of the day, carried over that morning,
   escalations (levels 1-3 fired that day), complaints filed, surveys answered that day and
   outstanding at its end, receivables (unpaid invoices now), the cash to reconcile (what its
-  technicians hold), and deadlines met and missed (job clocks stopped that day).
+  technicians hold), deadlines met and missed (job clocks stopped that day), and the
+  branch's KPIs of the day (:func:`fieldbot.services.kpis.compute`, as at ``until``).
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from fieldbot.domain.kpis import Period, Scope
 from fieldbot.domain.model import Role
 from fieldbot.domain.reports import BranchDay, PartLine, TechnicianDay, type_lines
 from fieldbot.services.calendars import require_branch
 from fieldbot.services.cash import cash_held
+from fieldbot.services.kpis import compute
 from fieldbot.settings import Settings
 from fieldbot.store import UnitOfWork
 
@@ -81,6 +84,9 @@ async def branch_day(
         )
     answered, outstanding = await figures.surveys(branch_id, start, end)
     receivables = await uow.fieldwork.receivables(branch_id)
+    kpis = await compute(
+        uow, settings, now=until, scope=Scope("branch", branch), period=Period("day", day)
+    )
     return BranchDay(
         branch_code=branch,
         branch_name=found.name,
@@ -99,4 +105,5 @@ async def branch_day(
         receivables_fen=sum(r.settlement.amount_fen for r in receivables),
         deadlines_met=sum(n for (_, met), n in deadlines.items() if met),
         deadlines_missed=sum(n for (_, met), n in deadlines.items() if not met),
+        kpis=tuple(kpis.kpis),
     )

@@ -1,16 +1,27 @@
 """The branch daily report as files, in the reader's language: the XLSX workbook (a sheet per
-part: the technicians by service type, parts used, cash, the branch's figures; totals as
-formulas) and the PNG chart (jobs by type per technician; deadlines met and missed), made by
-:mod:`fieldbot.documents` from the figures and translated labels."""
+part: the technicians by service type, parts used, cash, the branch's figures, the day's KPIs
+against their targets; totals as formulas) and the PNG chart (jobs by type per technician;
+deadlines met and missed), made by :mod:`fieldbot.documents` from the figures and translated
+labels."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from fieldbot.documents.chart import Panel, Series, chart_png
-from fieldbot.documents.workbook import HOURS, INTEGER, MONEY, Sheet, workbook_bytes
-from fieldbot.domain.reports import SERVICE_TYPES, BranchDay
+from fieldbot.documents.files import write_files
+from fieldbot.documents.workbook import HOURS, INTEGER, MONEY, PERCENT, Sheet, workbook_bytes
+from fieldbot.domain.kpis import Kpi
+from fieldbot.domain.reports import SERVICE_TYPES, BranchDay, branch_from_json
 from fieldbot.i18n import N_, Translator
+from fieldbot.labels import KPI_LABELS
+from fieldbot.services.calendars import require_branch
+from fieldbot.services.daily_figures import branch_day, day_bounds
+from fieldbot.settings import Settings
+from fieldbot.store import UnitOfWork
 
 TITLE = N_("Branch daily report {branch} {day}")
 SHEET_TECHNICIANS = N_("Technicians")
@@ -52,6 +63,14 @@ BRANCH_FIGURES = (
     ("deadlines_met", N_("Deadlines met")),
     ("deadlines_missed", N_("Deadlines missed")),
 )
+SHEET_KPIS = N_("KPIs")
+KPI = N_("KPI")
+TARGET = N_("Target")
+RESULT = N_("Met or missed")
+PASSED = N_("Passed")
+COUNTED = N_("Counted")
+TARGET_MET = N_("target met")
+TARGET_MISSED = N_("target missed")
 RECEIVABLES_AMOUNT = N_("Receivables amount")
 CASH_TO_RECONCILE = N_("Cash to reconcile")
 
@@ -132,7 +151,39 @@ def branch_workbook(day: BranchDay, t: Translator) -> bytes:
         widths=[30, 14],
         cell_formats={(len(figures), 1): MONEY, (len(figures) + 1, 1): MONEY},
     )
-    return workbook_bytes([technicians, parts, cash, branch])
+    sheets = [technicians, parts, cash, branch]
+    if day.kpis:  # a report filed before the KPIs were in it has none
+        sheets.append(kpi_sheet(day.kpis, t))
+    return workbook_bytes(sheets)
+
+
+def kpi_sheet(kpis: Sequence[Kpi], t: Translator) -> Sheet:
+    """The KPIs against their targets (the daily and the monthly workbook): value and target
+    as shares in percent format, met or missed, and the counts."""
+    return Sheet(
+        title=t.gettext(SHEET_KPIS),
+        headers=[
+            t.gettext(KPI),
+            t.gettext(VALUE),
+            t.gettext(TARGET),
+            t.gettext(RESULT),
+            t.gettext(PASSED),
+            t.gettext(COUNTED),
+        ],
+        rows=[
+            [
+                t.gettext(KPI_LABELS[k.name]),
+                None if not k.denominator else k.numerator / k.denominator,
+                k.target_percent / 100,
+                t.gettext(TARGET_MET if k.met else TARGET_MISSED),
+                k.numerator,
+                k.denominator,
+            ]
+            for k in kpis
+        ],
+        formats=[None, PERCENT, PERCENT, None, INTEGER, INTEGER],
+        widths=[30, 12, 12, 14, 12, 12],
+    )
 
 
 def branch_chart(day: BranchDay, t: Translator) -> bytes:
@@ -160,3 +211,30 @@ def branch_chart(day: BranchDay, t: Translator) -> bytes:
     )
     title = t.gettext(TITLE, branch=day.branch_name, day=t.date(day.day))
     return chart_png(title, [jobs, deadlines])
+
+
+async def write_day(
+    uow: UnitOfWork,
+    settings: Settings,
+    branch: str,
+    day: date,
+    now: datetime,
+    t: Translator,
+    directory: Path,
+) -> list[Path]:
+    """Write ``daily-<branch>-<day>.xlsx`` and ``.png`` into ``directory`` (the command line
+    and the demo): the figures of the report made at the end of the day (corrections
+    included), or computed from the records up to ``now`` when none was made yet."""
+    found = await require_branch(uow, branch)
+    branch_id = await uow.branches.require_id(branch)
+    made = await uow.reports.of_day(day, branch_id, "branch")
+    if made:
+        figures = branch_from_json(made[0].figures)
+    else:
+        _, end = day_bounds(day, found.timezone or settings.timezone)
+        figures = await branch_day(uow, settings, branch, day, min(now, end))
+    return write_files(
+        directory,
+        file_stem(figures),
+        [(".xlsx", branch_workbook(figures, t)), (".png", branch_chart(figures, t))],
+    )

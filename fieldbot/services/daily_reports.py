@@ -36,6 +36,7 @@ from fieldbot.repositories.people import StaffRow
 from fieldbot.repositories.reports import ReportRow
 from fieldbot.services.daily_figures import branch_day
 from fieldbot.services.daily_report_files import branch_chart, branch_workbook, file_stem, hours
+from fieldbot.services.kpis import kpi_line
 from fieldbot.services.recipients import managers_of, supervisors_of
 from fieldbot.services.workflow import (
     InvalidInput,
@@ -80,6 +81,7 @@ BRANCH_FEEDBACK = N_(
 )
 BRANCH_MONEY = N_("Receivables {receivables} ({receivables_amount}); cash to reconcile {cash}.")
 BRANCH_TECH = N_("{name}: {jobs} jobs, {hours} h, cash held {held}")
+BRANCH_KPIS = N_("KPIs of the day: {met} of {total} met (those that counted something):")
 MANAGER_ASK = N_("Approve the report, or return it to the supervisor with a comment.")
 WORKBOOK_CAPTION = N_("Branch daily report {branch} {day} (workbook)")
 CHART_CAPTION = N_("Branch daily report {branch} {day} (chart)")
@@ -351,6 +353,13 @@ def branch_lines(day: BranchDay) -> list[tuple[str, dict[str, Any]]]:
                 },
             )
         )
+    if day.kpis:
+        met = sum(1 for k in day.kpis if k.met)
+        lines.append((BRANCH_KPIS, {"met": met, "total": len(day.kpis)}))
+        for kpi in day.kpis:
+            if kpi.denominator:
+                line = kpi_line(kpi)
+                lines.append((line["t"], line["args"]))
     return lines
 
 

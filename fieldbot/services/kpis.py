@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from fieldbot.domain.feedback import ITEMS
@@ -47,12 +48,18 @@ from fieldbot.domain.kpis import (
     visits,
 )
 from fieldbot.domain.model import Role
+from fieldbot.i18n import N_
+from fieldbot.labels import KPI_LABELS
 from fieldbot.repositories.kpis import Ratings, Where
 from fieldbot.services.calendars import require_branch
 from fieldbot.services.deadlines.feedback_clocks import COMPLAINT_REPLY
 from fieldbot.services.workflow import UnknownStaff
 from fieldbot.settings import Settings
 from fieldbot.store import UnitOfWork
+
+LINE = N_("{mark} {name}: {value} (target {target} %, {numerator}/{denominator})")
+NO_VALUE = N_("none counted")
+MET, MISSED = "✓", "✗"
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,4 +201,25 @@ def kpi_json(report: KpiReport) -> dict[str, object]:
             }
             for k in report.kpis
         ],
+    }
+
+
+def percent_arg(value: float | None) -> dict[str, Any] | str:
+    """A percentage as a text argument of a message; "none counted" for no value."""
+    return {"t": NO_VALUE} if value is None else f"{value:.1f} %"
+
+
+def kpi_line(kpi: Kpi) -> dict[str, Any]:
+    """A KPI as a chat line (``{"t", "args"}``): met or missed, value, target, count — /kpi
+    and the branch daily report."""
+    return {
+        "t": LINE,
+        "args": {
+            "mark": MET if kpi.met else MISSED,
+            "name": {"t": KPI_LABELS[kpi.name]},
+            "value": percent_arg(kpi.value_percent),
+            "target": kpi.target_percent,
+            "numerator": kpi.numerator,
+            "denominator": kpi.denominator,
+        },
     }

@@ -1,4 +1,4 @@
-"""``fieldbot report daily`` writes the workbook and chart of each branch; ``report list``
+"""``fieldbot report daily|monthly`` write the workbook and chart of each branch; ``report list``
 shows the branch reports with their approval (SQLite)."""
 
 from __future__ import annotations
@@ -76,3 +76,36 @@ def test_report_daily_writes_the_files_and_report_list_the_approval(
     ]
     text = runner.invoke(app, ["report", "list"])
     assert "SH01" in text.stdout and "approved" in text.stdout
+
+
+def test_report_monthly_writes_the_files_of_each_branch(
+    runner: CliRunner, cli_company: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    done = runner.invoke(app, ["report", "monthly", "--month", "2026-09", "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    names = [
+        "monthly-SH01-2026-09.png",
+        "monthly-SH01-2026-09.xlsx",
+        "monthly-SH02-2026-09.png",
+        "monthly-SH02-2026-09.xlsx",
+    ]
+    assert sorted(p.name for p in out.iterdir()) == names
+    assert sorted(Path(line).name for line in done.stdout.split()) == names
+    book = load_workbook(io.BytesIO((out / "monthly-SH02-2026-09.xlsx").read_bytes()))
+    assert book.sheetnames == ["绩效", "评分", "关键指标"]
+    assert [row[0].value for row in book.worksheets[0].iter_rows(min_row=2)] == [
+        "T04",
+        "T05",
+        "合计",
+    ]
+    assert (out / "monthly-SH02-2026-09.png").read_bytes()[:4] == b"\x89PNG"
+    one = runner.invoke(
+        app, ["report", "monthly", "--month", "2026-09", "--branch", "SH01", "--out", str(out)]
+    )
+    assert one.exit_code == 0 and one.stdout.count("monthly-SH01") == 2
+    for bad in ("2026-09-14", "09/2026"):
+        refused = runner.invoke(app, ["report", "monthly", "--month", bad])
+        assert refused.exit_code == 1 and "YYYY-MM" in refused.stderr
+    unknown = runner.invoke(app, ["report", "monthly", "--month", "2026-09", "--branch", "XX"])
+    assert unknown.exit_code == 1 and "XX" in unknown.stderr

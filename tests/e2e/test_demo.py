@@ -25,8 +25,13 @@ TRACES = {
         "严重投诉",  # a serious complaint classified
         "升级：",  # the missed deadline reached level 1 ...
         "升级到此为止",  # ... and was acknowledged
+        "更正了",  # T02 corrected the daily report
+        "服务主任日报表 ",  # the branch daily report: summary, workbook, chart
+        "（工作簿）",
+        "（图表）",
+        "已由 刘建国 批准并归档",  # approved by the manager
     ],
-    "T01": ["您已拒绝工单", "> [已收现金]", "已关闭"],  # decline; cash on site
+    "T01": ["您已拒绝工单", "> [已收现金]", "已关闭", "的工作日报表已确认"],  # the daily report
     "T02": [
         "arrival verified",
         "arrival unverified",  # outside the geofence
@@ -34,6 +39,7 @@ TRACES = {
         "the fees were approved",
         "invoice for ¥1,325.00 recorded",
         "signed off with the photo",  # sign-off by the paper voucher's photo
+        "corrected: 45 admin minutes",  # the daily report corrected
     ],
     "K01": ["已送达"],  # the storekeeper delivered the part
     "C002": ["resolved remotely", "is in our workshop", "Part P020"],  # consultation; take-back
@@ -41,6 +47,7 @@ TRACES = {
     "C006": ["请确认", "已确认"],  # signed off through the QR code
     "F01": ["已记录：工单"],  # a survey taken by phone
     "G01": ["严重投诉 TS-"],  # level 3 at once
+    "M01": ["> [批准]", "的服务主任日报表已批准并归档"],  # the manager approved the report
 }
 NARRATION = {
     "en": "the working day starts: the carry-over is first in the queue",
@@ -63,7 +70,17 @@ async def test_the_demo_day_runs_to_the_end(tmp_path: Path, lang: str) -> None:
     assert "Li Wei (T02) ◀ You accepted job" in narration  # what a phone saw, in its language
     for name in ("fieldbot.db", ".env", "demo.log", "phones/S01.txt", "phones/M01.txt"):
         assert (out / name).is_file(), name
+    reports = sorted(p.name for p in out.iterdir() if p.suffix in {".xlsx", ".png"})
+    assert reports == [  # written by the services of `fieldbot report daily|monthly`
+        "daily-SH01-2026-09-14.png",
+        "daily-SH01-2026-09-14.xlsx",
+        "monthly-SH01-2026-09.png",
+        "monthly-SH01-2026-09.xlsx",
+    ]
+    for name in reports:
+        assert (out / name).stat().st_size > 5_000, name
     assert "FIELDBOT_ENCRYPTION_KEY=" in (out / ".env").read_text(encoding="utf-8")
     shown = screen.getvalue()
     assert str(out) in shown  # where the files are
+    assert all(name in shown for name in reports)  # ... the reports included
     assert " INFO " not in shown and "alembic" not in shown  # logs go to demo.log

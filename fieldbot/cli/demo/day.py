@@ -172,6 +172,7 @@ async def run_demo(
     console.print(
         tr.gettext("Demo finished. Everything it left is in {directory}/:", directory=directory)
     )
-    for path in [directory / "fieldbot.db", directory / ".env", *files, directory / LOG]:
+    reports = sorted([*directory.glob("*.xlsx"), *directory.glob("*.png")])
+    for path in [directory / "fieldbot.db", directory / ".env", *reports, *files, directory / LOG]:
         console.print(f"  {path.relative_to(directory)}")
     return directory

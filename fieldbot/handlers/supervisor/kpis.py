@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from fieldbot.domain.errors import NotAllowed
-from fieldbot.domain.kpis import COMPANY, InvalidScope, Kpi, KpiName, Period, Scope, is_period
+from fieldbot.domain.kpis import COMPANY, InvalidScope, KpiName, Period, Scope, is_period
 from fieldbot.domain.kpis import parse_period as read_period
 from fieldbot.domain.permissions import Permission, covers_scope
 from fieldbot.handlers.routes import Route, command
@@ -20,6 +20,7 @@ from fieldbot.handlers.supervisor.common import branch_code
 from fieldbot.handlers.turn import Turn
 from fieldbot.i18n import N_
 from fieldbot.services import kpis, performance
+from fieldbot.services.kpis import kpi_line, percent_arg
 from fieldbot.services.surveys import ITEM_NAMES
 
 
@@ -27,18 +28,6 @@ def routes() -> list[Route]:
     return [command("kpi", kpi_command, "staff", Permission.VIEW_KPIS)]
 
 
-KPI_LABELS: dict[KpiName, str] = {
-    KpiName.RESOLUTION_RATE: N_("Resolution rate"),
-    KpiName.SATISFACTION: N_("Satisfaction"),
-    KpiName.SURVEY_COVERAGE: N_("Survey coverage"),
-    KpiName.CONSULTATIONS_ANSWERED: N_("Consultations answered"),
-    KpiName.COMPLAINTS_REPLIED: N_("Complaints replied to"),
-    KpiName.INSTALLATIONS_PASSING: N_("Installations passing"),
-    KpiName.REPAIRS_PASSING: N_("Repairs passing"),
-    KpiName.CUSTOMER_FILES_COMPLETE: N_("Customer files complete"),
-    KpiName.VISITS_MADE: N_("Visits made"),
-    KpiName.VISITS_ON_TIME: N_("Visits on time"),
-}
 USAGE = N_(
     "Send /kpi, optionally with who and when: company, a branch (SH01) or a technician (T01), "
     "and a month (2026-09) or a day (2026-09-14), e.g. /kpi SH02 2026-09."
@@ -47,9 +36,6 @@ HEAD = N_("KPIs of {scope}, {period}:")
 COMPANY_SCOPE = N_("the company")
 BRANCH_SCOPE = N_("branch {code}")
 TECHNICIAN_SCOPE = N_("technician {code}")
-LINE = N_("{mark} {name}: {value} (target {target} %, {numerator}/{denominator})")
-NO_VALUE = N_("none counted")
-MET, MISSED = "✓", "✗"
 SUMMARY = N_("{met} of {total} KPIs met. ✓ met, ✗ missed.")
 ITEM_LINE = N_("  {item}: {value} ({numerator}/{denominator})")
 PERFORMANCE_HEAD = N_("Performance of {technician}, {period}:")
@@ -75,24 +61,6 @@ def _scope_arg(scope: Scope) -> dict[str, Any]:
     return {"t": template, "args": {"code": scope.code}}
 
 
-def _percent(value: float | None) -> dict[str, Any] | str:
-    return {"t": NO_VALUE} if value is None else f"{value:.1f} %"
-
-
-def _kpi_line(kpi: Kpi) -> dict[str, Any]:
-    return {
-        "t": LINE,
-        "args": {
-            "mark": MET if kpi.met else MISSED,
-            "name": {"t": KPI_LABELS[kpi.name]},
-            "value": _percent(kpi.value_percent),
-            "target": kpi.target_percent,
-            "numerator": kpi.numerator,
-            "denominator": kpi.denominator,
-        },
-    }
-
-
 def report_lines(report: kpis.KpiReport) -> list[dict[str, Any]]:
     """The KPIs as chat lines: each with its mark, value, target and count; satisfaction per
     survey item under it."""
@@ -103,7 +71,7 @@ def report_lines(report: kpis.KpiReport) -> list[dict[str, Any]]:
         }
     ]
     for kpi in report.kpis:
-        lines.append(_kpi_line(kpi))
+        lines.append(kpi_line(kpi))
         if kpi.name is KpiName.SATISFACTION and kpi.denominator:
             for item, ratio in report.satisfaction_items.items():
                 value = None if not ratio.denominator else 100 * ratio.numerator / ratio.denominator
@@ -112,7 +80,7 @@ def report_lines(report: kpis.KpiReport) -> list[dict[str, Any]]:
                         "t": ITEM_LINE,
                         "args": {
                             "item": {"t": ITEM_NAMES[item]},
-                            "value": _percent(None if value is None else round(value, 1)),
+                            "value": percent_arg(None if value is None else round(value, 1)),
                             "numerator": ratio.numerator,
                             "denominator": ratio.denominator,
                         },

@@ -91,6 +91,22 @@ async def test_the_end_of_day_step_makes_and_sends_the_reports_once(flow: Flow) 
     assert set(names) == {"daily-SH01-2026-09-14.xlsx", "daily-SH01-2026-09-14.png"}
     assert found is not None and found.content[:2] in (b"PK", b"\x89P")
     assert branch_from_json(branch.figures).registered == 3
+    # the day's KPIs: in the summary (those that counted something) and kept with the figures
+    lines = [m for m in sup if m.template == LINES][-1].params["lines"]
+    at = [line["t"] for line in lines].index(daily_reports.BRANCH_KPIS)
+    assert lines[at]["args"] == {"met": 8, "total": 10}  # survey coverage and visits missed
+    assert [(line["args"]["name"]["t"], line["args"]["mark"]) for line in lines[at + 1 :]] == [
+        ("Resolution rate", "✓"),
+        ("Satisfaction", "✓"),
+        ("Survey coverage", "✗"),
+        ("Customer files complete", "✓"),
+        ("Visits made", "✗"),
+        ("Visits on time", "✓"),
+    ]
+    kept = {
+        k.name.value: (k.numerator, k.denominator) for k in branch_from_json(branch.figures).kpis
+    }
+    assert kept["visits_made"] == (2, 3) and kept["resolution_rate"] == (2, 2) and len(kept) == 10
 
 
 async def test_the_workbook_cell_by_cell(flow: Flow) -> None:
@@ -98,7 +114,27 @@ async def test_the_workbook_cell_by_cell(flow: Flow) -> None:
     async with flow.store.unit_of_work(readonly=True) as uow:
         day = await branch_day(uow, flow.settings, "SH01", DAY, END)
     book = load_workbook(io.BytesIO(branch_workbook(day, Catalogs.load().translator("en"))))
-    assert book.sheetnames == ["Technicians", "Parts used", "Cash", "Branch"]
+    assert book.sheetnames == ["Technicians", "Parts used", "Cash", "Branch", "KPIs"]
+    kpis = book["KPIs"]
+    assert kpis.freeze_panes == "A2"
+    # the branch's KPIs of the day: jobs 1 and 2 resolved in time, job 1's survey all 4 or 3,
+    # one of the two closed jobs' surveys answered, the complaint not replied to yet (its
+    # clock runs), no repair judged yet (30 days), C001 and C003's files complete, job 3's
+    # arrival missed
+    assert [list(r) for r in kpis.iter_rows(values_only=True)] == [
+        ["KPI", "Value", "Target", "Met or missed", "Passed", "Counted"],
+        ["Resolution rate", 1, 0.95, "target met", 2, 2],
+        ["Satisfaction", 1, 0.85, "target met", 4, 4],
+        ["Survey coverage", 0.5, 1, "target missed", 1, 2],
+        ["Consultations answered", None, 1, "target met", 0, 0],
+        ["Complaints replied to", None, 1, "target met", 0, 0],
+        ["Installations passing", None, 1, "target met", 0, 0],
+        ["Repairs passing", None, 1, "target met", 0, 0],
+        ["Customer files complete", 1, 1, "target met", 2, 2],
+        ["Visits made", pytest.approx(2 / 3), 1, "target missed", 2, 3],
+        ["Visits on time", 1, 1, "target met", 2, 2],
+    ]
+    assert kpis["B2"].number_format == "0.0%" and kpis["E2"].number_format == "0"
     techs = book["Technicians"]
     assert techs.freeze_panes == "A2"
     assert [c.value for c in techs[1]] == [
