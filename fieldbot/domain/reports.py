@@ -7,6 +7,7 @@ figures are kept as they were sent and as they were filed."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -147,6 +148,11 @@ class BranchDay:
                 totals[part.code] = PartLine(part.code, part.name, quantity)
         return tuple(totals[code] for code in sorted(totals))
 
+    def with_names(self, names: Mapping[int, str]) -> BranchDay:
+        """The technicians' names, which the stored figures do not keep, by staff id."""
+        techs = tuple(replace(t, name=names.get(t.staff_id, t.code)) for t in self.technicians)
+        return replace(self, technicians=techs)
+
     def with_technician(self, day: TechnicianDay) -> BranchDay:
         techs = tuple(day if t.staff_id == day.staff_id else t for t in self.technicians)
         return replace(self, technicians=techs)
@@ -156,8 +162,11 @@ class BranchDay:
 
 
 def technician_to_json(day: TechnicianDay) -> dict[str, Any]:
+    """The stored figures keep no name: personal data sits in plain text in no other table
+    than its own (DESIGN.md §6); :meth:`BranchDay.with_names` puts the names back."""
     data = asdict(day)
     data["day"] = day.day.isoformat()
+    del data["name"]
     return data
 
 
@@ -165,7 +174,7 @@ def technician_from_json(data: dict[str, Any]) -> TechnicianDay:
     return TechnicianDay(
         staff_id=int(data["staff_id"]),
         code=str(data["code"]),
-        name=str(data["name"]),
+        name=str(data.get("name", "")),
         day=date.fromisoformat(str(data["day"])),
         by_type=tuple(TypeLine(**line) for line in data["by_type"]),
         parts=tuple(PartLine(**line) for line in data.get("parts", ())),

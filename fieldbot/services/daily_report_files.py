@@ -229,7 +229,9 @@ async def write_day(
     branch_id = await uow.branches.require_id(branch)
     made = await uow.reports.of_day(day, branch_id, "branch")
     if made:
-        figures = branch_from_json(made[0].figures)
+        technicians = await uow.staff.rows(branch=branch, active_only=False)
+        names = {row.id: row.staff.name for row in technicians}
+        figures = branch_from_json(made[0].figures).with_names(names)
     else:
         _, end = day_bounds(day, found.timezone or settings.timezone)
         figures = await branch_day(uow, settings, branch, day, min(now, end))
