@@ -39,6 +39,8 @@ pytest: $(STAMP) ## the test suite with coverage
 
 test: lint typecheck messages-check pytest ## every gate: ruff, mypy, catalogs, pytest with coverage
 
+# the reports benchmark takes --quick from BENCH_ARGS (CI), --db and the rest from REPORTS_ARGS
+REPORTS_ARGS ?= $(filter --quick,$(BENCH_ARGS))
 bench: $(STAMP) ## benchmarks against their floors: /help on the sandbox, daily reports of 2,000 technicians
 	$(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python -m bench reports $(REPORTS_ARGS)
