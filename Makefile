@@ -39,8 +39,11 @@ pytest: $(STAMP) ## the test suite with coverage
 
 test: lint typecheck messages-check pytest ## every gate: ruff, mypy, catalogs, pytest with coverage
 
-bench: $(STAMP) ## benchmarks against a bare python-telegram-bot floor on the sandbox
+# the reports benchmark takes --quick from BENCH_ARGS (CI), --db and the rest from REPORTS_ARGS
+REPORTS_ARGS ?= $(filter --quick,$(BENCH_ARGS))
+bench: $(STAMP) ## benchmarks against their floors: /help on the sandbox, daily reports of 2,000 technicians
 	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench reports $(REPORTS_ARGS)
 
 clean: ## remove the venv, caches and demo output
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage demo-output build dist *.egg-info

@@ -1,4 +1,6 @@
 """``python -m bench [--quick]``: the floor, then fieldbot, then the table.
+``python -m bench reports [--quick]``: the end-of-day reports of one branch with 2,000
+technicians against bare openpyxl + matplotlib (:mod:`bench.daily_report`).
 
 Exit 0 whatever the figures are (nothing is judged); 1 when a run crashes or a bot does not
 answer; 2 on wrong usage.
@@ -17,6 +19,7 @@ from pathlib import Path
 import telegram
 from rich.console import Console
 
+from bench import daily_report
 from bench.report import as_json, table
 from bench.scenarios import (
     STAFF_CODES,
@@ -108,12 +111,16 @@ async def bench(args: argparse.Namespace, console: Console) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    reports = argv[:1] == ["reports"]
+    args = daily_report.parse_args(argv[1:]) if reports else parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     console = Console()
     if not console.is_terminal:  # CI logs: wide enough for the table without wrapping
         console = Console(width=100)
     try:
+        if reports:
+            return daily_report.main(args, console)
         return asyncio.run(bench(args, console))
     except Exception:
         console.print_exception()

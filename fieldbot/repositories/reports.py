@@ -86,10 +86,10 @@ class ReportRepository(Repository):
                 updated_at=now,
             )
             .on_conflict_do_nothing(index_elements=["key"])
-            .returning(t.reports.c.id)
+            .returning(t.reports)
         )
-        found = (await self._conn.execute(stmt)).scalar_one_or_none()
-        return None if found is None else await self.get(int(found))
+        found = (await self._conn.execute(stmt)).mappings().first()
+        return None if found is None else self._row(found)
 
     async def get(self, report_id: int) -> ReportRow | None:
         row = await self._first(select(t.reports).where(t.reports.c.id == report_id))

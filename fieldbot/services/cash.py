@@ -11,6 +11,7 @@ Use cases work inside the caller's unit of work and do not commit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,7 +44,17 @@ CASH_HANDED_OVER = "cash.handed_over"
 async def cash_held(uow: UnitOfWork, staff_id: int, until: datetime | None = None) -> int:
     """Fen the technician holds: collected in cash on site − confirmed as handed over (both up
     to ``until`` when given)."""
-    return await uow.cash.collected(staff_id, until) - await uow.cash.handed_over(staff_id, until)
+    return (await cash_held_by(uow, [staff_id], until))[staff_id]
+
+
+async def cash_held_by(
+    uow: UnitOfWork, staff_ids: Sequence[int], until: datetime | None = None
+) -> dict[int, int]:
+    """:func:`cash_held` of many technicians at once (a branch's daily report): staff id →
+    fen, every id given present."""
+    collected = await uow.cash.collected_by(staff_ids, until)
+    handed = await uow.cash.handed_over_by(staff_ids, until)
+    return {i: collected.get(i, 0) - handed.get(i, 0) for i in staff_ids}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +67,8 @@ async def holdings(uow: UnitOfWork, branch_id: int | None = None) -> list[Held]:
     """Every active technician (of one branch) with the cash they hold, by code."""
     rows = await uow.staff.rows(role=Role.TECHNICIAN)
     found = [row for row in rows if branch_id is None or row.branch_id == branch_id]
-    return [Held(row, await cash_held(uow, row.id)) for row in found]
+    held = await cash_held_by(uow, [row.id for row in found])
+    return [Held(row, held[row.id]) for row in found]
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ ends it, in the branch's timezone — by the repository's bounded queries.
   rejected) or a repair card for that day, by the job's service type; minutes: the records'
   and cards' minutes; type D: the admin minutes of their report. Parts used: taken from their
   van for the branch's jobs that day. Cash collected that day, and held at ``until``
-  (:func:`fieldbot.services.cash.cash_held`).
+  (:func:`fieldbot.services.cash.cash_held_by`).
 - The branch: the sum of its technicians, jobs registered (called that day), closed (the
   close event that day), open and overdue at the end of the day, carried over that morning,
   escalations (levels 1-3 fired that day), complaints filed, surveys answered that day and
@@ -25,7 +25,7 @@ from fieldbot.domain.kpis import Period, Scope
 from fieldbot.domain.model import Role
 from fieldbot.domain.reports import BranchDay, PartLine, TechnicianDay, type_lines
 from fieldbot.services.calendars import require_branch
-from fieldbot.services.cash import cash_held
+from fieldbot.services.cash import cash_held_by
 from fieldbot.services.kpis import compute
 from fieldbot.settings import Settings
 from fieldbot.store import UnitOfWork
@@ -58,30 +58,32 @@ async def branch_day(
     collected = await figures.cash_collected(branch_id, start, end)
     deadlines = await figures.deadlines(branch_id, start, end)
     admin = admin_minutes or {}
-    technicians = []
-    for row in await uow.staff.rows(branch=branch, role=Role.TECHNICIAN):
-        jobs: dict[str, set[int]] = defaultdict(set)
-        minutes: dict[str, int] = defaultdict(int)
-        for entry in work:
-            if entry.technician_id == row.id:
-                jobs[entry.service_type].add(entry.job_id)
-                minutes[entry.service_type] += entry.minutes
-        technicians.append(
-            TechnicianDay(
-                staff_id=row.id,
-                code=row.staff.code,
-                name=row.staff.name,
-                day=day,
-                by_type=type_lines(jobs, minutes, admin.get(row.id, 0)),
-                parts=tuple(
-                    PartLine(p.code, p.name, p.quantity) for p in parts if p.staff_id == row.id
-                ),
-                cash_collected_fen=collected.get(row.id, 0),
-                cash_held_fen=await cash_held(uow, row.id, until),
-                deadlines_met=deadlines.get((row.id, True), 0),
-                deadlines_missed=deadlines.get((row.id, False), 0),
-            )
+    rows = await uow.staff.rows(branch=branch, role=Role.TECHNICIAN)
+    held = await cash_held_by(uow, [row.id for row in rows], until)
+    # each record and part line looked at once, not once per technician
+    jobs: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    minutes: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for entry in work:
+        jobs[entry.technician_id][entry.service_type].add(entry.job_id)
+        minutes[entry.technician_id][entry.service_type] += entry.minutes
+    used: dict[int, list[PartLine]] = defaultdict(list)
+    for p in parts:
+        used[p.staff_id].append(PartLine(p.code, p.name, p.quantity))
+    technicians = [
+        TechnicianDay(
+            staff_id=row.id,
+            code=row.staff.code,
+            name=row.staff.name,
+            day=day,
+            by_type=type_lines(jobs[row.id], minutes[row.id], admin.get(row.id, 0)),
+            parts=tuple(used[row.id]),
+            cash_collected_fen=collected.get(row.id, 0),
+            cash_held_fen=held[row.id],
+            deadlines_met=deadlines.get((row.id, True), 0),
+            deadlines_missed=deadlines.get((row.id, False), 0),
         )
+        for row in rows
+    ]
     answered, outstanding = await figures.surveys(branch_id, start, end)
     receivables = await uow.fieldwork.receivables(branch_id)
     kpis = await compute(

@@ -171,6 +171,7 @@ async def file_reports(uow: UnitOfWork, prepared: Prepared, now: datetime) -> Ma
     figures, day = prepared.figures, prepared.day
     branch_id = await uow.branches.require_id(prepared.branch)
     made: list[int] = []
+    staff = {row.id: row for row in await uow.staff.rows(branch=prepared.branch)}
     for tech in figures.technicians:
         report = await uow.reports.create(
             kind="technician",
@@ -183,7 +184,7 @@ async def file_reports(uow: UnitOfWork, prepared: Prepared, now: datetime) -> Ma
         if report is None:
             continue
         made.append(report.id)
-        row = await uow.staff.row_by_id(tech.staff_id)
+        row = staff.get(tech.staff_id) or await uow.staff.row_by_id(tech.staff_id)
         if row is not None:
             buttons = [(CONFIRM, CONFIRM_ACTION), (CORRECT, CORRECT_ACTION)]
             await _send_lines(

@@ -3,11 +3,14 @@ that differs from what was held is flagged to the supervisors."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from fieldbot.domain.entitlement import FeeKind, FeeLine
 from fieldbot.domain.errors import NotAllowed
 from fieldbot.domain.money import Money
+from fieldbot.repositories import cash as cash_repository
 from fieldbot.services import cash, settlement, signoff, work_record
 from tests.services.workflow.conftest import STAFF_USERS, Flow, to_on_site
 
@@ -59,3 +62,27 @@ async def test_a_difference_is_flagged_to_the_supervisor(flow: Flow) -> None:
         5000,
         3000,
     ]
+
+
+async def test_cash_held_of_many_technicians_at_once_is_each_ones_cash_held(
+    flow: Flow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The branch report reads everyone's cash held in a few queries (chunks of ids): the
+    same figures as one technician at a time, up to ``until``, zero for who holds none."""
+    await _cash_job(flow, 50)
+    before_handover = flow.clock.now()
+    flow.clock.advance(timedelta(minutes=1))
+    async with flow.store.unit_of_work() as uow:
+        await cash.confirm_handover(
+            uow, technician="T01", actor="A01", confirmed_fen=2000, now=flow.clock.now()
+        )
+        await uow.commit()
+    async with flow.store.unit_of_work(readonly=True) as uow:
+        ids = [await uow.staff.require_id(code) for code in ("T01", "T02", "T03")]
+        held = await cash.cash_held_by(uow, [*ids, ids[0]])  # a repeated id is counted once
+        assert held == {ids[0]: 3000, ids[1]: 0, ids[2]: 0}
+        assert held == {i: await cash.cash_held(uow, i) for i in ids}
+        assert (await cash.cash_held_by(uow, ids, before_handover))[ids[0]] == 5000
+        assert await cash.cash_held_by(uow, []) == {}
+        monkeypatch.setattr(cash_repository, "CHUNK", 2)
+        assert await cash.cash_held_by(uow, ids) == held  # over two chunks
