@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# Test processes (pytest-xdist): two keep both cores of the CI machine busy.
+TEST_WORKERS ?= 2
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
@@ -35,7 +37,7 @@ messages-check: $(STAMP) ## fail on a text missing, stale or untranslated in a c
 	$(BIN)/python tools/messages.py check
 
 pytest: $(STAMP) ## the test suite with coverage
-	$(BIN)/pytest --cov --cov-report=term:skip-covered -q
+	$(BIN)/pytest -n $(TEST_WORKERS) --cov --cov-report=term:skip-covered -q
 
 test: lint typecheck messages-check pytest ## every gate: ruff, mypy, catalogs, pytest with coverage
 
