@@ -1,7 +1,10 @@
-"""Creating and migrating the database with Alembic (``fieldbot db upgrade``)."""
+"""Creating and migrating the database with Alembic (``fieldbot db upgrade``), and copying an
+SQLite database while it runs (``fieldbot db backup``)."""
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
@@ -110,3 +113,44 @@ def _existing_sqlite_readonly(parsed: URL) -> URL | str:
         database="file:" + quote(str(path.resolve())),
         query={"mode": "ro", "uri": "true"},
     )
+
+
+class BackupRefused(Exception):
+    """The configured database cannot be copied by ``fieldbot db backup``."""
+
+
+def backup_sqlite(url: str, target: Path) -> int:
+    """An online, consistent copy of the SQLite database at ``url`` into ``target``, made with
+    SQLite's backup API in one step: it reads one committed snapshot while the bot goes on
+    writing (WAL), and the copy replaces ``target`` only once complete. Returns its size in
+    pages. The copy is a database like the original: point ``FIELDBOT_DATABASE_URL`` at it."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        raise BackupRefused(
+            "the database is PostgreSQL: back it up with pg_dump "
+            "(pg_dump --format=custom --file=FILE DBNAME; restore with pg_restore)"
+        )
+    missing = _existing_sqlite_readonly(parsed)
+    if isinstance(missing, str):
+        raise BackupRefused(missing)
+    database = Path(str(parsed.database)).resolve()
+    target = target.resolve()
+    if target == database:
+        raise BackupRefused("the backup file is the database itself")
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    reader = sqlite3.connect(database)  # reads only; the file exists (checked above)
+    try:
+        writer = sqlite3.connect(partial)
+        try:
+            reader.backup(writer)  # all pages in one step: one snapshot
+            pages = int(writer.execute("PRAGMA page_count").fetchone()[0])
+        finally:
+            writer.close()
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    finally:
+        reader.close()
+    os.replace(partial, target)
+    return pages

@@ -41,6 +41,7 @@ from fieldbot.domain.sla import (
     week_key,
 )
 from fieldbot.i18n import Catalogs
+from fieldbot.logs import bind, log_context
 from fieldbot.repositories.clocks import ClockRow
 from fieldbot.services.calendar_overrides import warn_unknown_year
 from fieldbot.services.carry_over import carry_over
@@ -130,16 +131,17 @@ async def _sweep_clocks(
     for _ in range(MAX_CLOCKS_PER_SWEEP):
         claimed: ClockRow | None = None
         try:
-            async with store.unit_of_work() as uow:
-                due = await uow.clocks.due(now, limit=1)
-                if not due:
-                    return
-                claimed = due[0]
-                if claimed.id in seen:  # never loop on a clock that stays due
-                    raise RuntimeError(f"still due after its sweep (wake_at {claimed.wake_at})")
-                seen.add(claimed.id)
-                await _sweep_clock(uow, settings, claimed, now, report)
-                await uow.commit()
+            with log_context():
+                async with store.unit_of_work() as uow:
+                    due = await uow.clocks.due(now, limit=1)
+                    if not due:
+                        return
+                    claimed = due[0]
+                    if claimed.id in seen:  # never loop on a clock that stays due
+                        raise RuntimeError(f"still due after its sweep (wake_at {claimed.wake_at})")
+                    seen.add(claimed.id)
+                    await _sweep_clock(uow, settings, claimed, now, report)
+                    await uow.commit()
             report.clocks += 1
         except Exception:
             if claimed is None:
@@ -168,6 +170,8 @@ async def _sweep_clock(
 ) -> None:
     if clock.subject_type == JOB:
         job = await uow.jobs.get(clock.subject_id)
+        if job is not None:
+            bind(job=job.number)  # the lines of this clock's unit of work name the job
         states = JOB_CLOCK_STATES.get(clock.clock)
         if job is None or (states is not None and job.state not in states):
             # The transition that should have stopped it did not: stop it when the job
@@ -188,6 +192,10 @@ async def _sweep_clock(
         await sweep_survey(uow, settings, clock, now)
         return
     _, fired = await advance_ladder(uow, settings, clock, now)
+    for step in fired:
+        log.info(
+            "%s clock: %s fired, %d message(s)", clock.clock, step.step.value, len(step.messages)
+        )
     report.fired.extend(fired)
 
 

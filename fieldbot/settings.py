@@ -132,6 +132,8 @@ class Settings(BaseSettings):
     # Extensions beyond DESIGN.md §8:
     # how often `run`/`worker` wake the sweep
     sweep_seconds: float = _number(30, "seconds", gt=0, le=MAX_SWEEP_SECONDS)
+    # /healthz fails when the oldest due message waits this long and the sender has not moved
+    health_stuck_seconds: float = _number(300, "seconds", gt=0, le=MAX_HOURS * 3600)
 
     @field_validator("timezone")
     @classmethod

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Coroutine
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from fieldbot.bot.app import BotApplication, build_application, publish_commands
+from fieldbot.bot.health import HealthServer
 from fieldbot.bot.poller import Poller, WebhookReceiver
 from fieldbot.bot.sender import Sender
 from fieldbot.clock import Clock, SystemClock
@@ -27,6 +29,7 @@ from fieldbot.crypto import Cipher
 from fieldbot.domain.model import Language
 from fieldbot.handlers.turn import Deps
 from fieldbot.i18n import N_, Catalogs
+from fieldbot.metrics import Metrics
 from fieldbot.rendering import Attachment, Renderer
 from fieldbot.repositories.outbox import OutboxMessage, OutboxRepository
 from fieldbot.scheduler import next_wake, sweep
@@ -41,6 +44,7 @@ log = logging.getLogger("fieldbot.runtime")
 SWEEP_JOB = "fieldbot-sweep"
 NEXT_DUE_JOB = "fieldbot-next-due"
 MISFIRE_GRACE_S = 60
+STOP_SEND_S = 10.0  # how long a graceful stop waits for the send in flight
 ERASED = "—"  # what a message shows for an erased customer's name, phone or address
 
 UNDELIVERABLE = N_(
@@ -60,6 +64,7 @@ class BotRuntime:
         poll_timeout: int = 10,
         webhook_url: str | None = None,
         sweep_every: float | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -76,6 +81,8 @@ class BotRuntime:
         self.poller: Poller | None = None
         self.sender: Sender | None = None
         self.deps: Deps | None = None
+        self.metrics = metrics  # the figures of /metrics (None: not kept)
+        self.health: HealthServer | None = None
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -89,6 +96,7 @@ class BotRuntime:
             catalogs=self.catalogs,
             bot_username=settings.bot_username or "",
             wake_sender=self._wake,
+            metrics=self.metrics,
         )
         self.deps = deps
         self.application = build_application(deps, settings.token())
@@ -106,6 +114,7 @@ class BotRuntime:
             send_rate_per_chat=settings.send_rate_per_chat,
             send_burst_per_chat=settings.send_burst_per_chat,
             on_permanent_failure=self._report_undeliverable,
+            metrics=self.metrics,
         )
         try:
             await publish_commands(self.application, deps)
@@ -121,6 +130,23 @@ class BotRuntime:
             self._spawn(self.sender.run(), "sender")
         if self._sweep_every:
             await self._schedule_sweeps(self._sweep_every)
+        if settings.health_port and self._send:
+            await self._start_health(settings.health_port)
+
+    async def _start_health(self, port: int) -> None:
+        assert self.store is not None and self.sender is not None
+        if self.metrics is None:
+            self.metrics = Metrics()  # the port asks for figures the wiring did not keep
+        sender = self.sender
+        self.health = HealthServer(
+            store=self.store,
+            clock=self.clock,
+            metrics=self.metrics,
+            port=port,
+            stuck_seconds=self.settings.health_stuck_seconds,
+            sender_progressed_at=lambda: sender.progressed_at,
+        )
+        await self.health.start()
 
     async def _start_webhook(self, url: str) -> None:
         assert self.application is not None
@@ -184,7 +210,15 @@ class BotRuntime:
         self._tasks.append(task)
 
     async def stop(self, *, abrupt: bool = False) -> None:
-        """Stop; ``abrupt`` dies like ``kill -9``: in-flight work is cut, nothing is flushed."""
+        """Stop; ``abrupt`` dies like ``kill -9``: in-flight work is cut, nothing is flushed.
+        A graceful stop (SIGTERM) lets the send in flight finish (up to ``STOP_SEND_S``) and
+        hands the messages claimed and not sent back at once, so no chat waits for a lease."""
+        if not abrupt and self.sender is not None:
+            with contextlib.suppress(Exception):
+                await self.sender.stop(STOP_SEND_S)
+        if self.health is not None:
+            await self.health.stop()
+            self.health = None
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -229,7 +263,19 @@ class BotRuntime:
     async def run_due(self) -> None:
         """One pass of the work due at the clock's now."""
         if self.store is not None:
-            await sweep(self.store, self.settings, self.clock, self.catalogs)
+            started = time.perf_counter()
+            report = await sweep(self.store, self.settings, self.clock, self.catalogs)
+            seconds = time.perf_counter() - started
+            if self.metrics is not None:
+                self.metrics.sweep_seconds.observe(seconds)
+                self.metrics.due_steps.inc(len(report.fired))
+            if report.fired or report.failed:
+                log.info(
+                    "sweep: %d step(s) fired, %d failed",
+                    len(report.fired),
+                    report.failed,
+                    extra={"duration_ms": seconds * 1000},
+                )
         if self.sender is not None:
             await self.sender.deliver_due()
 

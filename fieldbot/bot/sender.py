@@ -38,6 +38,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from fieldbot.bot.election import leadership_for
 from fieldbot.clock import Clock
 from fieldbot.i18n import Translator
+from fieldbot.metrics import Metrics
 from fieldbot.rendering import KEYBOARD, Delivery, Rendered, Renderer, deliveries
 from fieldbot.repositories.outbox import OutboxMessage
 from fieldbot.store import Store
@@ -82,6 +83,7 @@ class Sender:
         send_rate_per_chat: float = 1.0,
         send_burst_per_chat: int = 3,
         on_permanent_failure: Callable[[OutboxMessage, str], Awaitable[None]] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
         self._bot = bot
@@ -105,6 +107,11 @@ class Sender:
         # (a second pass would take the first one's leased messages for abandoned ones).
         self._pass = asyncio.Lock()
         self.stats = SenderStats()
+        self._metrics = metrics
+        # when a pass last ended or a message last left (the health check's "not stuck")
+        self.progressed_at = clock.now()
+        self._stopping = False
+        self._held: dict[int, OutboxMessage] = {}  # claimed by this pass, not yet finished
 
     @property
     def idle(self) -> bool:
@@ -137,7 +144,7 @@ class Sender:
             return 0
         self._busy = True
         try:
-            while True:
+            while not self._stopping:
                 now = self._clock.now()
                 async with self._store.unit_of_work() as uow:
                     batch = await uow.outbox.claim_due(now, BATCH, now + LEASE)
@@ -145,14 +152,46 @@ class Sender:
                 if not batch:
                     self._maybe_due = False
                     return delivered
+                self._held = {message.id: message for message in batch}
                 for message in batch:
+                    if self._stopping:
+                        return delivered
                     delivered += await self._deliver_one(message)
+                    self._held.pop(message.id, None)
+                    self.progressed_at = self._clock.now()
+            return delivered
         finally:
             self._busy = False
+            self.progressed_at = self._clock.now()
 
     async def release(self) -> None:
         """Give up being the sender (on a graceful stop; a dead process loses it anyway)."""
         await self._leadership.release()
+
+    async def stop(self, wait_s: float) -> None:
+        """A graceful stop: no new message is started; the one in flight may finish within
+        ``wait_s`` (real seconds); then the messages this pass claimed and did not finish are
+        handed back at once, so no chat waits for their lease to run out. Call it while the
+        sender's task still runs; cancel the task afterwards."""
+        self._stopping = True
+        try:
+            async with asyncio.timeout(wait_s):
+                async with self._pass:
+                    pass  # the pass in flight ended (it stops after its current message)
+        except TimeoutError:
+            log.warning("the send in flight did not finish within %gs; handing it back", wait_s)
+        await self.hand_back()
+
+    async def hand_back(self) -> None:
+        """Messages claimed and not finished go back to pending, due now (a send cut
+        mid-call may be repeated: delivery is at least once)."""
+        held, self._held = list(self._held), {}
+        if not held:
+            return
+        async with self._store.unit_of_work() as uow:
+            await uow.outbox.hand_back(held, self._clock.now())
+            await uow.commit()
+        log.info("handed back %d claimed message(s) on stop", len(held))
 
     async def _deliver_one(self, message: OutboxMessage) -> int:
         error = ""
@@ -175,6 +214,8 @@ class Sender:
                 )
                 self._paused_until = time.monotonic() + seconds
                 self.stats.retried += 1
+                if self._metrics is not None:
+                    self._metrics.throttled.inc()
                 error = f"429 retry after {seconds:g}s"
                 continue
             except PermanentFailure as exc:
@@ -209,6 +250,8 @@ class Sender:
             await uow.commit()
         if failed is None:
             self.stats.sent += 1
+            if self._metrics is not None:
+                self._metrics.sent.inc()
         else:
             self.stats.failed += 1
             log.warning("outbox %s failed for good: %s", message.id, failed)

@@ -39,6 +39,20 @@ def register(app: typer.Typer) -> None:
         revision = run(lambda: current_revision(config.database_url))
         print(f"database at revision {revision}")
 
+    @db.command("backup")
+    def db_backup(
+        file: Annotated[Path, typer.Argument(help="the copy to write (replaced if there)")],
+    ) -> None:
+        """An online, consistent copy of the SQLite database (PostgreSQL: use pg_dump)."""
+        from fieldbot.dbadmin import BackupRefused, backup_sqlite
+
+        config = settings()
+        try:
+            pages = backup_sqlite(config.database_url, file)
+        except BackupRefused as exc:
+            refuse(str(exc))
+        print(f"backed up {pages} pages to {file}")
+
     @app.command("import")
     def import_(
         kind: Annotated[str, typer.Argument(help=KINDS_HELP)],

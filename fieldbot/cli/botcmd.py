@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from typing import Annotated
 
 import typer
@@ -112,9 +113,11 @@ async def _ask_username(config: Settings) -> str:
 
 def _serve(*, poll: bool, webhook: str | None) -> None:
     from fieldbot.bot.runtime import BotRuntime
+    from fieldbot.logs import configure_logging
+    from fieldbot.metrics import Metrics
 
     config = settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(config.log_format)
 
     async def go() -> None:
         runtime = BotRuntime(
@@ -123,10 +126,16 @@ def _serve(*, poll: bool, webhook: str | None) -> None:
             poll=poll,
             webhook_url=webhook,
             sweep_every=config.sweep_seconds,
+            metrics=Metrics() if config.health_port else None,
         )
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stopping.set)
         await runtime.start()
         try:
-            await asyncio.Event().wait()
+            await stopping.wait()
+            logging.getLogger("fieldbot").info("stopping: the send in flight finishes first")
         finally:
             await runtime.stop()
 

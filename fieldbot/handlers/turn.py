@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -15,6 +16,8 @@ from fieldbot.domain.errors import NotAllowed
 from fieldbot.domain.model import Language
 from fieldbot.handlers.cards import Card
 from fieldbot.i18n import Catalogs, Translator, language_from_telegram
+from fieldbot.logs import bind, log_context
+from fieldbot.metrics import Metrics
 from fieldbot.repositories.outbox import OutboxRepository
 from fieldbot.services.registration import Person, identify
 from fieldbot.services.workflow import ButtonSpec as ButtonSpec  # re-exported for the handlers
@@ -35,6 +38,7 @@ class Deps:
     catalogs: Catalogs
     bot_username: str
     wake_sender: Callable[[], None] = field(default=lambda: None)
+    metrics: Metrics | None = None  # the figures of /metrics, when the wiring keeps them
 
     def translator(self, language: Language | str) -> Translator:
         return self.catalogs.translator(language)
@@ -59,6 +63,8 @@ class Turn:
         self.telegram_language = language_from_telegram(user.language_code)
         self._uow: UnitOfWork | None = None
         self.person: Person
+        self._log = log_context(update_id=update.update_id)
+        self._started = 0.0
 
     @property
     def uow(self) -> UnitOfWork:
@@ -83,15 +89,25 @@ class Turn:
         return self.deps.translator(self.person.language)
 
     async def __aenter__(self) -> Self:
-        self._uow = self.deps.store.unit_of_work()
-        await self._uow.__aenter__()
-        self.person = await identify(
-            self._uow,
-            self.user_id,
-            self.chat_id,
-            self.telegram_language,
-            Language(self.deps.settings.language),
-        )
+        # The one place an update's work starts: every line logged until it ends carries the
+        # update id and, once known, the person's record id (:mod:`fieldbot.logs`).
+        self._started = time.perf_counter()
+        self._log.__enter__()
+        try:
+            self._uow = self.deps.store.unit_of_work()
+            await self._uow.__aenter__()
+            self.person = await identify(
+                self._uow,
+                self.user_id,
+                self.chat_id,
+                self.telegram_language,
+                Language(self.deps.settings.language),
+            )
+        except BaseException as exc:
+            await self.__aexit__(type(exc), exc, exc.__traceback__)
+            raise
+        if self.person.id is not None:
+            bind(person=f"{self.person.kind}:{self.person.id}")
         return self
 
     async def __aexit__(
@@ -100,8 +116,15 @@ class Turn:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self._uow is not None
-        await self._uow.__aexit__(exc_type, exc, tb)
+        try:
+            if self._uow is not None:
+                await self._uow.__aexit__(exc_type, exc, tb)
+        finally:
+            seconds = time.perf_counter() - self._started
+            if self.deps.metrics is not None:
+                self.deps.metrics.turn_done(seconds, failed=exc is not None)
+            log.info("update handled", extra={"duration_ms": seconds * 1000})
+            self._log.__exit__(None, None, None)
 
     async def restart(self) -> None:
         """Roll back what this turn wrote so far and begin again (after a refusal)."""

@@ -165,6 +165,16 @@ class ClockRepository(Repository):
             query = query.with_for_update(skip_locked=True)
         return [self._clock(row) for row in await self._all(query)]
 
+    async def overdue_subjects(self, subject_type: str, now: datetime) -> int:
+        """How many subjects (jobs: ``"job"``) have a running clock past its deadline."""
+        column = t.clocks.c
+        query = select(func.count(func.distinct(column.subject_id))).where(
+            column.subject_type == subject_type,
+            column.state == "running",
+            column.due_at <= aware(now, "now"),
+        )
+        return int((await self._conn.execute(query)).scalar_one())
+
     async def open_on(self, calendar: str, branch_id: int | None = None) -> list[ClockRow]:
         """The running and paused clocks counting on ``calendar`` ("working", "calendar"),
         of one branch or (None) of every branch."""

@@ -218,6 +218,15 @@ class OutboxRepository(Repository):
             )
         )
 
+    async def hand_back(self, message_ids: list[int], now: datetime) -> None:
+        """Claimed messages a stopping sender did not finish: pending again, due ``now``
+        (their lease would otherwise hold their chats until it ran out)."""
+        await self._conn.execute(
+            update(t.outbox)
+            .where(t.outbox.c.id.in_(message_ids), t.outbox.c.status == "in_flight")
+            .values(status="pending", next_attempt_at=aware(now, "now"), lease_until=None)
+        )
+
     async def mark_failed(self, message_id: int, error: str) -> None:
         """Give up on the message (e.g. 403: the person blocked the bot)."""
         await self._conn.execute(
@@ -247,6 +256,18 @@ class OutboxRepository(Repository):
         ]
         found = [from_db_instant(c) for c in candidates if c is not None]
         return min(found) if found else None
+
+    async def backlog(self, now: datetime) -> tuple[int, datetime | None]:
+        """How many messages are due and unsent at ``now``, and since when the oldest of
+        them is due (its ``next_attempt_at``; for one in flight, when its lease ran out)."""
+        now = aware(now, "now")
+        column = t.outbox.c
+        since = case(
+            (column.status == "in_flight", column.lease_until), else_=column.next_attempt_at
+        )
+        query = select(func.count(), func.min(since)).where(self._due(now))
+        count, oldest = (await self._conn.execute(query)).one()
+        return int(count), None if oldest is None else from_db_instant(oldest)
 
     async def count_due(self, now: datetime) -> int:
         query = select(func.count()).select_from(t.outbox).where(self._due(aware(now, "now")))
