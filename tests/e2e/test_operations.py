@@ -110,3 +110,45 @@ async def test_a_turn_logs_json_with_update_and_person_and_counts_in_metrics(
     assert any(line.get("job") == job.number for line in fired), fired[-5:]
     page = metrics.render().decode()
     assert re.search(r"^fieldbot_due_steps_fired_total [1-9]", page, re.M)
+
+
+async def test_sigterm_stops_run_cleanly_and_hands_back_what_it_claimed() -> None:
+    """`fieldbot run` in a child process, pacing a queue of messages to one chat (one a second
+    after a short burst), gets SIGTERM: it exits 0 at once, and no message is left in flight
+    under a lease for its chat to wait out."""
+    from tests.e2e.test_crash import ProcessBot, _store
+
+    async def factory(env: SandboxEnv) -> ProcessBot:
+        return ProcessBot(env)
+
+    async with Sandbox.start(factory=factory, prepare=Harness.shared().prepare_database) as sb:
+        sup = sb.phone(user_id=2001, name="王芳", language="zh-hans")
+        await sup.start(await sb.invite("S01"))
+        await sup.wait_for("欢迎", timeout=20)
+        async with _store(sb.env) as store:
+            async with store.unit_of_work() as uow:
+                row = await uow.staff.row("S01")
+                assert row is not None and row.chat_id is not None
+                for n in range(12):
+                    await uow.outbox.enqueue(
+                        chat_id=row.chat_id,
+                        recipient_kind="staff",
+                        recipient_id=row.id,
+                        template="Hello, {name}. You can:",
+                        params={"args": {"name": f"n{n}"}},
+                        now=sb.clock.now(),
+                    )
+                await uow.commit()
+            received = len(sup.inbox)
+            await sup.wait_for("n3", timeout=20)  # past the burst: the sender paces the chat
+            (bot,) = sb.bots
+            assert isinstance(bot, ProcessBot) and bot.process is not None
+            await sb.stop_bot(bot)  # SIGTERM
+            assert bot.process.returncode == 0
+            async with store.unit_of_work(readonly=True) as uow:
+                in_flight = await uow.outbox.messages(status="in_flight")
+                pending = await uow.outbox.messages(status="pending")
+            assert in_flight == []
+            assert pending and all(m.lease_until is None for m in pending)
+            delivered = len(sup.inbox) - received
+            assert delivered + len(pending) == 12
