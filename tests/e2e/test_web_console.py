@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from fieldbot.cli.web.console import render_html, running
+from fieldbot.cli.web.chat import render_html
+from fieldbot.cli.web.console import running
 from fieldbot.sandbox.driver import Sandbox
 from tests.e2e.scenarios import FAST, FAST_LIMITS
 
@@ -147,6 +148,10 @@ async def test_a_job_from_call_to_sign_off_and_an_escalation_by_clicking(tmp_pat
         await expect(page.get_by_test_id("clock")).to_have_text("2026-09-14 12:30")
         await sees(sup, "升级")
         await tap(sup, "已知悉")
+
+        # the demo day plays on a fresh page only
+        await page.get_by_test_id("play-demo").click()
+        await expect(page.get_by_test_id("error")).to_contain_text("fresh page")
 
         zh = await page.evaluate("fetch('/api/labels?lang=zh-CN').then(r => r.json())")
         assert zh["labels"]["send"] == "发送"

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
+import io
+import logging
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,16 +20,20 @@ from pathlib import Path
 from typing import Any, cast
 
 from aiohttp import web
+from rich.console import Console
 
 from fieldbot.bot.runtime import BotRuntime
+from fieldbot.cli.demo.stage import Stage
+from fieldbot.cli.web.chat import message_json, reply_button
 from fieldbot.domain.model import Language
 from fieldbot.i18n import N_, Catalogs, local_text
-from fieldbot.sandbox.driver import Message, Phone, Sandbox
+from fieldbot.sandbox.driver import DEFAULT_NOW, Message, Phone, Sandbox
 from fieldbot.sandbox.models import StoredMessage
 from fieldbot.sandbox.steps import JOB_NUMBER, bind_customer, staff
 from fieldbot.sandbox.world import InvalidDeepLink, SandboxError, Signal
 from fieldbot.services.calendars import calendar_for
 
+log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 LOCAL_ONLY = "127.0.0.1"
 # Sending is what the faults act on: a slow Telegram answers every send this late (real time).
@@ -36,8 +42,9 @@ SLOW_SECONDS = 0.6
 BURST_429 = 3
 NEAR_DEGREES = 0.002  # about 220 m north of the site: inside the default 500 m geofence
 FAR_DEGREES = 0.05  # about 5.5 km
-_STAFF_IDS = 2001
-_CUSTOMER_IDS = 5001
+# Telegram user ids of the page's phones: apart from those of the demo day's cast (2xxx, 1xxx, 5xxx)
+_STAFF_IDS = 3001
+_CUSTOMER_IDS = 6001
 _TELEGRAM_LANGUAGE = {Language.ZH_CN: "zh-hans", Language.EN: "en"}
 
 # The page's own labels, in the browser's language (the phones speak their person's).
@@ -72,6 +79,8 @@ LABELS = {
     "download": N_("Download"),
     "edited": N_("edited"),
     "busy": N_("working…"),
+    "play_demo": N_("Play the demo day"),
+    "demo_playing": N_("the demo day is playing…"),
 }
 
 
@@ -110,6 +119,9 @@ class WebConsole:
         self._changed = Signal()
         self._lock = asyncio.Lock()
         self._runner: web.AppRunner | None = None
+        self._demo: asyncio.Task[None] | None = None
+        self._demo_stage: Stage | None = None
+        self.demo_error: str | None = None
 
     @property
     def runtime(self) -> BotRuntime:
@@ -136,6 +148,7 @@ class WebConsole:
                 web.post("/api/phones/{code}/{action}", self._phone_action),
                 web.post("/api/clock/{step}", self._clock),
                 web.post("/api/faults/{fault}", self._fault),
+                web.post("/api/demo", self._play_demo),
             ]
         )
         self._runner = web.AppRunner(app, access_log=None)
@@ -148,6 +161,10 @@ class WebConsole:
         return self.url
 
     async def stop(self) -> None:
+        if self._demo is not None:
+            self._demo.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._demo
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -200,7 +217,15 @@ class WebConsole:
 
     def state(self) -> dict[str, Any]:
         faults = self.sb.faults
+        if self._demo_stage is not None:  # the demo day's cast gets phones on the page too
+            for code, cast in self._demo_stage.people.items():
+                if code in self.people:
+                    self.phones.setdefault(code, cast.phone)
         return {
+            "demo": {
+                "playing": self._demo is not None and not self._demo.done(),
+                "error": self.demo_error,
+            },
             "clock": local_text(self.sb.clock.now(), self.runtime.settings.timezone),
             "slow": self.slow,
             "armed_429": faults.pending("sendMessage") if not self.slow else 0,
@@ -222,7 +247,7 @@ class WebConsole:
         for message in messages:
             if message.from_bot and message.reply_keyboard is not None:
                 keyboard = [
-                    [_reply_button(button) for button in row]
+                    [reply_button(button) for button in row]
                     for row in message.reply_keyboard.get("keyboard", [])
                 ]
         alerts = phone.alerts
@@ -230,7 +255,7 @@ class WebConsole:
             "code": code,
             "name": self.people[code].label,
             "language": self.people[code].language.value,
-            "messages": [_message_json(m) for m in messages],
+            "messages": [message_json(m) for m in messages],
             "reply_keyboard": keyboard,
             "alerts": len(alerts),
             "alert": None
@@ -422,15 +447,47 @@ class WebConsole:
         else:
             raise Refused(f"unknown fault {fault!r}")
 
+    async def _play_demo(self, request: web.Request) -> web.Response:
+        return await self._act(self.play_demo)
 
-def _reply_button(button: Any) -> dict[str, Any]:
-    if not isinstance(button, dict):
-        return {"text": str(button), "contact": False, "location": False}
-    return {
-        "text": str(button.get("text", "")),
-        "contact": bool(button.get("request_contact")),
-        "location": bool(button.get("request_location")),
-    }
+    async def play_demo(self) -> None:
+        """Starts the scripted demo day (``fieldbot demo --quick``) live on this sandbox; its
+        cast's phones appear on the page. Only on a fresh page: no phone yet, the clock at the
+        start instant."""
+        if self.phones or self.sb.clock.now() != DEFAULT_NOW or self._demo is not None:
+            raise Refused(
+                "the demo day plays on a fresh page only (no phone added, the clock not moved): "
+                "start fieldbot sandbox --web again"
+            )
+        self._demo = asyncio.create_task(self._demo_day())
+
+    async def _demo_day(self) -> None:
+        from fieldbot.cli.demo.day import the_day
+        from fieldbot.cli.demo.stage import new_progress
+
+        directory = Path(tempfile.mkdtemp(prefix="fieldbot-web-demo-"))
+        narration = Console(file=io.StringIO(), width=100)
+        tr = self.catalogs.translator(self.runtime.settings.language)
+        scenes = the_day()
+        async with self._lock:
+            try:
+                with new_progress(narration) as progress:
+                    task = progress.add_task(tr.gettext("the working day"), total=len(scenes))
+                    stage = Stage(self.sb, narration, tr, directory, True, progress, task)
+                    self._demo_stage = stage
+                    stage.open()
+                    try:
+                        for scene in scenes:
+                            await scene(stage)
+                            progress.advance(task)
+                            self._changed.fire()
+                    finally:
+                        stage.close()
+            except Exception as exc:  # shown on the page: the demo stops, the sandbox runs on
+                self.demo_error = f"{type(exc).__name__}: {exc}"
+                log.exception("the demo day stopped")
+            finally:
+                self._changed.fire()
 
 
 def _order(message: StoredMessage) -> int:
@@ -439,76 +496,6 @@ def _order(message: StoredMessage) -> int:
 
 def _last_end(segments: list[tuple[datetime, datetime]]) -> datetime | None:
     return segments[-1][1] if segments else None
-
-
-def _message_json(message: StoredMessage) -> dict[str, Any]:
-    text = message.text if message.text is not None else message.caption
-    entities = message.entities if message.text is not None else message.caption_entities
-    data: dict[str, Any] = {
-        "id": message.message_id,
-        "mine": not message.from_bot,
-        "html": render_html(text or "", entities or []),
-        "edited": message.edited,
-        "buttons": [
-            [
-                {"text": str(b.get("text", "")), "url": b.get("url")}
-                for b in row
-                if isinstance(b, dict)
-            ]
-            for row in message.inline_keyboard or []
-        ],
-    }
-    base = f"/api/files/{message.chat.id}/{message.message_id}"
-    if message.photo is not None:
-        data["photo"] = base
-    if message.document is not None:
-        data["document"] = {"url": base, "name": message.document.file_name or "file"}
-    if message.location is not None:
-        data["location"] = [message.location["latitude"], message.location["longitude"]]
-    if message.contact is not None:
-        data["contact"] = str(message.contact.get("phone_number", ""))
-    return data
-
-
-_TAGS = {
-    "bold": ("<b>", "</b>"),
-    "italic": ("<i>", "</i>"),
-    "underline": ("<u>", "</u>"),
-    "strikethrough": ("<s>", "</s>"),
-    "code": ("<code>", "</code>"),
-    "pre": ("<pre>", "</pre>"),
-    "spoiler": ('<span class="spoiler">', "</span>"),
-    "blockquote": ("<blockquote>", "</blockquote>"),
-}
-
-
-def render_html(text: str, entities: list[dict[str, Any]]) -> str:
-    """The text with its Telegram entities as HTML (offsets count UTF-16 code units)."""
-    units = text.encode("utf-16-le")
-    opens: dict[int, list[str]] = {}
-    closes: dict[int, list[str]] = {}
-    for entity in sorted(entities, key=lambda e: (e["offset"], -e["length"])):
-        kind = entity.get("type")
-        if kind == "text_link":
-            tags = (f'<a href="{html.escape(str(entity.get("url", "")))}" target="_blank">', "</a>")
-        elif kind == "url":
-            start, end = 2 * entity["offset"], 2 * (entity["offset"] + entity["length"])
-            link = html.escape(units[start:end].decode("utf-16-le"))
-            tags = (f'<a href="{link}" target="_blank">', "</a>")
-        elif kind in _TAGS:
-            tags = _TAGS[str(kind)]
-        else:
-            continue
-        opens.setdefault(entity["offset"], []).append(tags[0])
-        closes.setdefault(entity["offset"] + entity["length"], []).insert(0, tags[1])
-    cuts = sorted({0, len(units) // 2, *opens, *closes})
-    out: list[str] = []
-    for here, there in zip(cuts, [*cuts[1:], None], strict=True):
-        out.extend(closes.get(here, []))
-        out.extend(opens.get(here, []))
-        if there is not None:
-            out.append(html.escape(units[2 * here : 2 * there].decode("utf-16-le")))
-    return "".join(out)
 
 
 @contextlib.asynccontextmanager

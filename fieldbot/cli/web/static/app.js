@@ -184,6 +184,9 @@ function render(state) {
   document.getElementById("clock").textContent = state.clock;
   document.querySelector('[data-testid="fault-slow"]').checked = state.slow;
   renderPeople(state.people);
+  document.getElementById("demo-playing").hidden = !state.demo.playing;
+  document.getElementById("play-demo").disabled = state.demo.playing;
+  if (state.demo.error) document.getElementById("error").textContent = state.demo.error;
   state.phones.forEach(renderPhone);
 }
 
@@ -210,6 +213,7 @@ async function main() {
     b.addEventListener("click", () => post(`/api/faults/${b.dataset.fault}`)));
   document.querySelector('[data-testid="fault-slow"]').addEventListener("change", () =>
     post("/api/faults/slow"));
+  document.getElementById("play-demo").addEventListener("click", () => post("/api/demo"));
   document.querySelector("#popup button").addEventListener("click", () => {
     document.getElementById("popup").hidden = true;
   });
