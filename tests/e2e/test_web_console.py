@@ -63,7 +63,8 @@ async def test_a_job_from_call_to_sign_off_and_an_escalation_by_clicking(tmp_pat
         await expect(page.get_by_test_id("clock")).to_have_text("2026-09-14 08:30")
 
         async def idle() -> None:
-            await expect(page.locator("body[data-busy]")).to_have_count(0)
+            # polled every animation frame: expect() would back off to hundreds of ms
+            await page.wait_for_function("!document.body.dataset.busy")
             await expect(page.get_by_test_id("error")).to_have_text("")
 
         async def sees(phone: object, text: str) -> None:

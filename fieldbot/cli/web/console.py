@@ -122,6 +122,7 @@ class WebConsole:
         self._demo: asyncio.Task[None] | None = None
         self._demo_stage: Stage | None = None
         self.demo_error: str | None = None
+        self._closing = False
 
     @property
     def runtime(self) -> BotRuntime:
@@ -165,6 +166,8 @@ class WebConsole:
             self._demo.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._demo
+        self._closing = True
+        self._changed.fire()  # event streams end now, not at their next keep-alive
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -271,7 +274,7 @@ class WebConsole:
         world = self.sb.server.world
         seen = -1
         with contextlib.suppress(ConnectionResetError, asyncio.CancelledError):
-            while True:
+            while not self._closing:
                 mine, theirs = self._changed.waiter(), world.output_signal.waiter()
                 if world.seq != seen:
                     seen = world.seq
