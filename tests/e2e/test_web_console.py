@@ -152,7 +152,7 @@ async def test_a_job_from_call_to_sign_off_and_an_escalation_by_clicking(tmp_pat
 
         # the demo day plays on a fresh page only
         await page.get_by_test_id("play-demo").click()
-        await expect(page.get_by_test_id("error")).to_contain_text("fresh page")
+        await expect(page.get_by_test_id("error")).to_contain_text("fresh page only")
 
         zh = await page.evaluate("fetch('/api/labels?lang=zh-CN').then(r => r.json())")
         assert zh["labels"]["send"] == "发送"

@@ -85,7 +85,12 @@ LABELS = {
 
 
 class Refused(Exception):
-    """What the page asked cannot be done (shown to the person at the page)."""
+    """What the page asked cannot be done: a text (``N_``) shown in the page's language."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message.format(**params) if params else message)
+        self.message = message
+        self.params = params
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,11 +313,22 @@ class WebConsole:
 
     # ----------------------------------------------------------------- acting
 
-    async def _act(self, action: Callable[[], Awaitable[object]]) -> web.Response:
+    def _page_language(self, request: web.Request) -> Language:
+        wanted = request.headers.get("X-Page-Language", "")
+        return Language.ZH_CN if wanted.lower().startswith("zh") else Language.EN
+
+    async def _act(
+        self, request: web.Request, action: Callable[[], Awaitable[object]]
+    ) -> web.Response:
         async with self._lock:
             try:
                 await action()
-            except (Refused, AssertionError, SandboxError, InvalidDeepLink, ValueError) as exc:
+            except Refused as exc:
+                tr = self.catalogs.translator(self._page_language(request))
+                error = tr.gettext(exc.message, **exc.params)
+                return web.json_response({"error": error}, status=400)
+            except (AssertionError, SandboxError, InvalidDeepLink, ValueError) as exc:
+                # what the driver or the sandbox says: a tester's diagnostic, as it is
                 return web.json_response({"error": str(exc)}, status=400)
             finally:
                 self._changed.fire()
@@ -320,14 +336,14 @@ class WebConsole:
 
     async def _add_phone(self, request: web.Request) -> web.Response:
         body = await request.json()
-        return await self._act(lambda: self.add_phone(str(body.get("code", ""))))
+        return await self._act(request, lambda: self.add_phone(str(body.get("code", ""))))
 
     async def add_phone(self, code: str) -> Phone:
         """A phone for ``code``, bound as the bot knows it: a staff member's invite opened, a
         customer's own number shared."""
         person = self.people.get(code)
         if person is None:
-            raise Refused(f"no one with the code {code!r} in the company")
+            raise Refused(N_("No one has the code {code} in the company."), code=code)
         if code in self.phones:
             return self.phones[code]
         language = _TELEGRAM_LANGUAGE[person.language]
@@ -347,7 +363,7 @@ class WebConsole:
             raise web.HTTPNotFound()
         if action == "photo":
             data = await request.read()
-            return await self._act(lambda: phone.send_photo(data))
+            return await self._act(request, lambda: phone.send_photo(data))
         body = await request.json()
         actions: dict[str, Callable[[], Awaitable[None]]] = {
             "send": lambda: self._send(phone, str(body.get("text", ""))),
@@ -358,18 +374,18 @@ class WebConsole:
         chosen = actions.get(action)
         if chosen is None:
             raise web.HTTPNotFound()
-        return await self._act(chosen)
+        return await self._act(request, chosen)
 
     async def _send(self, phone: Phone, text: str) -> None:
         if not text.strip():
-            raise Refused("an empty message is not sent")
+            raise Refused(N_("An empty message is not sent."))
         await phone.send(text)
 
     async def _tap(self, phone: Phone, message_id: int, label: str) -> None:
         chat = self.sb.server.world.chats[phone.chat_id]
         stored = chat.messages.get(message_id)
         if stored is None:
-            raise Refused(f"no message {message_id}")
+            raise Refused(N_("That message is not in the chat any more."))
         await phone.tap(label, message=Message.of(stored))
 
     async def _share_location(self, code: str, where: str, body: dict[str, Any]) -> None:
@@ -379,10 +395,10 @@ class WebConsole:
         else:
             site = await self.job_site(code)
             if site is None:
-                raise Refused("no job site known for this phone yet: type the coordinates")
+                raise Refused(N_("No job site is known for this phone yet: type the coordinates."))
             offsets = {"site": 0.0, "near": NEAR_DEGREES, "far": FAR_DEGREES}
             if where not in offsets:
-                raise Refused(f"unknown place {where!r}")
+                raise Refused(N_("Choose a place to share."))
             lat, lon = site[0] + offsets[where], site[1]
         await phone.share_location(lat, lon)
 
@@ -407,7 +423,7 @@ class WebConsole:
 
     async def _clock(self, request: web.Request) -> web.Response:
         step = request.match_info["step"]
-        return await self._act(lambda: self.advance(step))
+        return await self._act(request, lambda: self.advance(step))
 
     async def advance(self, step: str) -> None:
         """``hour``; ``end-of-day``: the end of today's working hours (of the next working day
@@ -431,11 +447,11 @@ class WebConsole:
             after = max(now, end_of_today or now) + timedelta(seconds=1)
             await self.sb.clock.advance_to(calendar.next_working_moment(after))
         else:
-            raise Refused(f"unknown clock step {step!r}")
+            raise Refused(N_("The clock cannot move that way."))
 
     async def _fault(self, request: web.Request) -> web.Response:
         fault = request.match_info["fault"]
-        return await self._act(lambda: self.fault(fault))
+        return await self._act(request, lambda: self.fault(fault))
 
     async def fault(self, fault: str) -> None:
         faults = self.sb.faults
@@ -448,10 +464,10 @@ class WebConsole:
         elif fault == "drop":
             faults.drop_next("sendMessage")
         else:
-            raise Refused(f"unknown fault {fault!r}")
+            raise Refused(N_("There is no such fault."))
 
     async def _play_demo(self, request: web.Request) -> web.Response:
-        return await self._act(self.play_demo)
+        return await self._act(request, self.play_demo)
 
     async def play_demo(self) -> None:
         """Starts the scripted demo day (``fieldbot demo --quick``) live on this sandbox; its
@@ -459,8 +475,10 @@ class WebConsole:
         start instant."""
         if self.phones or self.sb.clock.now() != DEFAULT_NOW or self._demo is not None:
             raise Refused(
-                "the demo day plays on a fresh page only (no phone added, the clock not moved): "
-                "start fieldbot sandbox --web again"
+                N_(
+                    "The demo day plays on a fresh page only (no phone added, the clock not "
+                    "moved): start fieldbot sandbox --web again."
+                )
             )
         self._demo = asyncio.create_task(self._demo_day())
 

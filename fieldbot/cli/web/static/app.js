@@ -1,6 +1,7 @@
 "use strict";
 // The sandbox's phones side by side: reads /api/state when /api/events says something changed.
 let labels = {};
+let pageLanguage = "en"; // the page's labels and refusals: the browser's language
 let pending = 0; // requests not answered yet: the page shows "working…" and body[data-busy]
 const seenAlerts = {};
 
@@ -22,7 +23,9 @@ async function post(url, body, raw) {
   try {
     const answer = await fetch(url, {
       method: "POST",
-      headers: raw ? {} : { "Content-Type": "application/json" },
+      headers: raw
+        ? { "X-Page-Language": pageLanguage }
+        : { "Content-Type": "application/json", "X-Page-Language": pageLanguage },
       body: raw ? body : JSON.stringify(body || {}),
     });
     const data = await answer.json();
@@ -200,6 +203,7 @@ async function main() {
   const answer = await fetch("/api/labels?lang=" + encodeURIComponent(lang));
   const data = await answer.json();
   labels = data.labels;
+  pageLanguage = data.language;
   document.documentElement.lang = data.language === "zh_CN" ? "zh-CN" : "en";
   document.title = labels.title;
   applyLabels(document);
