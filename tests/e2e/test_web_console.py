@@ -150,14 +150,15 @@ async def test_a_job_from_call_to_sign_off_and_an_escalation_by_clicking(tmp_pat
         await sees(sup, "升级")
         await tap(sup, "已知悉")
 
+        shot = tmp_path / "web-console.png"
+        await page.screenshot(path=str(shot))
+        assert shot.stat().st_size > 10_000
+        print(f"screenshot: {shot}")
+
         # the demo day plays on a fresh page only
         await page.get_by_test_id("play-demo").click()
         await expect(page.get_by_test_id("error")).to_contain_text("fresh page only")
 
         zh = await page.evaluate("fetch('/api/labels?lang=zh-CN').then(r => r.json())")
         assert zh["labels"]["send"] == "发送"
-        shot = tmp_path / "web-console.png"
-        await page.screenshot(path=str(shot))
-        assert shot.stat().st_size > 10_000
-        print(f"screenshot: {shot}")
         await browser.close()
