@@ -7,7 +7,7 @@ TEST_WORKERS ?= 2
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint typecheck messages messages-check pytest bench wheel-check clean
+.PHONY: help install demo try test lint typecheck messages messages-check pytest bench wheel-check clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -22,6 +22,9 @@ install: $(STAMP) ## create .venv and install fieldbot with its dev tools
 
 demo: $(STAMP) ## set up and run the simulated working day on the sandbox (SQLite)
 	$(BIN)/fieldbot demo
+
+try: $(STAMP) ## the sandbox's phones side by side in the browser, on the sample company (127.0.0.1)
+	$(BIN)/fieldbot sandbox --web $(if $(PORT),--port $(PORT))
 
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check .

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from typing import Annotated
 
@@ -80,8 +81,21 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def sandbox(
         port: Annotated[int, typer.Option(help="0: a free port")] = 0,
+        web: Annotated[
+            bool,
+            typer.Option(
+                help="the phones side by side in a browser page, with the bot on the sample "
+                "company (prints the page's URL first)"
+            ),
+        ] = False,
+        host: Annotated[
+            str, typer.Option(help="--web: where the page listens (a test tool: keep it local)")
+        ] = "127.0.0.1",
     ) -> None:
         """The Bot API sandbox on 127.0.0.1, standalone; prints its base URL and token."""
+        if web:
+            _serve_web(host, port)
+            return
         from fieldbot.sandbox.server import run_standalone
 
         run_standalone(port=port)
@@ -101,6 +115,32 @@ def register(app: typer.Typer) -> None:
         if lang not in {language.value for language in Language}:
             raise typer.BadParameter("zh_CN or en", param_hint="--lang")
         asyncio.run(run_demo(out, lang, quick=quick))
+
+
+def _serve_web(host: str, port: int) -> None:
+    from fieldbot.cli.web import serve
+    from fieldbot.domain.model import Language
+    from fieldbot.i18n import N_, Catalogs
+
+    # The terminal's lines follow FIELDBOT_LANGUAGE when it names a language; nothing else
+    # of the configuration is read (the sandbox makes its own database and key).
+    wanted = os.environ.get("FIELDBOT_LANGUAGE", Language.ZH_CN.value)
+    known = {language.value for language in Language}
+    tr = Catalogs.load().translator(wanted if wanted in known else Language.ZH_CN)
+
+    def ready(url: str) -> None:
+        print(url, flush=True)
+        print(
+            tr.gettext(
+                N_("Listening on {host} only: a test and training tool, not the product's UI."),
+                host=host,
+            ),
+            flush=True,
+        )
+        print(tr.gettext(N_("Ctrl+C stops the sandbox.")), flush=True)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(host=host, port=port, ready=ready))
 
 
 async def _ask_username(config: Settings) -> str:

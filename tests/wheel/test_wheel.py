@@ -73,6 +73,8 @@ def test_a_wheel_in_a_clean_venv_imports_the_sample_company(tmp_path: Path) -> N
     package = Path(located.strip())
     assert package.is_relative_to(site), f"fieldbot was imported from {package}, not the wheel"
     assert (package / "locales" / "zh_CN" / "LC_MESSAGES" / "fieldbot.po").is_file()
+    for page in ("index.html", "app.js", "app.css"):  # fieldbot sandbox --web
+        assert (package / "cli" / "web" / "static" / page).is_file()
 
     env = {
         **os.environ,
