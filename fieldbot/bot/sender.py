@@ -122,12 +122,15 @@ class Sender:
         self._wake.set()
 
     async def run(self, *, poll_seconds: float = 1.0) -> None:
-        """Deliver until cancelled; woken at once by :meth:`wake`."""
-        while True:
+        """Deliver until cancelled or stopped; woken at once by :meth:`wake`. (Python 3.11's
+        ``asyncio.wait_for`` can swallow a cancel that meets a wake-up, which kept a stopping
+        sender looping; ``asyncio.timeout`` never does.)"""
+        while not self._stopping:
             self._wake.clear()
             await self.deliver_due()
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
+                async with asyncio.timeout(poll_seconds):
+                    await self._wake.wait()
             except TimeoutError:
                 self._maybe_due = True
 
